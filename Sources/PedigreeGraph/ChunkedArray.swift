@@ -1,0 +1,34 @@
+/// An array stored as fixed-size chunks. Copying it is O(1); mutating a copy copies the outer
+/// table of chunks and the one chunk touched, never the whole array. Snapshots of the graph share
+/// all untouched chunks.
+public struct ChunkedArray<Element: Sendable>: Sendable, RandomAccessCollection {
+    public static var chunkShift: Int { 12 }
+    public static var chunkSize: Int { 1 << chunkShift }
+
+    private var chunks: [[Element]] = []
+    public private(set) var count: Int = 0
+
+    public init() {}
+
+    public init(_ elements: some Sequence<Element>) {
+        for element in elements { append(element) }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    public subscript(position: Int) -> Element {
+        get { chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)] }
+        set { chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)] = newValue }
+    }
+
+    public mutating func append(_ element: Element) {
+        if count & (Self.chunkSize - 1) == 0 {
+            var chunk: [Element] = []
+            chunk.reserveCapacity(Self.chunkSize)
+            chunks.append(chunk)
+        }
+        chunks[chunks.count - 1].append(element)
+        count += 1
+    }
+}

@@ -1,0 +1,371 @@
+public import PedigreeModel
+
+/// One event as the graph holds it: dense endpoints plus the stored row.
+public struct EventRecord: Hashable, Sendable {
+    /// `Event.id` in the store.
+    public var rowID: Int64
+    public var artifact: Int32
+    public var execution: Int32
+    public var event: Event
+}
+
+/// An attribution or association row: its row id, the context and the member node (dense indices).
+public struct MembershipRecord: Hashable, Sendable {
+    public var rowID: Int64
+    public var context: Int32
+    public var member: Int32
+}
+
+package struct NameKey: Hashable, Sendable {
+    var typeID: TypeID
+    var name: String
+}
+
+/// An immutable view of the whole lineage graph: types, nodes with their properties, events,
+/// context membership and parent contexts, with the indexes the reads use.
+///
+/// Copying a snapshot is O(1). The writer copies the current snapshot, applies a committed write
+/// to the copy (which copies only the chunks it touches) and publishes it; readers keep whatever
+/// snapshot they took, unaffected.
+public struct GraphSnapshot: Sendable {
+    // Types, in id order.
+    public private(set) var types: [NodeType] = []
+    private var typeSlot: [TypeID: Int] = [:]
+
+    // Nodes by dense index.
+    public private(set) var artifacts = ChunkedArray<Artifact>()
+    public private(set) var executions = ChunkedArray<Execution>()
+    public private(set) var contexts = ChunkedArray<Context>()
+
+    // id -> dense index.
+    private var artifactSlot = ShardedMap<ArtifactID, Int32>()
+    private var executionSlot = ShardedMap<ExecutionID, Int32>()
+    private var contextSlot = ShardedMap<ContextID, Int32>()
+
+    // Secondary indexes.
+    private var artifactByName = ShardedMap<NameKey, Int32>()
+    private var executionByName = ShardedMap<NameKey, Int32>()
+    private var contextByName = ShardedMap<NameKey, Int32>()
+    private var artifactByExternalID = ShardedMap<String, Int32>()
+    private var executionByExternalID = ShardedMap<String, Int32>()
+    private var contextByExternalID = ShardedMap<String, Int32>()
+    private var artifactsByURI = ShardedMap<String, [Int32]>()
+    /// Dense indices of each type's nodes, in creation order (a node whose type changed is
+    /// filtered on read).
+    private var nodesByType: [TypeID: ChunkedArray<Int32>] = [:]
+
+    // Edges.
+    public private(set) var events = ChunkedArray<EventRecord>()
+    /// artifact index -> event indices; execution index -> event indices.
+    public private(set) var artifactEvents = MultiMap()
+    public private(set) var executionEvents = MultiMap()
+
+    public private(set) var attributions = ChunkedArray<MembershipRecord>()
+    public private(set) var associations = ChunkedArray<MembershipRecord>()
+    /// context -> artifact indices and back; context -> execution indices and back.
+    public private(set) var contextArtifacts = MultiMap()
+    public private(set) var artifactContexts = MultiMap()
+    public private(set) var contextExecutions = MultiMap()
+    public private(set) var executionContexts = MultiMap()
+
+    public private(set) var parentContexts = ChunkedArray<ParentContext>()
+    /// context -> parent context indices; context -> child context indices.
+    public private(set) var contextParents = MultiMap()
+    public private(set) var contextChildren = MultiMap()
+
+    /// Bumped by every published write.
+    public internal(set) var generation: UInt64 = 0
+
+    public init() {}
+}
+
+// MARK: - Lookups
+
+extension GraphSnapshot {
+    public func type(_ id: TypeID) -> NodeType? { typeSlot[id].map { types[$0] } }
+
+    public func type(kind: NodeKind, name: String, version: String?) -> NodeType? {
+        types.first { $0.kind == kind && $0.name == name && $0.version == version }
+    }
+
+    public func types(of kind: NodeKind) -> [NodeType] { types.filter { $0.kind == kind } }
+
+    public func index(of id: ArtifactID) -> Int32? { artifactSlot[id] }
+    public func index(of id: ExecutionID) -> Int32? { executionSlot[id] }
+    public func index(of id: ContextID) -> Int32? { contextSlot[id] }
+
+    public func artifact(_ id: ArtifactID) -> Artifact? { artifactSlot[id].map { artifacts[Int($0)] } }
+    public func execution(_ id: ExecutionID) -> Execution? { executionSlot[id].map { executions[Int($0)] } }
+    public func context(_ id: ContextID) -> Context? { contextSlot[id].map { contexts[Int($0)] } }
+
+    public func artifactIndex(typeID: TypeID, name: String) -> Int32? { artifactByName[NameKey(typeID: typeID, name: name)] }
+    public func executionIndex(typeID: TypeID, name: String) -> Int32? { executionByName[NameKey(typeID: typeID, name: name)] }
+    public func contextIndex(typeID: TypeID, name: String) -> Int32? { contextByName[NameKey(typeID: typeID, name: name)] }
+
+    public func artifactIndex(externalID: String) -> Int32? { artifactByExternalID[externalID] }
+    public func executionIndex(externalID: String) -> Int32? { executionByExternalID[externalID] }
+    public func contextIndex(externalID: String) -> Int32? { contextByExternalID[externalID] }
+
+    public func artifactIndices(uri: String) -> [Int32] { artifactsByURI[uri] ?? [] }
+
+    /// Dense indices of the nodes of one type (of that type's kind), in creation order.
+    public func nodeIndices(ofType id: TypeID) -> [Int32] {
+        guard let list = nodesByType[id], let kind = type(id)?.kind else { return [] }
+        return list.filter { i in
+            switch kind {
+            case .artifact: artifacts[Int(i)].typeID == id
+            case .execution: executions[Int(i)].typeID == id
+            case .context: contexts[Int(i)].typeID == id
+            }
+        }
+    }
+
+    /// Number of nodes of each type.
+    public func countsByType() -> [TypeID: Int] {
+        var counts: [TypeID: Int] = [:]
+        for t in types { counts[t.id!] = 0 }
+        for a in artifacts { counts[a.typeID, default: 0] += 1 }
+        for e in executions { counts[e.typeID, default: 0] += 1 }
+        for c in contexts { counts[c.typeID, default: 0] += 1 }
+        return counts
+    }
+}
+
+// MARK: - Mutation (writer only)
+
+extension GraphSnapshot {
+    package mutating func putType(_ type: NodeType) {
+        guard let id = type.id else { preconditionFailure("type without id") }
+        if let slot = typeSlot[id] {
+            types[slot] = type
+        } else {
+            typeSlot[id] = types.count
+            types.append(type)
+            if let last = types.dropLast().last, let lastID = last.id, lastID > id {
+                types.sort { $0.id! < $1.id! }
+                typeSlot = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1.id!, $0) })
+            }
+        }
+    }
+
+    private mutating func addToType(_ typeID: TypeID, _ index: Int32) {
+        nodesByType[typeID, default: ChunkedArray()].append(index)
+    }
+
+    /// Inserts a new artifact or replaces the stored one with the same id.
+    package mutating func putArtifact(_ artifact: Artifact) {
+        let id = artifact.id!
+        if let slot = artifactSlot[id] {
+            let old = artifacts[Int(slot)]
+            if let name = old.name { artifactByName[NameKey(typeID: old.typeID, name: name)] = nil }
+            if let ext = old.externalID { artifactByExternalID[ext] = nil }
+            if let uri = old.uri {
+                artifactsByURI[uri] = artifactsByURI[uri]?.filter { $0 != slot }
+                if artifactsByURI[uri]?.isEmpty == true { artifactsByURI[uri] = nil }
+            }
+            if old.typeID != artifact.typeID { addToType(artifact.typeID, slot) }
+            artifacts[Int(slot)] = artifact
+            indexArtifact(artifact, slot)
+        } else {
+            let slot = Int32(artifacts.count)
+            artifacts.append(artifact)
+            artifactSlot[id] = slot
+            artifactEvents.grow(to: artifacts.count)
+            artifactContexts.grow(to: artifacts.count)
+            addToType(artifact.typeID, slot)
+            indexArtifact(artifact, slot)
+        }
+    }
+
+    private mutating func indexArtifact(_ artifact: Artifact, _ slot: Int32) {
+        if let name = artifact.name { artifactByName[NameKey(typeID: artifact.typeID, name: name)] = slot }
+        if let ext = artifact.externalID { artifactByExternalID[ext] = slot }
+        if let uri = artifact.uri { artifactsByURI[uri] = (artifactsByURI[uri] ?? []) + [slot] }
+    }
+
+    package mutating func putExecution(_ execution: Execution) {
+        let id = execution.id!
+        if let slot = executionSlot[id] {
+            let old = executions[Int(slot)]
+            if let name = old.name { executionByName[NameKey(typeID: old.typeID, name: name)] = nil }
+            if let ext = old.externalID { executionByExternalID[ext] = nil }
+            if old.typeID != execution.typeID { addToType(execution.typeID, slot) }
+            executions[Int(slot)] = execution
+            indexExecution(execution, slot)
+        } else {
+            let slot = Int32(executions.count)
+            executions.append(execution)
+            executionSlot[id] = slot
+            executionEvents.grow(to: executions.count)
+            executionContexts.grow(to: executions.count)
+            addToType(execution.typeID, slot)
+            indexExecution(execution, slot)
+        }
+    }
+
+    private mutating func indexExecution(_ execution: Execution, _ slot: Int32) {
+        if let name = execution.name { executionByName[NameKey(typeID: execution.typeID, name: name)] = slot }
+        if let ext = execution.externalID { executionByExternalID[ext] = slot }
+    }
+
+    package mutating func putContext(_ context: Context) {
+        let id = context.id!
+        if let slot = contextSlot[id] {
+            let old = contexts[Int(slot)]
+            contextByName[NameKey(typeID: old.typeID, name: old.name)] = nil
+            if let ext = old.externalID { contextByExternalID[ext] = nil }
+            if old.typeID != context.typeID { addToType(context.typeID, slot) }
+            contexts[Int(slot)] = context
+            indexContext(context, slot)
+        } else {
+            let slot = Int32(contexts.count)
+            contexts.append(context)
+            contextSlot[id] = slot
+            contextArtifacts.grow(to: contexts.count)
+            contextExecutions.grow(to: contexts.count)
+            contextParents.grow(to: contexts.count)
+            contextChildren.grow(to: contexts.count)
+            addToType(context.typeID, slot)
+            indexContext(context, slot)
+        }
+    }
+
+    private mutating func indexContext(_ context: Context, _ slot: Int32) {
+        contextByName[NameKey(typeID: context.typeID, name: context.name)] = slot
+        if let ext = context.externalID { contextByExternalID[ext] = slot }
+    }
+
+    /// Adds an event whose endpoints are already in the graph.
+    package mutating func addEvent(rowID: Int64, _ event: Event) {
+        let a = artifactSlot[event.artifactID!]!
+        let e = executionSlot[event.executionID!]!
+        let index = Int32(events.count)
+        events.append(EventRecord(rowID: rowID, artifact: a, execution: e, event: event))
+        artifactEvents.append(index, to: a)
+        executionEvents.append(index, to: e)
+    }
+
+    package mutating func addAttribution(rowID: Int64, _ attribution: Attribution) {
+        let c = contextSlot[attribution.contextID]!
+        let a = artifactSlot[attribution.artifactID]!
+        attributions.append(MembershipRecord(rowID: rowID, context: c, member: a))
+        contextArtifacts.append(a, to: c)
+        artifactContexts.append(c, to: a)
+    }
+
+    package mutating func addAssociation(rowID: Int64, _ association: Association) {
+        let c = contextSlot[association.contextID]!
+        let e = executionSlot[association.executionID]!
+        associations.append(MembershipRecord(rowID: rowID, context: c, member: e))
+        contextExecutions.append(e, to: c)
+        executionContexts.append(c, to: e)
+    }
+
+    package mutating func addParentContext(_ link: ParentContext) {
+        let child = contextSlot[link.childID]!
+        let parent = contextSlot[link.parentID]!
+        parentContexts.append(link)
+        contextParents.append(parent, to: child)
+        contextChildren.append(child, to: parent)
+    }
+
+    package mutating func bumpGeneration() { generation &+= 1 }
+}
+
+// MARK: - Bulk build
+
+extension GraphSnapshot {
+    /// Dangling references found while building; the graph leaves such rows out.
+    public struct BuildProblem: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Builds a snapshot in one pass: nodes and indexes first, then every adjacency list in bulk.
+    /// Throws if a row refers to a node that does not exist.
+    public static func build(_ contents: borrowing StoreContents) throws(BuildProblem) -> GraphSnapshot {
+        var g = GraphSnapshot()
+        for t in contents.types { g.putType(t) }
+        g.artifactSlot.reserveCapacity(contents.artifacts.count)
+        g.executionSlot.reserveCapacity(contents.executions.count)
+        for a in contents.artifacts {
+            let slot = Int32(g.artifacts.count)
+            g.artifacts.append(a)
+            g.artifactSlot[a.id!] = slot
+            g.addToType(a.typeID, slot)
+            g.indexArtifact(a, slot)
+        }
+        for e in contents.executions {
+            let slot = Int32(g.executions.count)
+            g.executions.append(e)
+            g.executionSlot[e.id!] = slot
+            g.addToType(e.typeID, slot)
+            g.indexExecution(e, slot)
+        }
+        for c in contents.contexts {
+            let slot = Int32(g.contexts.count)
+            g.contexts.append(c)
+            g.contextSlot[c.id!] = slot
+            g.addToType(c.typeID, slot)
+            g.indexContext(c, slot)
+        }
+
+        var artifactPairs: [(Int32, Int32)] = []
+        var executionPairs: [(Int32, Int32)] = []
+        artifactPairs.reserveCapacity(contents.events.count)
+        executionPairs.reserveCapacity(contents.events.count)
+        for (rowID, event) in contents.events {
+            guard let a = g.artifactSlot[event.artifactID!] else {
+                throw BuildProblem(description: "event \(rowID) refers to missing artifact \(event.artifactID!)")
+            }
+            guard let e = g.executionSlot[event.executionID!] else {
+                throw BuildProblem(description: "event \(rowID) refers to missing execution \(event.executionID!)")
+            }
+            let index = Int32(g.events.count)
+            g.events.append(EventRecord(rowID: rowID, artifact: a, execution: e, event: event))
+            artifactPairs.append((a, index))
+            executionPairs.append((e, index))
+        }
+        g.artifactEvents = MultiMap(keyCount: g.artifacts.count, pairs: artifactPairs)
+        g.executionEvents = MultiMap(keyCount: g.executions.count, pairs: executionPairs)
+
+        var contextToMember: [(Int32, Int32)] = []
+        var memberToContext: [(Int32, Int32)] = []
+        for (rowID, link) in contents.attributions {
+            guard let c = g.contextSlot[link.contextID], let a = g.artifactSlot[link.artifactID] else {
+                throw BuildProblem(description: "attribution \(rowID) refers to a missing context or artifact")
+            }
+            g.attributions.append(MembershipRecord(rowID: rowID, context: c, member: a))
+            contextToMember.append((c, a))
+            memberToContext.append((a, c))
+        }
+        g.contextArtifacts = MultiMap(keyCount: g.contexts.count, pairs: contextToMember)
+        g.artifactContexts = MultiMap(keyCount: g.artifacts.count, pairs: memberToContext)
+
+        contextToMember.removeAll(keepingCapacity: true)
+        memberToContext.removeAll(keepingCapacity: true)
+        for (rowID, link) in contents.associations {
+            guard let c = g.contextSlot[link.contextID], let e = g.executionSlot[link.executionID] else {
+                throw BuildProblem(description: "association \(rowID) refers to a missing context or execution")
+            }
+            g.associations.append(MembershipRecord(rowID: rowID, context: c, member: e))
+            contextToMember.append((c, e))
+            memberToContext.append((e, c))
+        }
+        g.contextExecutions = MultiMap(keyCount: g.contexts.count, pairs: contextToMember)
+        g.executionContexts = MultiMap(keyCount: g.executions.count, pairs: memberToContext)
+
+        var parents: [(Int32, Int32)] = []
+        var children: [(Int32, Int32)] = []
+        for link in contents.parentContexts {
+            guard let child = g.contextSlot[link.childID], let parent = g.contextSlot[link.parentID] else {
+                throw BuildProblem(description: "parent context link \(link.childID) -> \(link.parentID) refers to a missing context")
+            }
+            g.parentContexts.append(link)
+            parents.append((child, parent))
+            children.append((parent, child))
+        }
+        g.contextParents = MultiMap(keyCount: g.contexts.count, pairs: parents)
+        g.contextChildren = MultiMap(keyCount: g.contexts.count, pairs: children)
+        return g
+    }
+}

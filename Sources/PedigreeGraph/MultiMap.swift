@@ -1,0 +1,86 @@
+/// A map from dense indices to lists of `Int32`, stored as compressed rows per chunk of keys.
+/// Appending to one key's list copies one chunk (about a thousand keys' lists), never the whole map.
+public struct MultiMap: Sendable {
+    private static var keyShift: Int { 10 }
+    private static var keysPerChunk: Int { 1 << keyShift }
+
+    private struct Chunk: Sendable {
+        /// offsets[k]..<offsets[k + 1] are key k's items.
+        var offsets: [Int32]
+        var items: [Int32]
+    }
+
+    private var chunks: [Chunk] = []
+    public private(set) var keyCount = 0
+    public private(set) var itemCount = 0
+
+    public init() {}
+
+    /// Builds the map for `keyCount` keys from (key, item) pairs, keeping pair order within a key.
+    public init(keyCount: Int, pairs: some Collection<(Int32, Int32)>) {
+        self.keyCount = keyCount
+        let chunkCount = (keyCount + Self.keysPerChunk - 1) / Self.keysPerChunk
+        var counts = [Int32](repeating: 0, count: keyCount)
+        for (key, _) in pairs { counts[Int(key)] += 1 }
+        chunks.reserveCapacity(chunkCount)
+        for c in 0..<chunkCount {
+            let first = c * Self.keysPerChunk
+            let last = min(first + Self.keysPerChunk, keyCount)
+            var offsets = [Int32](repeating: 0, count: Self.keysPerChunk + 1)
+            var running: Int32 = 0
+            for k in first..<last {
+                offsets[k - first] = running
+                running += counts[k]
+            }
+            for k in (last - first)...Self.keysPerChunk { offsets[k] = running }
+            chunks.append(Chunk(offsets: offsets, items: [Int32](repeating: 0, count: Int(running))))
+        }
+        var fill = [Int32](repeating: 0, count: keyCount)
+        for (key, item) in pairs {
+            let k = Int(key)
+            let c = k >> Self.keyShift
+            let local = k & (Self.keysPerChunk - 1)
+            let at = Int(chunks[c].offsets[local] + fill[k])
+            chunks[c].items[at] = item
+            fill[k] += 1
+        }
+        itemCount = pairs.count
+    }
+
+    /// Adds keys up to `count` (with empty lists).
+    public mutating func grow(to count: Int) {
+        while keyCount < count {
+            if keyCount & (Self.keysPerChunk - 1) == 0 {
+                chunks.append(Chunk(offsets: [Int32](repeating: 0, count: Self.keysPerChunk + 1), items: []))
+            }
+            keyCount += 1
+        }
+    }
+
+    public mutating func append(_ item: Int32, to key: Int32) {
+        let k = Int(key)
+        precondition(k < keyCount, "MultiMap key out of range")
+        let c = k >> Self.keyShift
+        let local = k & (Self.keysPerChunk - 1)
+        let at = Int(chunks[c].offsets[local + 1])
+        chunks[c].items.insert(item, at: at)
+        for j in (local + 1)...Self.keysPerChunk { chunks[c].offsets[j] += 1 }
+        itemCount += 1
+    }
+
+    /// The items of `key`, in insertion order.
+    @inline(__always)
+    public func items(_ key: Int32) -> ArraySlice<Int32> {
+        let k = Int(key)
+        let chunk = chunks[k >> Self.keyShift]
+        let local = k & (Self.keysPerChunk - 1)
+        return chunk.items[Int(chunk.offsets[local])..<Int(chunk.offsets[local + 1])]
+    }
+
+    public func count(_ key: Int32) -> Int {
+        let k = Int(key)
+        let chunk = chunks[k >> Self.keyShift]
+        let local = k & (Self.keysPerChunk - 1)
+        return Int(chunk.offsets[local + 1] - chunk.offsets[local])
+    }
+}

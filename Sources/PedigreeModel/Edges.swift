@@ -1,0 +1,83 @@
+/// MLMD's `Event.Type`; raw values are the numbers stored in `Event.type`.
+public enum EventType: Int, Sendable, CaseIterable, CustomStringConvertible {
+    case unknown = 0, declaredOutput, declaredInput, input, output, internalInput, internalOutput, pendingOutput
+
+    public var description: String {
+        switch self {
+        case .unknown: "UNKNOWN"
+        case .declaredOutput: "DECLARED_OUTPUT"
+        case .declaredInput: "DECLARED_INPUT"
+        case .input: "INPUT"
+        case .output: "OUTPUT"
+        case .internalInput: "INTERNAL_INPUT"
+        case .internalOutput: "INTERNAL_OUTPUT"
+        case .pendingOutput: "PENDING_OUTPUT"
+        }
+    }
+
+    public init?(name: String) {
+        guard let match = Self.allCases.first(where: { $0.description == name }) else { return nil }
+        self = match
+    }
+
+    /// Input-kind events point artifact -> execution; the others execution -> artifact.
+    public var isInput: Bool {
+        switch self {
+        case .input, .declaredInput, .internalInput: true
+        case .unknown, .output, .declaredOutput, .internalOutput, .pendingOutput: false
+        }
+    }
+}
+
+public enum EventStep: Hashable, Sendable {
+    case index(Int64)
+    case key(String)
+}
+
+/// An edge between an artifact and an execution.
+public struct Event: Hashable, Sendable {
+    public var artifactID: ArtifactID?
+    public var executionID: ExecutionID?
+    public var type: EventType
+    public var path: [EventStep]
+    /// Milliseconds since the epoch; the store fills in the current time when absent.
+    public var time: Int64?
+
+    public init(
+        artifactID: ArtifactID? = nil, executionID: ExecutionID? = nil, type: EventType,
+        path: [EventStep] = [], time: Int64? = nil
+    ) {
+        self.artifactID = artifactID
+        self.executionID = executionID
+        self.type = type
+        self.path = path
+        self.time = time
+    }
+}
+
+public struct Attribution: Hashable, Sendable {
+    public var contextID: ContextID
+    public var artifactID: ArtifactID
+    public init(contextID: ContextID, artifactID: ArtifactID) {
+        self.contextID = contextID
+        self.artifactID = artifactID
+    }
+}
+
+public struct Association: Hashable, Sendable {
+    public var contextID: ContextID
+    public var executionID: ExecutionID
+    public init(contextID: ContextID, executionID: ExecutionID) {
+        self.contextID = contextID
+        self.executionID = executionID
+    }
+}
+
+public struct ParentContext: Hashable, Sendable {
+    public var childID: ContextID
+    public var parentID: ContextID
+    public init(childID: ContextID, parentID: ContextID) {
+        self.childID = childID
+        self.parentID = parentID
+    }
+}

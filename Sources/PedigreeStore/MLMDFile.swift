@@ -1,0 +1,142 @@
+internal import PedigreeModel
+internal import Foundation
+
+/// Opening, validating and creating MLMD SQLite files.
+package enum MLMDFile {
+    package enum OpenMode: Sendable {
+        /// Open an existing store for reading only; never writes to the file.
+        case readOnly
+        /// Open an existing store for reading and writing.
+        case readWrite
+        /// Open the store, creating and initialising it if the file does not exist or is empty.
+        case create
+    }
+
+    private static func problem(_ path: String, _ text: String) -> MetadataError {
+        .failedPrecondition("\(path): \(text)")
+    }
+
+    /// Opens `path` as an MLMD store, validating it before anything is written to it.
+    package static func open(path: String, mode: OpenMode) throws -> SQLiteConnection {
+        if path == ":memory:" {
+            let connection = try SQLiteConnection(path: path, mode: .readWriteCreate)
+            try initialize(connection)
+            return connection
+        }
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        let exists = manager.fileExists(atPath: path, isDirectory: &isDirectory)
+        if exists && isDirectory.boolValue { throw problem(path, "is a directory, not an MLMD database file") }
+        let size = exists ? ((try? manager.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) : 0
+        if !exists || size == 0 {
+            guard mode == .create else {
+                throw MetadataError.notFound(
+                    exists ? "\(path): the file is empty, not an MLMD database (create a store with `pedigree init`)"
+                        : "\(path): no such file (create a store with `pedigree init`)")
+            }
+            let connection = try SQLiteConnection(path: path, mode: .readWriteCreate)
+            try configure(connection)
+            try initialize(connection)
+            return connection
+        }
+        try checkHeader(path: path, size: size)
+        // Validate through a read-only connection, so a file that fails is never touched.
+        do {
+            let reader = try SQLiteConnection(path: path, mode: .readOnly)
+            try validate(reader, path: path)
+            reader.close()
+        } catch let error as SQLiteError {
+            throw problem(path, error.isCorruption ? "the database is corrupt (\(error.message))" : error.description)
+        }
+        let connection = try SQLiteConnection(path: path, mode: mode == .readOnly ? .readOnly : .readWrite)
+        if mode != .readOnly { try configure(connection) }
+        return connection
+    }
+
+    private static func configure(_ connection: SQLiteConnection) throws {
+        try connection.execute("PRAGMA journal_mode = WAL")
+        try connection.execute("PRAGMA synchronous = FULL")
+    }
+
+    /// Checks the 100-byte SQLite header and that the file holds as many pages as it says.
+    private static func checkHeader(path: String, size: Int) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw problem(path, "cannot be read") }
+        defer { try? handle.close() }
+        let header = [UInt8]((try? handle.read(upToCount: 100)) ?? Data())
+        let magic = Array("SQLite format 3".utf8) + [0]
+        guard header.count >= 16, Array(header[0..<16]) == magic else {
+            throw problem(path, "not an SQLite database (the file does not start with the SQLite header)")
+        }
+        guard header.count == 100 else { throw problem(path, "truncated SQLite file (\(size) bytes, shorter than its header)") }
+        var pageSize = Int(header[16]) << 8 | Int(header[17])
+        if pageSize == 1 { pageSize = 65536 }
+        guard pageSize >= 512, pageSize & (pageSize - 1) == 0 else {
+            throw problem(path, "corrupt SQLite header (page size \(pageSize))")
+        }
+        let pageCount = Int(header[28]) << 24 | Int(header[29]) << 16 | Int(header[30]) << 8 | Int(header[31])
+        let changeCounter = header[24..<28]
+        let validFor = header[92..<96]
+        // The in-header page count is only meaningful when "version-valid-for" matches the change counter.
+        if Array(changeCounter) == Array(validFor), pageCount > 0, size < pageCount * pageSize {
+            throw problem(path, "truncated SQLite file: \(size) bytes, but the header declares \(pageCount) pages of \(pageSize) bytes")
+        }
+        if size % pageSize != 0 {
+            throw problem(path, "truncated SQLite file: \(size) bytes is not a whole number of \(pageSize)-byte pages")
+        }
+    }
+
+    /// Checks the tables, their columns and the schema version.
+    private static func validate(_ connection: SQLiteConnection, path: String) throws {
+        var tables: Set<String> = []
+        try connection.query("SELECT name FROM sqlite_master WHERE type = 'table'") { (row: borrowing Row) in
+            if let name = row.string(0) { tables.insert(name) }
+        }
+        if tables.isEmpty {
+            throw problem(path, "an SQLite database with no tables, not an MLMD database (create a store with `pedigree init`)")
+        }
+        if !tables.contains("MLMDEnv") {
+            let missing = MLMDSchema.tables.map(\.name).filter { !tables.contains($0) }
+            throw problem(
+                path, "an SQLite database but not an MLMD database (no MLMDEnv table; missing \(missing.joined(separator: ", ")))")
+        }
+        var versions: [Int64] = []
+        try connection.query("SELECT schema_version FROM MLMDEnv") { (row: borrowing Row) in
+            versions.append(row.int64(0))
+        }
+        guard versions.count == 1 else {
+            throw problem(path, "an MLMD database with \(versions.count) schema version rows in MLMDEnv; expected exactly one")
+        }
+        guard versions[0] == MLMDSchema.version else {
+            let advice = versions[0] < MLMDSchema.version
+                ? "it was written by an older ml-metadata; upgrade it with ml-metadata 1.17.1 (enable_upgrade_migration) first"
+                : "it was written by a newer ml-metadata"
+            throw problem(path, "MLMD schema version \(versions[0]); Pedigree reads version \(MLMDSchema.version) only (\(advice))")
+        }
+        for (table, columns) in MLMDSchema.tables {
+            guard tables.contains(table) else {
+                throw problem(path, "an MLMD database missing table \(table)")
+            }
+            var present: Set<String> = []
+            try connection.query("SELECT name FROM pragma_table_info(?)", [.text(table)]) { (row: borrowing Row) in
+                if let name = row.string(0) { present.insert(name) }
+            }
+            let missing = columns.filter { !present.contains($0) }
+            if !missing.isEmpty {
+                throw problem(path, "table \(table) lacks column(s) \(missing.joined(separator: ", ")); not MLMD schema version 10")
+            }
+        }
+    }
+
+    /// Creates the schema, records the version and adds the built-in types, as ml-metadata does.
+    private static func initialize(_ connection: SQLiteConnection) throws {
+        try connection.transaction { () throws -> Void in
+            for statement in MLMDSchema.creation { try connection.execute(statement) }
+            try connection.run("INSERT INTO MLMDEnv (schema_version) VALUES (?)", [.integer(MLMDSchema.version)])
+            for base in BaseType.builtinOrder {
+                try connection.run(
+                    "INSERT INTO `Type` (name, type_kind) VALUES (?, ?)",
+                    [.text(base.builtinTypeName), .integer(Int64(base.kind.rawValue))])
+            }
+        }
+    }
+}

@@ -1,0 +1,314 @@
+package import PedigreeModel
+internal import Foundation
+
+/// Row-level reads and writes of the MLMD tables. No MLMD semantics here: callers check them.
+package struct MLMDTables {
+    package let db: SQLiteConnection
+
+    package init(_ db: SQLiteConnection) { self.db = db }
+
+    private static let structPrefix = "mlmd-struct::"
+
+    // MARK: Loading
+
+    /// Reads every record of the store.
+    package func loadAll() throws -> StoreContents {
+        var contents = StoreContents()
+        contents.types = try loadTypes()
+        contents.artifacts = try loadNodes(
+            "SELECT id, type_id, uri, state, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Artifact ORDER BY id",
+            properties: "ArtifactProperty", owner: "artifact_id"
+        ) { (row: borrowing Row) in
+            Artifact(
+                id: ArtifactID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(4),
+                uri: row.string(2), state: row.optionalInt64(3).flatMap { ArtifactState(rawValue: Int($0)) },
+                externalID: row.string(5), createTime: row.int64(6), updateTime: row.int64(7))
+        } id: { $0.id!.rawValue } set: { node, props, custom in
+            node.properties = props
+            node.customProperties = custom
+        }
+        contents.executions = try loadNodes(
+            "SELECT id, type_id, last_known_state, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Execution ORDER BY id",
+            properties: "ExecutionProperty", owner: "execution_id"
+        ) { (row: borrowing Row) in
+            Execution(
+                id: ExecutionID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(3),
+                lastKnownState: row.optionalInt64(2).flatMap { ExecutionState(rawValue: Int($0)) },
+                externalID: row.string(4), createTime: row.int64(5), updateTime: row.int64(6))
+        } id: { $0.id!.rawValue } set: { node, props, custom in
+            node.properties = props
+            node.customProperties = custom
+        }
+        contents.contexts = try loadNodes(
+            "SELECT id, type_id, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Context ORDER BY id",
+            properties: "ContextProperty", owner: "context_id"
+        ) { (row: borrowing Row) in
+            Context(
+                id: ContextID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(2) ?? "",
+                externalID: row.string(3), createTime: row.int64(4), updateTime: row.int64(5))
+        } id: { $0.id!.rawValue } set: { node, props, custom in
+            node.properties = props
+            node.customProperties = custom
+        }
+
+        var paths: [Int64: [EventStep]] = [:]
+        try db.query("SELECT event_id, is_index_step, step_index, step_key FROM EventPath ORDER BY rowid") { (row: borrowing Row) in
+            let step: EventStep = row.int64(1) != 0 ? .index(row.int64(2)) : .key(row.string(3) ?? "")
+            paths[row.int64(0), default: []].append(step)
+        }
+        try db.query("SELECT id, artifact_id, execution_id, type, milliseconds_since_epoch FROM Event ORDER BY id") { (row: borrowing Row) in
+            let rowID = row.int64(0)
+            let event = Event(
+                artifactID: ArtifactID(row.int64(1)), executionID: ExecutionID(row.int64(2)),
+                type: EventType(rawValue: Int(row.int64(3))) ?? .unknown, path: paths[rowID] ?? [],
+                time: row.optionalInt64(4))
+            contents.events.append((rowID, event))
+        }
+        try db.query("SELECT id, context_id, artifact_id FROM Attribution ORDER BY id") { (row: borrowing Row) in
+            contents.attributions.append(
+                (row.int64(0), Attribution(contextID: ContextID(row.int64(1)), artifactID: ArtifactID(row.int64(2)))))
+        }
+        try db.query("SELECT id, context_id, execution_id FROM Association ORDER BY id") { (row: borrowing Row) in
+            contents.associations.append(
+                (row.int64(0), Association(contextID: ContextID(row.int64(1)), executionID: ExecutionID(row.int64(2)))))
+        }
+        try db.query("SELECT context_id, parent_context_id FROM ParentContext ORDER BY context_id, parent_context_id") { (row: borrowing Row) in
+            contents.parentContexts.append(
+                ParentContext(childID: ContextID(row.int64(0)), parentID: ContextID(row.int64(1))))
+        }
+        return contents
+    }
+
+    private func loadTypes() throws -> [NodeType] {
+        var types: [NodeType] = []
+        try db.query("SELECT id, name, version, type_kind, description, input_type, output_type, external_id FROM `Type` ORDER BY id") { (row: borrowing Row) in
+            guard let kind = NodeKind(rawValue: Int(row.int64(3))) else { return }
+            types.append(
+                NodeType(
+                    id: TypeID(row.int64(0)), kind: kind, name: row.string(1) ?? "", version: row.string(2),
+                    description: row.string(4), externalID: row.string(7), inputType: row.string(5),
+                    outputType: row.string(6)))
+        }
+        var slot: [Int64: Int] = [:]
+        for (i, t) in types.enumerated() { slot[t.id!.rawValue] = i }
+        try db.query("SELECT type_id, name, data_type FROM TypeProperty") { (row: borrowing Row) in
+            guard let i = slot[row.int64(0)], let name = row.string(1) else { return }
+            types[i].properties[name] = PropertyType(rawValue: Int(row.optionalInt64(2) ?? 0)) ?? .unknown
+        }
+        try db.query("SELECT type_id, parent_type_id FROM ParentType") { (row: borrowing Row) in
+            guard let i = slot[row.int64(0)], let p = slot[row.int64(1)] else { return }
+            let parent = types[p]
+            types[i].baseType = BaseType.allCases.first { $0.builtinTypeName == parent.name && $0.kind == parent.kind }
+        }
+        return types
+    }
+
+    private func loadNodes<Node>(
+        _ sql: String, properties table: String, owner: String,
+        make: (borrowing Row) -> Node, id: (Node) -> Int64,
+        set: (inout Node, Properties, Properties) -> Void
+    ) throws -> [Node] {
+        var nodes: [Node] = []
+        try db.query(sql) { (row: borrowing Row) in nodes.append(make(row)) }
+        var slot: [Int64: Int] = [:]
+        slot.reserveCapacity(nodes.count)
+        for (i, node) in nodes.enumerated() { slot[id(node)] = i }
+        var props: [Int: (Properties, Properties)] = [:]
+        try db.query(
+            "SELECT \(owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value, byte_value FROM \(table)"
+        ) { (row: borrowing Row) in
+            guard let i = slot[row.int64(0)], let name = row.string(1), let value = Self.decodeValue(row) else { return }
+            if row.int64(2) != 0 {
+                props[i, default: ([:], [:])].1[name] = value
+            } else {
+                props[i, default: ([:], [:])].0[name] = value
+            }
+        }
+        for (i, (p, c)) in props { set(&nodes[i], p, c) }
+        return nodes
+    }
+
+    /// Decodes a property row's value columns (3 int, 4 double, 5 string, 6 proto, 7 bool, 8 bytes).
+    private static func decodeValue(_ row: borrowing Row) -> Value? {
+        if !row.isNull(3) { return .int(row.int64(3)) }
+        if !row.isNull(4) { return .double(row.double(4)) }
+        if let s = row.string(5) {
+            if s.hasPrefix(structPrefix),
+                let data = Data(base64Encoded: String(s.dropFirst(structPrefix.count))),
+                let fields = try? ProtoWire.decodeStruct(ArraySlice([UInt8](data)))
+            {
+                return .struct(fields)
+            }
+            return .string(s)
+        }
+        if !row.isNull(6) {
+            let raw = row.value(6)
+            let bytes: [UInt8]? =
+                switch raw {
+                case .text(let text): Data(base64Encoded: text).map { [UInt8]($0) }
+                case .blob(let blob): blob
+                default: nil
+                }
+            if let bytes, let any = try? ProtoWire.decodeAny(ArraySlice(bytes)) { return .proto(any) }
+        }
+        if !row.isNull(7) { return .bool(row.int64(7) != 0) }
+        return nil
+    }
+
+    // MARK: Writing types
+
+    package func insertType(_ type: NodeType) throws -> TypeID {
+        try db.run(
+            "INSERT INTO `Type` (id, name, version, type_kind, description, input_type, output_type, external_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [SQLValue(type.id?.rawValue), .text(type.name), SQLValue(type.version), .integer(Int64(type.kind.rawValue)),
+             SQLValue(type.description), SQLValue(type.inputType), SQLValue(type.outputType), SQLValue(type.externalID)])
+        let id = TypeID(db.lastInsertRowID)
+        try addTypeProperties(id, type.properties)
+        return id
+    }
+
+    package func updateTypeFields(_ type: NodeType) throws {
+        try db.run(
+            "UPDATE `Type` SET description = ?, external_id = ?, input_type = ?, output_type = ? WHERE id = ?",
+            [SQLValue(type.description), SQLValue(type.externalID), SQLValue(type.inputType),
+             SQLValue(type.outputType), .integer(type.id!.rawValue)])
+    }
+
+    package func addTypeProperties(_ id: TypeID, _ properties: [String: PropertyType]) throws {
+        for (name, kind) in properties.sorted(by: { $0.key < $1.key }) {
+            try db.run(
+                "INSERT INTO TypeProperty (type_id, name, data_type) VALUES (?, ?, ?)",
+                [.integer(id.rawValue), .text(name), .integer(Int64(kind.rawValue))])
+        }
+    }
+
+    package func setParentType(_ id: TypeID, parent: TypeID?) throws {
+        try db.run("DELETE FROM ParentType WHERE type_id = ?", [.integer(id.rawValue)])
+        if let parent {
+            try db.run(
+                "INSERT INTO ParentType (type_id, parent_type_id) VALUES (?, ?)",
+                [.integer(id.rawValue), .integer(parent.rawValue)])
+        }
+    }
+
+    // MARK: Writing nodes
+
+    package func insertArtifact(_ a: Artifact) throws -> ArtifactID {
+        try db.run(
+            "INSERT INTO Artifact (id, type_id, uri, state, name, external_id, create_time_since_epoch, last_update_time_since_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [SQLValue(a.id?.rawValue), .integer(a.typeID.rawValue), SQLValue(a.uri), SQLValue(a.state?.rawValue),
+             SQLValue(a.name), SQLValue(a.externalID), .integer(a.createTime ?? 0), .integer(a.updateTime ?? 0)])
+        let id = ArtifactID(db.lastInsertRowID)
+        try writeProperties("ArtifactProperty", "artifact_id", id.rawValue, a.properties, a.customProperties, replace: false)
+        return id
+    }
+
+    package func updateArtifact(_ a: Artifact) throws {
+        try db.run(
+            "UPDATE Artifact SET type_id = ?, uri = ?, state = ?, name = ?, external_id = ?, create_time_since_epoch = ?, last_update_time_since_epoch = ? WHERE id = ?",
+            [.integer(a.typeID.rawValue), SQLValue(a.uri), SQLValue(a.state?.rawValue), SQLValue(a.name),
+             SQLValue(a.externalID), .integer(a.createTime ?? 0), .integer(a.updateTime ?? 0), .integer(a.id!.rawValue)])
+        try writeProperties("ArtifactProperty", "artifact_id", a.id!.rawValue, a.properties, a.customProperties, replace: true)
+    }
+
+    package func insertExecution(_ e: Execution) throws -> ExecutionID {
+        try db.run(
+            "INSERT INTO Execution (id, type_id, last_known_state, name, external_id, create_time_since_epoch, last_update_time_since_epoch) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [SQLValue(e.id?.rawValue), .integer(e.typeID.rawValue), SQLValue(e.lastKnownState?.rawValue),
+             SQLValue(e.name), SQLValue(e.externalID), .integer(e.createTime ?? 0), .integer(e.updateTime ?? 0)])
+        let id = ExecutionID(db.lastInsertRowID)
+        try writeProperties("ExecutionProperty", "execution_id", id.rawValue, e.properties, e.customProperties, replace: false)
+        return id
+    }
+
+    package func updateExecution(_ e: Execution) throws {
+        try db.run(
+            "UPDATE Execution SET type_id = ?, last_known_state = ?, name = ?, external_id = ?, create_time_since_epoch = ?, last_update_time_since_epoch = ? WHERE id = ?",
+            [.integer(e.typeID.rawValue), SQLValue(e.lastKnownState?.rawValue), SQLValue(e.name),
+             SQLValue(e.externalID), .integer(e.createTime ?? 0), .integer(e.updateTime ?? 0), .integer(e.id!.rawValue)])
+        try writeProperties("ExecutionProperty", "execution_id", e.id!.rawValue, e.properties, e.customProperties, replace: true)
+    }
+
+    package func insertContext(_ c: Context) throws -> ContextID {
+        try db.run(
+            "INSERT INTO Context (id, type_id, name, external_id, create_time_since_epoch, last_update_time_since_epoch) VALUES (?, ?, ?, ?, ?, ?)",
+            [SQLValue(c.id?.rawValue), .integer(c.typeID.rawValue), .text(c.name), SQLValue(c.externalID),
+             .integer(c.createTime ?? 0), .integer(c.updateTime ?? 0)])
+        let id = ContextID(db.lastInsertRowID)
+        try writeProperties("ContextProperty", "context_id", id.rawValue, c.properties, c.customProperties, replace: false)
+        return id
+    }
+
+    package func updateContext(_ c: Context) throws {
+        try db.run(
+            "UPDATE Context SET type_id = ?, name = ?, external_id = ?, create_time_since_epoch = ?, last_update_time_since_epoch = ? WHERE id = ?",
+            [.integer(c.typeID.rawValue), .text(c.name), SQLValue(c.externalID), .integer(c.createTime ?? 0),
+             .integer(c.updateTime ?? 0), .integer(c.id!.rawValue)])
+        try writeProperties("ContextProperty", "context_id", c.id!.rawValue, c.properties, c.customProperties, replace: true)
+    }
+
+    private func writeProperties(
+        _ table: String, _ owner: String, _ id: Int64, _ properties: Properties, _ custom: Properties, replace: Bool
+    ) throws {
+        if replace { try db.run("DELETE FROM \(table) WHERE \(owner) = ?", [.integer(id)]) }
+        let sql = "INSERT INTO \(table) (\(owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        for (isCustom, set) in [(false, properties), (true, custom)] {
+            for (name, value) in set.sorted(by: { $0.key < $1.key }) {
+                var columns: [SQLValue] = [.null, .null, .null, .null, .null]
+                switch value {
+                case .int(let v): columns[0] = .integer(v)
+                case .double(let v): columns[1] = .real(v)
+                case .string(let v): columns[2] = .text(v)
+                case .struct(let fields):
+                    columns[2] = .text(Self.structPrefix + Data(ProtoWire.encodeStruct(fields)).base64EncodedString())
+                case .proto(let any): columns[3] = .text(Data(ProtoWire.encodeAny(any)).base64EncodedString())
+                case .bool(let v): columns[4] = .integer(v ? 1 : 0)
+                }
+                try db.run(sql, [.integer(id), .text(name), .integer(isCustom ? 1 : 0)] + columns)
+            }
+        }
+    }
+
+    // MARK: Writing edges
+
+    package func insertEvent(_ event: Event, rowID: Int64? = nil) throws -> Int64 {
+        try db.run(
+            "INSERT INTO Event (id, artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (?, ?, ?, ?, ?)",
+            [SQLValue(rowID), .integer(event.artifactID!.rawValue), .integer(event.executionID!.rawValue),
+             .integer(Int64(event.type.rawValue)), SQLValue(event.time)])
+        let id = db.lastInsertRowID
+        for step in event.path {
+            switch step {
+            case .index(let i):
+                try db.run(
+                    "INSERT INTO EventPath (event_id, is_index_step, step_index) VALUES (?, 1, ?)",
+                    [.integer(id), .integer(i)])
+            case .key(let k):
+                try db.run(
+                    "INSERT INTO EventPath (event_id, is_index_step, step_key) VALUES (?, 0, ?)",
+                    [.integer(id), .text(k)])
+            }
+        }
+        return id
+    }
+
+    package func insertAttribution(_ link: Attribution, rowID: Int64? = nil) throws -> Int64 {
+        try db.run(
+            "INSERT INTO Attribution (id, context_id, artifact_id) VALUES (?, ?, ?)",
+            [SQLValue(rowID), .integer(link.contextID.rawValue), .integer(link.artifactID.rawValue)])
+        return db.lastInsertRowID
+    }
+
+    package func insertAssociation(_ link: Association, rowID: Int64? = nil) throws -> Int64 {
+        try db.run(
+            "INSERT INTO Association (id, context_id, execution_id) VALUES (?, ?, ?)",
+            [SQLValue(rowID), .integer(link.contextID.rawValue), .integer(link.executionID.rawValue)])
+        return db.lastInsertRowID
+    }
+
+    package func insertParentContext(_ link: ParentContext) throws {
+        try db.run(
+            "INSERT INTO ParentContext (context_id, parent_context_id) VALUES (?, ?)",
+            [.integer(link.childID.rawValue), .integer(link.parentID.rawValue)])
+    }
+}
