@@ -73,8 +73,16 @@ public struct GraphSnapshot: Sendable {
     public private(set) var contextParents = MultiMap()
     public private(set) var contextChildren = MultiMap()
 
+    /// Rows whose ends do not exist. MLMD itself writes such rows (an event-only pair in
+    /// put_execution, for example); they are kept so that export reproduces the file, but they
+    /// take no part in the graph.
+    public private(set) var orphanEvents: [(rowID: Int64, event: Event)] = []
+    public private(set) var orphanAttributions: [(rowID: Int64, attribution: Attribution)] = []
+    public private(set) var orphanAssociations: [(rowID: Int64, association: Association)] = []
+    public private(set) var orphanParentContexts: [ParentContext] = []
+
     /// Bumped by every published write.
-    public internal(set) var generation: UInt64 = 0
+    public package(set) var generation: UInt64 = 0
 
     public init() {}
 }
@@ -275,14 +283,9 @@ extension GraphSnapshot {
 // MARK: - Bulk build
 
 extension GraphSnapshot {
-    /// Dangling references found while building; the graph leaves such rows out.
-    public struct BuildProblem: Error, Sendable, CustomStringConvertible {
-        public var description: String
-    }
-
     /// Builds a snapshot in one pass: nodes and indexes first, then every adjacency list in bulk.
-    /// Throws if a row refers to a node that does not exist.
-    public static func build(_ contents: borrowing StoreContents) throws(BuildProblem) -> GraphSnapshot {
+    /// Rows that refer to missing nodes are set aside as orphans.
+    public static func build(_ contents: borrowing StoreContents) -> GraphSnapshot {
         var g = GraphSnapshot()
         for t in contents.types { g.putType(t) }
         g.artifactSlot.reserveCapacity(contents.artifacts.count)
@@ -314,11 +317,9 @@ extension GraphSnapshot {
         artifactPairs.reserveCapacity(contents.events.count)
         executionPairs.reserveCapacity(contents.events.count)
         for (rowID, event) in contents.events {
-            guard let a = g.artifactSlot[event.artifactID!] else {
-                throw BuildProblem(description: "event \(rowID) refers to missing artifact \(event.artifactID!)")
-            }
-            guard let e = g.executionSlot[event.executionID!] else {
-                throw BuildProblem(description: "event \(rowID) refers to missing execution \(event.executionID!)")
+            guard let a = g.artifactSlot[event.artifactID!], let e = g.executionSlot[event.executionID!] else {
+                g.orphanEvents.append((rowID, event))
+                continue
             }
             let index = Int32(g.events.count)
             g.events.append(EventRecord(rowID: rowID, artifact: a, execution: e, event: event))
@@ -332,7 +333,8 @@ extension GraphSnapshot {
         var memberToContext: [(Int32, Int32)] = []
         for (rowID, link) in contents.attributions {
             guard let c = g.contextSlot[link.contextID], let a = g.artifactSlot[link.artifactID] else {
-                throw BuildProblem(description: "attribution \(rowID) refers to a missing context or artifact")
+                g.orphanAttributions.append((rowID, link))
+                continue
             }
             g.attributions.append(MembershipRecord(rowID: rowID, context: c, member: a))
             contextToMember.append((c, a))
@@ -345,7 +347,8 @@ extension GraphSnapshot {
         memberToContext.removeAll(keepingCapacity: true)
         for (rowID, link) in contents.associations {
             guard let c = g.contextSlot[link.contextID], let e = g.executionSlot[link.executionID] else {
-                throw BuildProblem(description: "association \(rowID) refers to a missing context or execution")
+                g.orphanAssociations.append((rowID, link))
+                continue
             }
             g.associations.append(MembershipRecord(rowID: rowID, context: c, member: e))
             contextToMember.append((c, e))
@@ -358,7 +361,8 @@ extension GraphSnapshot {
         var children: [(Int32, Int32)] = []
         for link in contents.parentContexts {
             guard let child = g.contextSlot[link.childID], let parent = g.contextSlot[link.parentID] else {
-                throw BuildProblem(description: "parent context link \(link.childID) -> \(link.parentID) refers to a missing context")
+                g.orphanParentContexts.append(link)
+                continue
             }
             g.parentContexts.append(link)
             parents.append((child, parent))

@@ -61,6 +61,15 @@ def double_json(x):
     return x
 
 
+def sorted_keys(obj):
+    """The JSON value with object keys in order (a Struct's map order is arbitrary)."""
+    if isinstance(obj, dict):
+        return {k: sorted_keys(obj[k]) for k in sorted(obj)}
+    if isinstance(obj, list):
+        return [sorted_keys(v) for v in obj]
+    return obj
+
+
 def value_json(value, where):
     kind = value.WhichOneof("value")
     if kind == "int_value":
@@ -73,7 +82,7 @@ def value_json(value, where):
         return {"bool": value.bool_value}
     if kind == "struct_value":
         try:
-            return {"struct": json_format.MessageToDict(value.struct_value)}
+            return {"struct": sorted_keys(json_format.MessageToDict(value.struct_value))}
         except ValueError as e:  # NaN or infinity inside the Struct: JSON cannot carry it
             raise DumpError(f"{where}: struct value has no JSON form: {e}") from e
     if kind == "proto_value":
@@ -141,19 +150,26 @@ def event_record(event):
 
 
 def all_types(store):
-    found = {
-        "artifact": store.get_artifact_types(),
-        "execution": store.get_execution_types(),
-        "context": store.get_context_types(),
+    """(kind, type) for every type, by id.
+
+    get_*_types() leaves out the built-in types and the types' external_id, so
+    it only supplies the ids; get_*_types_by_id() gives the full types.
+    """
+    ids = {
+        "artifact": [t.id for t in store.get_artifact_types()],
+        "execution": [t.id for t in store.get_execution_types()],
+        "context": [t.id for t in store.get_context_types()],
     }
-    getters = {"artifact": store.get_artifact_type, "execution": store.get_execution_type}
+    by_name = {"artifact": store.get_artifact_type, "execution": store.get_execution_type}
     for kind, names in BUILTIN_TYPE_NAMES.items():
-        known = {t.id for t in found[kind]}
-        for name in names:
-            t = getters[kind](name)
-            if t.id not in known:
-                found[kind].append(t)
-    return sorted(((t.id, kind, t) for kind, ts in found.items() for t in ts), key=lambda x: x[0])
+        ids[kind] += [by_name[kind](name).id for name in names]
+    by_id = {
+        "artifact": store.get_artifact_types_by_id,
+        "execution": store.get_execution_types_by_id,
+        "context": store.get_context_types_by_id,
+    }
+    found = [(kind, t) for kind in ids for t in by_id[kind](sorted(set(ids[kind])))]
+    return sorted(found, key=lambda kt: kt[1].id)
 
 
 def chunks(items, size=500):
@@ -164,7 +180,7 @@ def chunks(items, size=500):
 def dump_records(store):
     """Returns every record of the store as interchange dicts, in file order."""
     records = [dict(HEADER)]
-    records += [type_record(kind, t) for _, kind, t in all_types(store)]
+    records += [type_record(kind, t) for kind, t in all_types(store)]
 
     artifacts = store.get_artifacts(list_options=BY_ID)
     executions = store.get_executions(list_options=BY_ID)

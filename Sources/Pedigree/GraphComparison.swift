@@ -1,0 +1,76 @@
+/// Compares two snapshots record by record: `check` uses it to compare the live graph with one
+/// freshly built from the database.
+enum GraphComparison {
+    static func differences(_ live: GraphSnapshot, _ fresh: GraphSnapshot, limit: Int = 20) -> [String] {
+        var out: [String] = []
+        func note(_ s: String) { if out.count < limit { out.append(s) } }
+
+        if live.types != fresh.types { note("types differ: graph has \(live.types.count), database \(fresh.types.count)") }
+        compareNodes(live.artifacts, fresh.artifacts, "artifact", note)
+        compareNodes(live.executions, fresh.executions, "execution", note)
+        compareNodes(live.contexts, fresh.contexts, "context", note)
+
+        let liveEvents = Set(live.events.map { EventKey($0.rowID, $0.event) } + live.orphanEvents.map { EventKey($0.rowID, $0.event) })
+        let freshEvents = Set(fresh.events.map { EventKey($0.rowID, $0.event) } + fresh.orphanEvents.map { EventKey($0.rowID, $0.event) })
+        for e in liveEvents.subtracting(freshEvents).prefix(5) { note("event \(e.rowID) is in the graph but not in the database") }
+        for e in freshEvents.subtracting(liveEvents).prefix(5) { note("event \(e.rowID) is in the database but not in the graph") }
+
+        // Adjacency must agree with the event list, both ways.
+        for (i, record) in live.events.enumerated() {
+            if !live.artifactEvents.items(record.artifact).contains(Int32(i)) { note("event \(record.rowID) missing from its artifact's adjacency") }
+            if !live.executionEvents.items(record.execution).contains(Int32(i)) { note("event \(record.rowID) missing from its execution's adjacency") }
+        }
+        if live.artifactEvents.itemCount != live.events.count || live.executionEvents.itemCount != live.events.count {
+            note("event adjacency holds \(live.artifactEvents.itemCount)/\(live.executionEvents.itemCount) entries for \(live.events.count) events")
+        }
+
+        func members(_ g: GraphSnapshot, _ records: ChunkedArray<MembershipRecord>, kind: NodeKind) -> Set<[Int64]> {
+            Set(records.map { r in
+                let member: Int64 =
+                    switch kind {
+                    case .artifact: g.artifacts[Int(r.member)].id!.rawValue
+                    case .execution: g.executions[Int(r.member)].id!.rawValue
+                    case .context: g.contexts[Int(r.member)].id!.rawValue
+                    }
+                return [r.rowID, g.contexts[Int(r.context)].id!.rawValue, member]
+            })
+        }
+        if members(live, live.attributions, kind: .artifact) != members(fresh, fresh.attributions, kind: .artifact) {
+            note("attributions differ between graph and database")
+        }
+        if members(live, live.associations, kind: .execution) != members(fresh, fresh.associations, kind: .execution) {
+            note("associations differ between graph and database")
+        }
+        if Set(live.parentContexts) != Set(fresh.parentContexts) { note("parent contexts differ between graph and database") }
+        return out
+    }
+
+    private struct EventKey: Hashable {
+        var rowID: Int64
+        var event: Event
+        init(_ rowID: Int64, _ event: Event) {
+            self.rowID = rowID
+            self.event = event
+        }
+    }
+
+    private static func compareNodes<N: MetadataNode>(
+        _ live: ChunkedArray<N>, _ fresh: ChunkedArray<N>, _ kind: String, _ note: (String) -> Void
+    ) {
+        if live.count != fresh.count { note("\(kind) count: graph \(live.count), database \(fresh.count)") }
+        var byID: [N.ID: N] = [:]
+        for n in fresh { byID[n.id!] = n }
+        var reported = 0
+        for n in live where reported < 5 {
+            guard let f = byID[n.id!] else {
+                note("\(kind) \(n.id!) is in the graph but not in the database")
+                reported += 1
+                continue
+            }
+            if !n.isSameRecord(as: f) {
+                note("\(kind) \(n.id!) differs between graph and database")
+                reported += 1
+            }
+        }
+    }
+}

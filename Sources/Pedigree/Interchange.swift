@@ -1,0 +1,412 @@
+internal import Foundation
+internal import PedigreeStore
+
+/// The JSON-lines interchange format (docs/INTERCHANGE.md): `export` writes it, `import` reads it.
+public enum Interchange {
+    static let header = #"{"record":"header","format":"pedigree-jsonl","version":1,"mlmd_schema_version":10}"#
+
+    // MARK: Export
+
+    /// Every record of the snapshot, one JSON object per line, in the documented order.
+    public static func export(_ g: GraphSnapshot, to write: (String) throws -> Void) rethrows {
+        try write(header)
+        for t in g.types { try write(line(t)) }
+        for a in g.artifacts.sorted(by: { $0.id! < $1.id! }) { try write(line(a)) }
+        for e in g.executions.sorted(by: { $0.id! < $1.id! }) { try write(line(e)) }
+        for c in g.contexts.sorted(by: { $0.id! < $1.id! }) { try write(line(c)) }
+        let events = (g.events.map { ($0.rowID, $0.event) } + g.orphanEvents.map { ($0.rowID, $0.event) }).sorted { $0.0 < $1.0 }
+        for (rowID, event) in events { try write(line(rowID, event)) }
+        let attributions = (g.attributions.map { r in
+            (r.rowID, Attribution(contextID: g.contexts[Int(r.context)].id!, artifactID: g.artifacts[Int(r.member)].id!))
+        } + g.orphanAttributions.map { ($0.rowID, $0.attribution) }).sorted { $0.0 < $1.0 }
+        for (rowID, a) in attributions {
+            try write(#"{"record":"attribution","id":\#(rowID),"context_id":\#(a.contextID),"artifact_id":\#(a.artifactID)}"#)
+        }
+        let associations = (g.associations.map { r in
+            (r.rowID, Association(contextID: g.contexts[Int(r.context)].id!, executionID: g.executions[Int(r.member)].id!))
+        } + g.orphanAssociations.map { ($0.rowID, $0.association) }).sorted { $0.0 < $1.0 }
+        for (rowID, a) in associations {
+            try write(#"{"record":"association","id":\#(rowID),"context_id":\#(a.contextID),"execution_id":\#(a.executionID)}"#)
+        }
+        let parents = (Array(g.parentContexts) + g.orphanParentContexts).sorted { ($0.childID, $0.parentID) < ($1.childID, $1.parentID) }
+        for p in parents {
+            try write(#"{"record":"parent_context","child_id":\#(p.childID),"parent_id":\#(p.parentID)}"#)
+        }
+    }
+
+    /// Builds one line from key/value pairs in order, leaving out absent values.
+    private struct Line {
+        var parts: [String] = []
+        mutating func add(_ key: String, _ raw: String?) {
+            if let raw { parts.append(JSONWriter.quoted(key) + ":" + raw) }
+        }
+        mutating func add(_ key: String, string: String?) { add(key, string.map(JSONWriter.quoted)) }
+        mutating func add(_ key: String, int: Int64?) { add(key, int.map { String($0) }) }
+        var text: String { "{" + parts.joined(separator: ",") + "}" }
+    }
+
+    private static func line(_ t: NodeType) -> String {
+        var l = Line()
+        l.add("record", string: "type")
+        l.add("kind", string: t.kind.description)
+        l.add("id", int: t.id?.rawValue)
+        l.add("name", string: t.name)
+        l.add("version", string: t.version)
+        l.add("description", string: t.description)
+        l.add("external_id", string: t.externalID)
+        l.add("base_type", string: t.baseType?.rawValue)
+        l.add("input_type", string: t.inputType)
+        l.add("output_type", string: t.outputType)
+        l.add("properties", "{" + t.properties.keys.sorted().map { JSONWriter.quoted($0) + ":" + JSONWriter.quoted(t.properties[$0]!.description) }.joined(separator: ",") + "}")
+        return l.text
+    }
+
+    private static func commonNode<N: MetadataNode>(_ n: N, _ l: inout Line, record: String) {
+        l.add("record", string: record)
+        l.add("id", int: n.id?.rawValue)
+        l.add("type_id", int: n.typeID.rawValue)
+    }
+
+    private static func finishNode<N: MetadataNode>(_ n: N, _ l: inout Line) {
+        l.add("external_id", string: n.externalID)
+        l.add("properties", properties(n.properties))
+        l.add("custom_properties", properties(n.customProperties))
+        l.add("create_time_since_epoch", int: n.createTime)
+        l.add("last_update_time_since_epoch", int: n.updateTime)
+    }
+
+    private static func line(_ a: Artifact) -> String {
+        var l = Line()
+        commonNode(a, &l, record: "artifact")
+        l.add("name", string: a.name)
+        l.add("uri", string: a.uri)
+        l.add("state", string: a.state?.description)
+        finishNode(a, &l)
+        return l.text
+    }
+
+    private static func line(_ e: Execution) -> String {
+        var l = Line()
+        commonNode(e, &l, record: "execution")
+        l.add("name", string: e.name)
+        l.add("last_known_state", string: e.lastKnownState?.description)
+        finishNode(e, &l)
+        return l.text
+    }
+
+    private static func line(_ c: Context) -> String {
+        var l = Line()
+        commonNode(c, &l, record: "context")
+        l.add("name", string: c.name)
+        finishNode(c, &l)
+        return l.text
+    }
+
+    private static func line(_ rowID: Int64, _ e: Event) -> String {
+        var l = Line()
+        l.add("record", string: "event")
+        l.add("id", int: rowID)
+        l.add("artifact_id", int: e.artifactID?.rawValue)
+        l.add("execution_id", int: e.executionID?.rawValue)
+        l.add("type", string: e.type.description)
+        if !e.path.isEmpty {
+            l.add("path", "[" + e.path.map { step in
+                switch step {
+                case .index(let i): #"{"index":\#(i)}"#
+                case .key(let k): #"{"key":\#(JSONWriter.quoted(k))}"#
+                }
+            }.joined(separator: ",") + "]")
+        }
+        l.add("milliseconds_since_epoch", int: e.time)
+        return l.text
+    }
+
+    /// Properties as the interchange format writes them.
+    public static func properties(_ p: Properties) -> String {
+        "{" + p.keys.sorted().map { JSONWriter.quoted($0) + ":" + value(p[$0]!) }.joined(separator: ",") + "}"
+    }
+
+    private static func value(_ v: Value) -> String {
+        switch v {
+        case .int(let i): #"{"int":\#(i)}"#
+        case .double(let d): #"{"double":\#(JSONWriter.double(d))}"#
+        case .string(let s): #"{"string":\#(JSONWriter.quoted(s))}"#
+        case .bool(let b): #"{"bool":\#(b)}"#
+        case .struct(let s): #"{"struct":\#(JSONWriter.render(.object(s.mapValues(json))))}"#
+        case .proto(let any):
+            #"{"proto":{"type_url":\#(JSONWriter.quoted(any.typeURL)),"value":"\#(Data(any.value).base64EncodedString())"}}"#
+        }
+    }
+
+    private static func json(_ s: StructValue) -> JSON {
+        switch s {
+        case .null: .null
+        case .number(let d): d.isFinite ? .number("\(d)") : .string(JSONWriter.double(d).trimmingCharacters(in: ["\""]))
+        case .string(let t): .string(t)
+        case .bool(let b): .bool(b)
+        case .object(let o): .object(o.mapValues(json))
+        case .list(let l): .array(l.map(json))
+        }
+    }
+
+    // MARK: Import
+
+    /// An interchange record, decoded.
+    enum Record {
+        case header
+        case type(NodeType)
+        case artifact(Artifact)
+        case execution(Execution)
+        case context(Context)
+        case event(Int64?, Event)
+        case attribution(Int64?, Attribution)
+        case association(Int64?, Association)
+        case parentContext(ParentContext)
+    }
+
+    struct DecodeError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func decode(_ text: some StringProtocol) throws -> Record {
+        let j: JSON
+        do { j = try JSON.parse(text) } catch { throw DecodeError(description: error.description) }
+        guard case .object = j, let record = j["record"]?.string else {
+            throw DecodeError(description: "a line must be a JSON object with a \"record\" key")
+        }
+        func req<T>(_ key: String, _ get: (JSON) -> T?) throws -> T {
+            guard let v = j[key], let t = get(v) else { throw DecodeError(description: "\(record) record: missing or invalid \"\(key)\"") }
+            return t
+        }
+        func opt<T>(_ key: String, _ get: (JSON) -> T?) throws -> T? {
+            guard let v = j[key] else { return nil }
+            guard let t = get(v) else { throw DecodeError(description: "\(record) record: invalid \"\(key)\"") }
+            return t
+        }
+        func enumValue<T>(_ key: String, _ make: (String) -> T?) throws -> T? {
+            guard let name = try opt(key, \.string) else { return nil }
+            guard let v = make(name) else { throw DecodeError(description: "\(record) record: unknown \(key) \(name)") }
+            return v
+        }
+        func props(_ key: String) throws -> Properties {
+            guard let v = j[key] else { return [:] }
+            guard case .object(let o) = v else { throw DecodeError(description: "\(record) record: \"\(key)\" must be an object") }
+            var out: Properties = [:]
+            for (name, raw) in o {
+                guard let value = try decodeValue(raw) else {
+                    throw DecodeError(description: "\(record) record: property \(name) has an invalid value")
+                }
+                out[name] = value
+            }
+            return out
+        }
+        switch record {
+        case "header":
+            guard j["format"]?.string == "pedigree-jsonl", j["version"]?.int64 == 1 else {
+                throw DecodeError(description: "unsupported header: expected format pedigree-jsonl version 1")
+            }
+            return .header
+        case "type":
+            let kind = try req("kind") { $0.string.flatMap(NodeKind.init(name:)) }
+            var properties: [String: PropertyType] = [:]
+            if case .object(let o)? = j["properties"] {
+                for (name, raw) in o {
+                    guard let t = raw.string.flatMap(PropertyType.init(name:)) else {
+                        throw DecodeError(description: "type record: property \(name) has an unknown type")
+                    }
+                    properties[name] = t
+                }
+            }
+            let base: BaseType? = try enumValue("base_type") { BaseType(rawValue: $0) }
+            return .type(
+                NodeType(
+                    id: TypeID(try req("id", \.int64)), kind: kind, name: try req("name", \.string),
+                    version: try opt("version", \.string), description: try opt("description", \.string),
+                    externalID: try opt("external_id", \.string), baseType: base, properties: properties,
+                    inputType: try opt("input_type", \.string), outputType: try opt("output_type", \.string)))
+        case "artifact":
+            return .artifact(
+                Artifact(
+                    id: ArtifactID(try req("id", \.int64)), typeID: TypeID(try req("type_id", \.int64)),
+                    name: try opt("name", \.string), uri: try opt("uri", \.string),
+                    state: try enumValue("state", ArtifactState.init(name:)), externalID: try opt("external_id", \.string),
+                    properties: try props("properties"), customProperties: try props("custom_properties"),
+                    createTime: try opt("create_time_since_epoch", \.int64),
+                    updateTime: try opt("last_update_time_since_epoch", \.int64)))
+        case "execution":
+            return .execution(
+                Execution(
+                    id: ExecutionID(try req("id", \.int64)), typeID: TypeID(try req("type_id", \.int64)),
+                    name: try opt("name", \.string),
+                    lastKnownState: try enumValue("last_known_state", ExecutionState.init(name:)),
+                    externalID: try opt("external_id", \.string),
+                    properties: try props("properties"), customProperties: try props("custom_properties"),
+                    createTime: try opt("create_time_since_epoch", \.int64),
+                    updateTime: try opt("last_update_time_since_epoch", \.int64)))
+        case "context":
+            return .context(
+                Context(
+                    id: ContextID(try req("id", \.int64)), typeID: TypeID(try req("type_id", \.int64)),
+                    name: try req("name", \.string), externalID: try opt("external_id", \.string),
+                    properties: try props("properties"), customProperties: try props("custom_properties"),
+                    createTime: try opt("create_time_since_epoch", \.int64),
+                    updateTime: try opt("last_update_time_since_epoch", \.int64)))
+        case "event":
+            var path: [EventStep] = []
+            if let raw = j["path"] {
+                guard case .array(let steps) = raw else { throw DecodeError(description: "event record: \"path\" must be an array") }
+                for step in steps {
+                    if let i = step["index"]?.int64 {
+                        path.append(.index(i))
+                    } else if let k = step["key"]?.string {
+                        path.append(.key(k))
+                    } else {
+                        throw DecodeError(description: "event record: a path step must be {\"index\": N} or {\"key\": S}")
+                    }
+                }
+            }
+            let type = try req("type") { $0.string.flatMap(EventType.init(name:)) }
+            return .event(
+                try opt("id", \.int64),
+                Event(
+                    artifactID: ArtifactID(try req("artifact_id", \.int64)),
+                    executionID: ExecutionID(try req("execution_id", \.int64)), type: type, path: path,
+                    time: try opt("milliseconds_since_epoch", \.int64)))
+        case "attribution":
+            return .attribution(
+                try opt("id", \.int64),
+                Attribution(contextID: ContextID(try req("context_id", \.int64)), artifactID: ArtifactID(try req("artifact_id", \.int64))))
+        case "association":
+            return .association(
+                try opt("id", \.int64),
+                Association(contextID: ContextID(try req("context_id", \.int64)), executionID: ExecutionID(try req("execution_id", \.int64))))
+        case "parent_context":
+            return .parentContext(
+                ParentContext(childID: ContextID(try req("child_id", \.int64)), parentID: ContextID(try req("parent_id", \.int64))))
+        default:
+            throw DecodeError(description: "unknown record kind \"\(record)\"")
+        }
+    }
+
+    private static func decodeValue(_ j: JSON) throws -> Value? {
+        guard case .object(let o) = j, o.count == 1, let (key, v) = o.first else { return nil }
+        switch key {
+        case "int": return v.int64.map(Value.int)
+        case "double": return v.double.map(Value.double)
+        case "string": return v.string.map(Value.string)
+        case "bool": if case .bool(let b) = v { return .bool(b) } else { return nil }
+        case "struct":
+            guard case .object(let fields) = v else { return nil }
+            return .struct(try fields.mapValues(structValue))
+        case "proto":
+            guard let url = v["type_url"]?.string, let b64 = v["value"]?.string, let data = Data(base64Encoded: b64) else { return nil }
+            return .proto(AnyProto(typeURL: url, value: [UInt8](data)))
+        default: return nil
+        }
+    }
+
+    private static func structValue(_ j: JSON) throws -> StructValue {
+        switch j {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .number(let n): return .number(Double(n)!)
+        case .string(let s): return .string(s)
+        case .array(let a): return .list(try a.map(structValue))
+        case .object(let o): return .object(try o.mapValues(structValue))
+        }
+    }
+}
+
+extension MetadataStore {
+    /// What an import wrote.
+    public struct ImportSummary: Sendable {
+        public var records = 0
+        public var transactions = 0
+    }
+
+    /// Imports interchange lines. Each batch of `batchSize` lines (all of them when nil) is one
+    /// transaction; a bad line fails its batch with the line number, and nothing of that batch is written.
+    @discardableResult
+    public func importRecords(
+        lines: some Sequence<Substring>, batchSize: Int? = nil
+    ) throws -> ImportSummary {
+        var summary = ImportSummary()
+        var batch: [(Int, Substring)] = []
+        var lineNumber = 0
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            let work = batch
+            batch.removeAll(keepingCapacity: true)
+            try write { ctx in try ctx.importBatch(work) }
+            summary.transactions += 1
+        }
+        for line in lines {
+            lineNumber += 1
+            if line.allSatisfy(\.isWhitespace) { continue }
+            batch.append((lineNumber, line))
+            summary.records += 1
+            if let batchSize, batch.count >= batchSize { try flush() }
+        }
+        try flush()
+        return summary
+    }
+}
+
+extension WriteContext {
+    /// Writes decoded records verbatim. Nodes go into the graph as they are written (so names,
+    /// external ids and endpoints are checked against everything before them); edges go to SQL
+    /// only and the graph is rebuilt from the file after commit.
+    mutating func importBatch(_ lines: [(Int, Substring)]) throws {
+        rebuildGraphAfterCommit = true
+        for (number, text) in lines {
+            do {
+                switch try Interchange.decode(text) {
+                case .header: break
+                case .type(let t):
+                    try prepareForImportedTypes()
+                    try insertTypeVerbatim(t)
+                case .artifact(let a): try insertVerbatim(a)
+                case .execution(let e): try insertVerbatim(e)
+                case .context(let c): try insertVerbatim(c)
+                case .event(let rowID, let e):
+                    guard graph.index(of: e.artifactID!) != nil else { throw MetadataError.invalidArgument("No artifact with the given id \(e.artifactID!)") }
+                    guard graph.index(of: e.executionID!) != nil else { throw MetadataError.invalidArgument("No execution with the given id \(e.executionID!)") }
+                    _ = try tables.insertEvent(e, rowID: rowID)
+                case .attribution(let rowID, let a):
+                    guard graph.index(of: a.contextID) != nil, graph.index(of: a.artifactID) != nil else {
+                        throw MetadataError.invalidArgument("attribution \(a.contextID) -> \(a.artifactID): context or artifact not found")
+                    }
+                    _ = try tables.insertAttribution(a, rowID: rowID)
+                case .association(let rowID, let a):
+                    guard graph.index(of: a.contextID) != nil, graph.index(of: a.executionID) != nil else {
+                        throw MetadataError.invalidArgument("association \(a.contextID) -> \(a.executionID): context or execution not found")
+                    }
+                    _ = try tables.insertAssociation(a, rowID: rowID)
+                case .parentContext(let p):
+                    guard graph.index(of: p.childID) != nil, graph.index(of: p.parentID) != nil else {
+                        throw MetadataError.invalidArgument("parent context \(p.childID) -> \(p.parentID): context not found")
+                    }
+                    try tables.insertParentContext(p)
+                }
+            } catch let error as Interchange.DecodeError {
+                throw MetadataError.invalidArgument("line \(number): \(error.description)")
+            } catch let error as MetadataError {
+                throw MetadataError(error.code, "line \(number): \(error.message)")
+            } catch let error as SQLiteError {
+                let e = MetadataStore.translate(error)
+                throw MetadataError(e.code, "line \(number): \(e.message)")
+            }
+        }
+    }
+
+    /// A store that holds nothing but MLMD's built-in types takes the imported types with their
+    /// own ids: the built-ins are removed first (the file carries its own).
+    private mutating func prepareForImportedTypes() throws {
+        guard !clearedBuiltinsForImport else { return }
+        clearedBuiltinsForImport = true
+        let onlyBuiltins = graph.types.allSatisfy { t in BaseType.allCases.contains { $0.builtinTypeName == t.name } }
+        guard onlyBuiltins, graph.artifacts.isEmpty, graph.executions.isEmpty, graph.contexts.isEmpty else { return }
+        try tables.db.execute("DELETE FROM TypeProperty; DELETE FROM ParentType; DELETE FROM `Type`; DELETE FROM sqlite_sequence WHERE name = 'Type'")
+        graph = GraphSnapshot()
+    }
+}

@@ -1,0 +1,128 @@
+/// MLMD's reads, answered from the current snapshot (no SQL, no locks held while reading).
+extension GraphSnapshot {
+    // MARK: Types
+
+    /// The types of a kind, without MLMD's nine built-in `mlmd.*` types (as MLMD lists them).
+    public func listTypes(_ kind: NodeKind) -> [NodeType] {
+        types(of: kind).filter { t in !BaseType.allCases.contains { $0.builtinTypeName == t.name } }
+    }
+
+    /// Types by id, in request order; unknown ids are skipped.
+    public func types(ids: [TypeID], kind: NodeKind) -> [NodeType] {
+        ids.compactMap { type($0) }.filter { $0.kind == kind }
+    }
+
+    public func types(externalIDs: [String], kind: NodeKind) throws -> [NodeType] {
+        if externalIDs.contains("") {
+            throw MetadataError.invalidArgument("Invalid argument because at least one empty external_id exists.")
+        }
+        let wanted = Set(externalIDs)
+        return types(of: kind).filter { $0.externalID.map(wanted.contains) ?? false }
+    }
+
+    // MARK: Nodes
+
+    /// Nodes by id, deduplicated, in ascending id order; unknown ids are skipped.
+    public func nodes<N: MetadataNode>(ids: [N.ID], as: N.Type = N.self) -> [N] {
+        Set(ids).sorted().compactMap { node($0) }
+    }
+
+    /// All nodes of a kind, or one page of them.
+    public func nodes<N: MetadataNode>(as: N.Type = N.self, options: ListOptions? = nil) throws -> Page<N> {
+        let all = (0..<Int32(nodeCount(N.kind))).lazy.map { self.node(at: $0) as N }
+        return try pageOrAll(all, options)
+    }
+
+    /// The nodes of a type (by name and version); an unknown type gives no nodes.
+    public func nodes<N: MetadataNode>(
+        typeName: String, typeVersion: String? = nil, as: N.Type = N.self, options: ListOptions? = nil
+    ) throws -> Page<N> {
+        let version = typeVersion?.isEmpty == true ? nil : typeVersion
+        guard let type = type(kind: N.kind, name: typeName, version: version) else { return Page(items: [], nextPageToken: nil) }
+        return try pageOrAll(nodeIndices(ofType: type.id!).lazy.map { self.node(at: $0) as N }, options)
+    }
+
+    /// The node of a type with a name, if any.
+    public func node<N: MetadataNode>(typeName: String, typeVersion: String? = nil, name: String, as: N.Type = N.self) -> N? {
+        let version = typeVersion?.isEmpty == true ? nil : typeVersion
+        guard let type = type(kind: N.kind, name: typeName, version: version),
+            let index = nodeIndex(kind: N.kind, typeID: type.id!, name: name)
+        else { return nil }
+        return node(at: index)
+    }
+
+    /// Nodes by external id, in ascending id order. As MLMD: an empty external id is invalid, and
+    /// no match at all is NotFound.
+    public func nodes<N: MetadataNode>(externalIDs: [String], as: N.Type = N.self) throws -> [N] {
+        if externalIDs.isEmpty { return [] }
+        if externalIDs.contains("") {
+            throw MetadataError.invalidArgument("Invalid argument because at least one empty external_id exists.")
+        }
+        let found: [N] = Set(externalIDs).compactMap { nodeIndex(kind: N.kind, externalID: $0) }.sorted().map { node(at: $0) }
+        if found.isEmpty { throw MetadataError.notFound("No \(N.kind)s found for external_ids.") }
+        return found.sorted { $0.id! < $1.id! }
+    }
+
+    /// Artifacts with exactly this uri, in ascending id order.
+    public func artifacts(uri: String) -> [Artifact] {
+        artifactIndices(uri: uri).map { artifacts[Int($0)] }.sorted { $0.id! < $1.id! }
+    }
+
+    /// The artifacts attributed to a context.
+    public func artifacts(context: ContextID, options: ListOptions? = nil) throws -> Page<Artifact> {
+        guard let c = index(of: context) else { return Page(items: [], nextPageToken: nil) }
+        return try pageOrAll(contextArtifacts.items(c).lazy.map { self.artifacts[Int($0)] }, options)
+    }
+
+    /// The executions associated with a context.
+    public func executions(context: ContextID, options: ListOptions? = nil) throws -> Page<Execution> {
+        guard let c = index(of: context) else { return Page(items: [], nextPageToken: nil) }
+        return try pageOrAll(contextExecutions.items(c).lazy.map { self.executions[Int($0)] }, options)
+    }
+
+    /// The contexts of an artifact, in ascending id order (NotFound when it has none, as MLMD).
+    public func contexts(artifact: ArtifactID) throws -> [Context] {
+        let found = index(of: artifact).map { artifactContexts.items($0).map { contexts[Int($0)] } } ?? []
+        if found.isEmpty { throw MetadataError.notFound("No contexts found for artifact_id: \(artifact)") }
+        return found.sorted { $0.id! < $1.id! }
+    }
+
+    /// The contexts of an execution, in ascending id order (NotFound when it has none, as MLMD).
+    public func contexts(execution: ExecutionID) throws -> [Context] {
+        let found = index(of: execution).map { executionContexts.items($0).map { contexts[Int($0)] } } ?? []
+        if found.isEmpty { throw MetadataError.notFound("No contexts found for execution_id: \(execution)") }
+        return found.sorted { $0.id! < $1.id! }
+    }
+
+    public func parentContexts(of context: ContextID) -> [Context] {
+        guard let c = index(of: context) else { return [] }
+        return contextParents.items(c).map { contexts[Int($0)] }.sorted { $0.id! < $1.id! }
+    }
+
+    public func childContexts(of context: ContextID) -> [Context] {
+        guard let c = index(of: context) else { return [] }
+        return contextChildren.items(c).map { contexts[Int($0)] }.sorted { $0.id! < $1.id! }
+    }
+
+    // MARK: Events
+
+    /// Events of these artifacts, ordered by (artifact id, execution id, type) as MLMD returns them.
+    public func events(artifactIDs: [ArtifactID]) -> [Event] {
+        Set(artifactIDs).compactMap { index(of: $0) }
+            .flatMap { artifactEvents.items($0).map { events[Int($0)].event } }
+            .sorted { ($0.artifactID!, $0.executionID!, $0.type.rawValue) < ($1.artifactID!, $1.executionID!, $1.type.rawValue) }
+    }
+
+    /// Events of these executions, ordered by (execution id, event row id) as MLMD returns them.
+    public func events(executionIDs: [ExecutionID]) -> [Event] {
+        Set(executionIDs).compactMap { index(of: $0) }
+            .flatMap { executionEvents.items($0).map { events[Int($0)] } }
+            .sorted { ($0.event.executionID!, $0.rowID) < ($1.event.executionID!, $1.rowID) }
+            .map(\.event)
+    }
+
+    private func pageOrAll<N: MetadataNode>(_ nodes: some Sequence<N>, _ options: ListOptions?) throws -> Page<N> {
+        if let options { return try nodes.page(options) }
+        return Page(items: nodes.sorted { $0.id! < $1.id! }, nextPageToken: nil)
+    }
+}

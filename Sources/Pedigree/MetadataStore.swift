@@ -1,0 +1,163 @@
+@_exported public import PedigreeModel
+@_exported public import PedigreeGraph
+internal import PedigreeStore
+internal import Synchronization
+internal import Foundation
+
+/// An MLMD store: one SQLite file in MLMD's schema version 10, held as an in-memory lineage graph.
+///
+/// Writes are serialised and each is one SQLite transaction; after it commits, the next graph
+/// snapshot is published. Readers take a snapshot (O(1)) and are never blocked by a write.
+public final class MetadataStore: Sendable {
+    public enum OpenMode: Sendable {
+        /// Open an existing store read-only; the file is never written.
+        case readOnly
+        /// Open an existing store for reading and writing.
+        case readWrite
+        /// Open the store, creating it if the file does not exist or is empty (the default).
+        case create
+    }
+
+    /// The writer's state: only reachable under the lock.
+    struct Writer {
+        var db: SQLiteConnection?
+    }
+
+    private let writer: Mutex<Writer>
+    private let published: Mutex<GraphSnapshot>
+    public let path: String
+    public let isReadOnly: Bool
+
+    /// Opens (or creates) the store at `path`. The file is validated before anything is written.
+    public init(path: String, mode: OpenMode = .create) throws {
+        let fileMode: MLMDFile.OpenMode =
+            switch mode {
+            case .readOnly: .readOnly
+            case .readWrite: .readWrite
+            case .create: .create
+            }
+        let db: SQLiteConnection
+        let graph: GraphSnapshot
+        do {
+            db = try MLMDFile.open(path: path, mode: fileMode)
+            graph = try Self.load(db, path: path)
+        } catch let error as SQLiteError {
+            throw MetadataError(
+                error.isCorruption ? .dataLoss : .internal,
+                "\(path): \(error.isCorruption ? "the database is corrupt: " : "")\(error)")
+        }
+        self.path = path
+        isReadOnly = mode == .readOnly
+        writer = Mutex(Writer(db: db))
+        published = Mutex(graph)
+    }
+
+    /// A new, empty store that lives in memory only.
+    public static func inMemory() throws -> MetadataStore { try MetadataStore(path: ":memory:") }
+
+    private static func load(_ db: SQLiteConnection, path: String) throws -> GraphSnapshot {
+        GraphSnapshot.build(try MLMDTables(db).loadAll())
+    }
+
+    /// The current snapshot: an immutable view that stays valid while later writes publish new ones.
+    public var snapshot: GraphSnapshot { published.withLock { $0 } }
+
+    /// Closes the database; later writes fail. Readers keep their snapshots.
+    public func close() {
+        writer.withLock { w in
+            w.db?.close()
+            w.db = nil
+        }
+    }
+
+    /// Milliseconds since the epoch, as MLMD timestamps are.
+    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// Runs `body` as one transaction against a copy of the current graph; publishes the copy
+    /// only if the transaction commits.
+    func write<T: Sendable>(_ body: (inout WriteContext) throws -> T) throws -> T {
+        try writer.withLock { (w: inout Writer) throws -> T in
+            guard !isReadOnly else { throw MetadataError.failedPrecondition("\(path) is open read-only") }
+            guard let db = w.db else { throw MetadataError.failedPrecondition("the store is closed") }
+            var context = WriteContext(tables: MLMDTables(db), graph: published.withLock { $0 }, now: Self.now())
+            let result: T
+            do {
+                result = try db.transaction { () throws -> T in try body(&context) }
+            } catch let error as SQLiteError {
+                throw Self.translate(error)
+            }
+            var next = context.rebuildGraphAfterCommit ? try Self.load(db, path: path) : context.graph
+            next.generation = context.graph.generation &+ 1
+            published.withLock { $0 = next }
+            return result
+        }
+    }
+
+    /// Maps an SQLite failure to MLMD's status codes.
+    static func translate(_ error: SQLiteError) -> MetadataError {
+        if error.isConstraint { return .alreadyExists("a record with the same unique key exists (\(error.message))") }
+        if error.isCorruption { return MetadataError(.dataLoss, "the database is corrupt: \(error)") }
+        return .internal(error.description)
+    }
+
+    /// Re-reads the whole database and compares it with the live graph: the `check` command.
+    public func check() throws -> CheckReport {
+        try writer.withLock { (w: inout Writer) throws -> CheckReport in
+            guard let db = w.db else { throw MetadataError.failedPrecondition("the store is closed") }
+            var report = CheckReport()
+            var integrity: [String] = []
+            try db.query("PRAGMA integrity_check") { (row: borrowing Row) in
+                if let line = row.string(0), line != "ok" { integrity.append(line) }
+            }
+            report.problems += integrity.map { "SQLite integrity: \($0)" }
+            report.warnings += try Self.danglingReferences(db)
+            let fresh = try Self.load(db, path: path)
+            report.problems += GraphComparison.differences(published.withLock { $0 }, fresh)
+            report.counts = StoreCounts(published.withLock { $0 })
+            return report
+        }
+    }
+
+    private static func danglingReferences(_ db: SQLiteConnection) throws -> [String] {
+        let checks: [(String, String)] = [
+            ("events with a missing artifact", "SELECT count(*) FROM Event WHERE artifact_id NOT IN (SELECT id FROM Artifact)"),
+            ("events with a missing execution", "SELECT count(*) FROM Event WHERE execution_id NOT IN (SELECT id FROM Execution)"),
+            ("event path steps of missing events", "SELECT count(*) FROM EventPath WHERE event_id NOT IN (SELECT id FROM Event)"),
+            ("attributions with a missing end", "SELECT count(*) FROM Attribution WHERE context_id NOT IN (SELECT id FROM Context) OR artifact_id NOT IN (SELECT id FROM Artifact)"),
+            ("associations with a missing end", "SELECT count(*) FROM Association WHERE context_id NOT IN (SELECT id FROM Context) OR execution_id NOT IN (SELECT id FROM Execution)"),
+            ("parent context links with a missing end", "SELECT count(*) FROM ParentContext WHERE context_id NOT IN (SELECT id FROM Context) OR parent_context_id NOT IN (SELECT id FROM Context)"),
+            ("nodes of a missing type", "SELECT (SELECT count(*) FROM Artifact WHERE type_id NOT IN (SELECT id FROM Type WHERE type_kind = 1)) + (SELECT count(*) FROM Execution WHERE type_id NOT IN (SELECT id FROM Type WHERE type_kind = 0)) + (SELECT count(*) FROM Context WHERE type_id NOT IN (SELECT id FROM Type WHERE type_kind = 2))"),
+        ]
+        var problems: [String] = []
+        for (what, sql) in checks {
+            let n = try db.scalar(sql)?.int64 ?? 0
+            if n > 0 { problems.append("\(n) \(what)") }
+        }
+        return problems
+    }
+}
+
+/// What `check` found.
+public struct CheckReport: Sendable {
+    public var problems: [String] = []
+    /// Rows that refer to missing nodes: MLMD itself writes some (an event-only pair in put_execution).
+    public var warnings: [String] = []
+    public var counts = StoreCounts()
+    public var isHealthy: Bool { problems.isEmpty }
+}
+
+/// The state of one write: the tables to write to and the next graph, updated as rows are written.
+struct WriteContext {
+    let tables: MLMDTables
+    var graph: GraphSnapshot
+    let now: Int64
+    /// Bulk writes (import) set this: the graph is re-read from the file after commit.
+    var rebuildGraphAfterCommit = false
+    var clearedBuiltinsForImport = false
+
+    init(tables: MLMDTables, graph: GraphSnapshot, now: Int64) {
+        self.tables = tables
+        self.graph = graph
+        self.now = now
+    }
+}

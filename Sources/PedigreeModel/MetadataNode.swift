@@ -1,0 +1,44 @@
+/// What artifacts, executions and contexts have in common.
+public protocol MetadataNode: Hashable, Sendable {
+    associatedtype ID: MetadataID
+    static var kind: NodeKind { get }
+    var id: ID? { get set }
+    var typeID: TypeID { get set }
+    /// The name, if any (a context always has one).
+    var nodeName: String? { get }
+    var externalID: String? { get set }
+    var properties: Properties { get set }
+    var customProperties: Properties { get set }
+    var createTime: Int64? { get set }
+    var updateTime: Int64? { get set }
+}
+
+extension Artifact: MetadataNode {
+    public static var kind: NodeKind { .artifact }
+    public var nodeName: String? { name }
+}
+
+extension Execution: MetadataNode {
+    public static var kind: NodeKind { .execution }
+    public var nodeName: String? { name }
+}
+
+extension Context: MetadataNode {
+    public static var kind: NodeKind { .context }
+    public var nodeName: String? { name }
+}
+
+extension MetadataNode {
+    /// Equal in everything but timestamps, with NaN-tolerant property comparison.
+    public func isSameRecord(as other: Self, ignoringTimes: Bool = false) -> Bool {
+        var a = self, b = other
+        if ignoringTimes {
+            a.createTime = nil; a.updateTime = nil
+            b.createTime = nil; b.updateTime = nil
+        }
+        let (ap, ac, bp, bc) = (a.properties, a.customProperties, b.properties, b.customProperties)
+        a.properties = [:]; a.customProperties = [:]
+        b.properties = [:]; b.customProperties = [:]
+        return a == b && ap.isIdentical(to: bp) && ac.isIdentical(to: bc)
+    }
+}

@@ -1,0 +1,85 @@
+"""Check the counts of `pedigree stats --format json` against an interchange file.
+
+Usage: $PY check_stats.py STATS.json REF.jsonl
+
+STATS.json is a JSON object with the counts types, artifacts, executions,
+contexts, events, attributions, associations and parent_contexts, at its top
+level or under "counts". `types` counts every type, the nine built-in mlmd.*
+types included, as the store holds them like any other. The counts per type
+kind (artifact_types, execution_types, context_types) are checked when present.
+"""
+
+import argparse
+import json
+import sys
+from collections import Counter
+
+REQUIRED = {
+    "types": "type",
+    "artifacts": "artifact",
+    "executions": "execution",
+    "contexts": "context",
+    "events": "event",
+    "attributions": "attribution",
+    "associations": "association",
+    "parent_contexts": "parent_context",
+}
+OPTIONAL = ("artifact_types", "execution_types", "context_types")
+
+
+def expected_counts(path):
+    per_record, per_type_kind = Counter(), Counter()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            per_record[rec["record"]] += 1
+            if rec["record"] == "type":
+                per_type_kind[f"{rec['kind']}_types"] += 1
+    counts = {name: per_record[record] for name, record in REQUIRED.items()}
+    counts.update({name: per_type_kind[name] for name in OPTIONAL})
+    return counts
+
+
+def check(stats, expected):
+    """Returns a list of problems; empty when the stats agree."""
+    if not isinstance(stats, dict):
+        return ["stats output is not a JSON object"]
+    counts = stats.get("counts", stats)
+    if not isinstance(counts, dict):
+        return ['"counts" is not a JSON object']
+    problems = []
+    for name in (*REQUIRED, *OPTIONAL):
+        if name not in counts:
+            if name in REQUIRED:
+                problems.append(f"{name}: missing (expected {expected[name]})")
+            continue
+        got = counts[name]
+        if type(got) is not int or got != expected[name]:
+            problems.append(f"{name}: pedigree says {got!r}, the library's records {expected[name]}")
+    return problems
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stats", help="output of pedigree stats --format json")
+    parser.add_argument("ref", help="interchange file dumped by mlmd_dump.py")
+    args = parser.parse_args(argv)
+    try:
+        with open(args.stats, encoding="utf-8") as f:
+            stats = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"check_stats: {args.stats}: {e}", file=sys.stderr)
+        return 1
+    expected = expected_counts(args.ref)
+    problems = check(stats, expected)
+    for p in problems:
+        print(f"  {p}")
+    if problems:
+        print(f"check_stats: {len(problems)} counts differ")
+        return 1
+    print("check_stats: equal: " + " ".join(f"{k}={expected[k]}" for k in REQUIRED))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
