@@ -115,6 +115,11 @@ refused() {  # DB COMMAND...: COMMAND fails and the library sees DB as before
   py compare.py "$work/refused-before.jsonl" "$work/refused-after.jsonl" --strict-ids
 }
 
+roundtrip() {  # IN DB OUT: Pedigree imports IN into a new DB and exports it, every id kept
+  import_new "$2" "$1" || return
+  export_and_compare "$2" "$1" "$3" --strict-ids
+}
+
 dump_and_export_agree() {  # DB: the library's dump of DB equals Pedigree's export of it
   local base=$work/${1##*/}
   py mlmd_dump.py "$1" "$base.ref.jsonl" || return
@@ -130,6 +135,7 @@ stats_agree() {  # DB REF: Pedigree's counts equal the number of records in REF
 }
 
 A=$work/A.sqlite B=$work/B.sqlite C=$work/C.sqlite L=$work/L.sqlite E=$work/E.sqlite
+M=$work/M.sqlite
 
 echo "== setup: the real library writes a store"
 require fixture py write_fixture.py "$A" --seed "${SEED:-7}" --runs "${RUNS:-3}"
@@ -155,10 +161,11 @@ echo "== c: Pedigree round trips"
 check export-B export_and_compare "$B" "$work/a_pedigree.jsonl" "$work/b_pedigree.jsonl"
 check export-large-ids export_and_compare "$L" "$work/large.jsonl" "$work/l_pedigree.jsonl"
 check export-edge-values export_and_compare "$E" "$work/edge.jsonl" "$work/e_pedigree.jsonl"
-# a_pedigree.jsonl carries every id, so its round trip must keep them all.
-check import-C import_new "$C" "$work/a_pedigree.jsonl"
-check export-C-strict-ids export_and_compare "$C" "$work/a_pedigree.jsonl" \
-  "$work/c_pedigree.jsonl" --strict-ids
+# Pedigree's own export carries every id (events' and links' too): its round
+# trips must keep them all. Shifted, they cannot come out right by renumbering.
+check roundtrip-all-ids roundtrip "$work/a_pedigree.jsonl" "$C" "$work/c_pedigree.jsonl"
+check large-all-ids-file py large_ids.py "$work/a_pedigree.jsonl" "$work/large_all.jsonl"
+check roundtrip-large-all-ids roundtrip "$work/large_all.jsonl" "$M" "$work/m_pedigree.jsonl"
 
 echo "== d: the library writes to Pedigree's stores, Pedigree reads the result"
 check library-writes-B py write_after.py "$B"

@@ -1,0 +1,55 @@
+# Pedigree: `make demo` and `make test` are the two commands a user needs.
+SHELL := /bin/bash
+SWIFT ?= swift
+VENV := .venv
+PY := $(VENV)/bin/python
+PEDIGREE := .build/debug/pedigree
+APT_PACKAGES := libsqlite3-dev pkg-config sqlite3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all build release test swift-test compat demo deps venv clean
+
+all: build
+
+# Installs the Debian packages that are missing (sudo only when not root).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+# The real ml-metadata library, for the compatibility suite (Python 3.11: its wheels need it).
+venv: $(VENV)/.ready
+$(VENV)/.ready:
+	@if ! python3 -m venv --help >/dev/null 2>&1; then $(SUDO) apt-get install -y -qq python3-venv; fi
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q ml-metadata==1.17.1 pytest
+	touch $@
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+swift-test: build
+	PEDIGREE_BIN=$(CURDIR)/$(PEDIGREE) $(SWIFT) test
+
+compat: build venv
+	PY=$(CURDIR)/$(PY) PEDIGREE=$(CURDIR)/$(PEDIGREE) bash Tests/Compat/run_compat.sh
+
+test: swift-test compat
+
+demo: build
+	rm -f pedigree.sqlite pedigree.sqlite-wal pedigree.sqlite-shm
+	@out=$$($(PEDIGREE) demo --db pedigree.sqlite) && echo "$$out" && \
+	model=$$(echo "$$out" | sed -n 's/.*latest model: artifact \([0-9]*\).*/\1/p') && \
+	echo && echo "== pedigree stats" && $(PEDIGREE) stats --db pedigree.sqlite && \
+	echo && echo "== the latest model and its neighbourhood: pedigree show artifact $$model" && \
+	$(PEDIGREE) show --db pedigree.sqlite artifact $$model && \
+	echo && echo "== pedigree check" && $(PEDIGREE) check --db pedigree.sqlite
+
+clean:
+	rm -rf .build $(VENV)

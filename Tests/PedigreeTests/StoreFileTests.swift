@@ -1,0 +1,120 @@
+import Foundation
+import Pedigree
+import Testing
+
+@Suite struct StoreFileTests {
+    @Test func newStoreHasSchemaVersionAndBuiltinTypes() throws {
+        let path = temporaryStorePath()
+        let store = try MetadataStore(path: path)
+        let names = store.snapshot.types.map(\.name)
+        #expect(names == ["mlmd.Dataset", "mlmd.Model", "mlmd.Metrics", "mlmd.Statistics", "mlmd.Train",
+                          "mlmd.Transform", "mlmd.Process", "mlmd.Evaluate", "mlmd.Deploy"])
+        #expect(store.snapshot.types.map(\.id!.rawValue) == Array(1...9))
+        store.close()
+        // Reopening finds the same store.
+        let again = try MetadataStore(path: path, mode: .readWrite)
+        #expect(again.snapshot.types.count == 9)
+    }
+
+    @Test func reopenedStoreHoldsEverythingWritten() throws {
+        let path = temporaryStorePath()
+        do {
+            let f = try Fixture(path: path)
+            let a = try f.store.putArtifacts([Artifact(typeID: f.dataset, name: "d", uri: "/d", state: .live, properties: ["rows": .int(3)])])[0]
+            let e = try f.store.putExecutions([Execution(typeID: f.trainer, lastKnownState: .complete)])[0]
+            try f.store.putEvents([Event(artifactID: a, executionID: e, type: .input, path: [.index(1), .key("k")])])
+            f.store.close()
+        }
+        let store = try MetadataStore(path: path, mode: .readOnly)
+        let g = store.snapshot
+        #expect(g.artifacts.count == 1)
+        #expect(g.artifacts[0].properties == ["rows": .int(3)])
+        #expect(g.events.count == 1)
+        #expect(g.events[0].event.path == [.index(1), .key("k")])
+        #expect(try store.check().isHealthy)
+    }
+
+    /// Every refused file keeps its bytes: validation happens before anything is written.
+    private func expectRefused(_ path: String, _ fragment: String, code: MetadataError.Code = .failedPrecondition) throws {
+        let before = FileManager.default.contents(atPath: path)
+        let message = expectError(code) { _ = try MetadataStore(path: path, mode: .create) }
+        #expect(message.contains(fragment), "message was: \(message)")
+        #expect(FileManager.default.contents(atPath: path) == before, "the refused file was altered")
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+    }
+
+    @Test func refusesFileThatIsNotSQLite() throws {
+        let path = temporaryStorePath()
+        try Data("this is a text file, not a database\n".utf8).write(to: URL(fileURLWithPath: path))
+        try expectRefused(path, "not an SQLite database")
+    }
+
+    @Test func refusesSQLiteFileThatIsNotMLMD() throws {
+        let path = temporaryStorePath()
+        try sqlite(path, "CREATE TABLE people (name TEXT); INSERT INTO people VALUES ('ada');")
+        try expectRefused(path, "not an MLMD database")
+    }
+
+    @Test func refusesOtherSchemaVersions() throws {
+        for version in [9, 11] {
+            let path = temporaryStorePath()
+            try MetadataStore(path: path).close()
+            try sqlite(path, "PRAGMA journal_mode = DELETE; UPDATE MLMDEnv SET schema_version = \(version);")
+            try expectRefused(path, "MLMD schema version \(version)")
+        }
+    }
+
+    @Test func refusesTruncatedFile() throws {
+        let path = temporaryStorePath()
+        let f = try Fixture(path: path)
+        for i in 0..<300 {
+            try f.store.putArtifacts([Artifact(typeID: f.dataset, name: "artifact-\(i)", uri: String(repeating: "x", count: 200))])
+        }
+        f.store.close()
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(data.count > 8192)
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
+        try expectRefused(path, "truncated")
+        // A cut that is not even a whole page.
+        try data.prefix(5000).write(to: URL(fileURLWithPath: path))
+        try expectRefused(path, "truncated")
+    }
+
+    @Test func refusesCorruptPages() throws {
+        let path = temporaryStorePath()
+        let f = try Fixture(path: path)
+        for i in 0..<200 {
+            try f.store.putArtifacts([Artifact(typeID: f.dataset, name: "artifact-\(i)", uri: String(repeating: "y", count: 300))])
+        }
+        f.store.close()
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        // Overwrite every page after the first few with garbage, keeping the header intact.
+        for i in stride(from: 4096 * 3, to: data.count, by: 1) { data[i] = UInt8(truncatingIfNeeded: i &* 7919) }
+        try data.write(to: URL(fileURLWithPath: path))
+        let message = expectError(.failedPrecondition) { _ = try MetadataStore(path: path, mode: .readWrite) }
+        #expect(message.contains("corrupt") || message.contains("malformed") || message.contains("MLMD"), "\(message)")
+    }
+
+    @Test func missingFileIsNotCreatedUnlessAsked() throws {
+        let path = temporaryStorePath()
+        expectError(.notFound) { _ = try MetadataStore(path: path, mode: .readWrite) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func readOnlyStoreRefusesWrites() throws {
+        let path = temporaryStorePath()
+        try MetadataStore(path: path).close()
+        let store = try MetadataStore(path: path, mode: .readOnly)
+        expectError(.failedPrecondition) { try store.putType(NodeType(kind: .artifact, name: "X")) }
+    }
+}
+
+/// Runs SQL on a file with the sqlite3 shell.
+func sqlite(_ path: String, _ sql: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    process.arguments = [path, sql]
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "sqlite3 failed on \(sql)")
+}
