@@ -46,6 +46,15 @@ class Malformed(Exception):
     pass
 
 
+class Invalid:
+    """A value the format does not allow: it equals nothing, itself included."""
+
+    def __eq__(self, other):
+        return False
+
+    __hash__ = None
+
+
 def reject_constant(token):
     raise ValueError(f"bare {token} is not JSON; non-finite doubles are strings")
 
@@ -124,7 +133,7 @@ def parse_double(x):
 
 
 def canon_value(v):
-    invalid = ("invalid", json.dumps(v, sort_keys=True))
+    invalid = Invalid()
     if not isinstance(v, dict) or len(v) != 1:
         return invalid
     [(tag, x)] = v.items()
@@ -152,15 +161,15 @@ def canon_value(v):
 
 def canon_path(steps):
     if not isinstance(steps, list):
-        return ("invalid", json.dumps(steps, sort_keys=True))
+        return Invalid()
     out = []
     for step in steps:
-        if isinstance(step, dict) and len(step) == 1:
-            [(tag, x)] = step.items()
-            if (tag == "index" and type(x) is int) or (tag == "key" and isinstance(x, str)):
-                out.append((tag, x))
-                continue
-        out.append(("invalid", json.dumps(step, sort_keys=True)))
+        if not (isinstance(step, dict) and len(step) == 1):
+            return Invalid()
+        [(tag, x)] = step.items()
+        if not ((tag == "index" and type(x) is int) or (tag == "key" and isinstance(x, str))):
+            return Invalid()
+        out.append((tag, x))
     return tuple(out)
 
 
@@ -209,6 +218,13 @@ def short(raw):
     return text if len(text) <= WIDTH else text[:WIDTH - 3] + "..."
 
 
+def show(field):
+    if field is None:
+        return "(absent)"
+    canon, raw = field
+    return short(raw) + (" (not a valid value)" if isinstance(canon, Invalid) else "")
+
+
 def compare(a_records, b_records, strict_ids=False):
     """Returns (differences, counts of A by kind, counts of B by kind)."""
     a, diffs = index(a_records, "A")
@@ -229,8 +245,8 @@ def compare(a_records, b_records, strict_ids=False):
                 ca, cb = fa.get(name), fb.get(name)
                 if ca is not None and cb is not None and ca[0] == cb[0]:
                     continue
-                ra = short(ca[1]) if ca is not None else "(absent)"
-                rb = short(cb[1]) if cb is not None else "(absent)"
+                ra = show(ca)
+                rb = show(cb)
                 diffs.append(f"{what}: {name}: A {ra} | B {rb}")
     counts = lambda index: {kind: len(index[kind]) for kind in KINDS}  # noqa: E731
     return diffs, counts(a), counts(b)

@@ -1,6 +1,6 @@
 """Add to an interchange file the values that the real library reads but cannot write.
 
-Usage: $PY edge_values.py IN.jsonl OUT.jsonl
+Usage: $PY edge_values.py IN.jsonl OUT.jsonl [--nan]
 
 ml-metadata 1.17.1 writes a double into its SQL text with "%f": NaN and
 infinity make the statement fail and small values lose their digits. It also
@@ -8,6 +8,10 @@ stores an unset artifact uri as "" and stamps a time on every event. Its reader
 has none of these limits, so once Pedigree has imported the output, the
 library's dump of that store must equal it. The new records take ids after the
 largest ones in the file and go at the end of their sections.
+
+NaN comes only with --nan: SQLite turns a bound NaN into NULL, which the
+library cannot read ("Attempt to populate property with null value"), but it
+reads the TEXT 'NaN' in a double column back as NaN.
 
 Left out on purpose, because the library cannot read them back as written:
 doubles that need more than 15 significant digits (it reads 15) and struct
@@ -23,7 +27,7 @@ SECTION = {"header": 0, "type": 1, "artifact": 2, "execution": 3, "context": 4, 
 T0 = 1_700_000_000_000
 
 
-def edge_records(records):
+def edge_records(records, with_nan=False):
     def next_id(*kinds):
         return 1 + max((r["id"] for r in records if r["record"] in kinds), default=0)
 
@@ -31,6 +35,17 @@ def edge_records(records):
     a, x = next_id("artifact"), next_id("execution")
     contexts = [r["id"] for r in records if r["record"] == "context"]
     times = {"create_time_since_epoch": T0, "last_update_time_since_epoch": T0 + 1}
+    doubles = {
+        "pos_inf": {"double": "Infinity"},
+        "neg_inf": {"double": "-Infinity"},
+        "neg_zero": {"double": -0.0},
+        "denormal_min": {"double": 5e-324},
+        "tiny": {"double": 1e-300},
+        "fifteen_digits": {"double": 0.333333333333333},
+        "integral_json": {"double": 3},
+    }
+    if with_nan:
+        doubles["nan"] = {"double": "NaN"}
     out = [
         {"record": "type", "kind": "artifact", "id": artifact_type, "name": "CompatEdge",
          "properties": {"score": "DOUBLE", "note": "STRING"}},
@@ -38,17 +53,7 @@ def edge_records(records):
         # no name, no uri, no state
         {"record": "artifact", "id": a, "type_id": artifact_type,
          "properties": {"score": {"double": "Infinity"}, "note": {"string": ""}},
-         "custom_properties": {
-             "nan": {"double": "NaN"},
-             "pos_inf": {"double": "Infinity"},
-             "neg_inf": {"double": "-Infinity"},
-             "neg_zero": {"double": -0.0},
-             "denormal_min": {"double": 5e-324},
-             "tiny": {"double": 1e-300},
-             "fifteen_digits": {"double": 0.333333333333333},
-             "integral_json": {"double": 3},
-         },
-         **times},
+         "custom_properties": doubles, **times},
         {"record": "artifact", "id": a + 1, "type_id": artifact_type, "name": "edge-empty-uri",
          "uri": "", "state": "UNKNOWN", "custom_properties": {"small": {"double": 1.5e-7}},
          **times},
@@ -70,10 +75,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("src", help="interchange file to read")
     parser.add_argument("dst", help="interchange file to write")
+    parser.add_argument("--nan", action="store_true", help="also a NaN double")
     args = parser.parse_args(argv)
     with open(args.src, encoding="utf-8") as f:
         records = [json.loads(line) for line in f]
-    records = sorted(records + edge_records(records), key=lambda r: SECTION[r["record"]])
+    records = sorted(records + edge_records(records, args.nan),
+                     key=lambda r: SECTION[r["record"]])
     with open(args.dst, "w", encoding="utf-8", newline="\n") as f:
         for rec in records:
             f.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":"), allow_nan=False))

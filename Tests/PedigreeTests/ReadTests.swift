@@ -1,0 +1,161 @@
+import Foundation
+import Pedigree
+import Synchronization
+import Testing
+
+@Suite struct ReadTests {
+    /// Ten datasets with ids 1...10 (in this fresh store), created a millisecond or more apart.
+    private func tenDatasets() throws -> (Fixture, [ArtifactID]) {
+        let f = try Fixture()
+        var ids: [ArtifactID] = []
+        for i in 0..<10 {
+            ids += try f.store.putArtifacts([Artifact(typeID: f.dataset, name: "d\(i)", uri: "/data/\(i % 3)", externalID: "x\(i)")])
+        }
+        return (f, ids)
+    }
+
+    @Test func byIDSkipsMissingAndSortsAscending() throws {
+        let (f, ids) = try tenDatasets()
+        let got = f.store.snapshot.nodes(ids: [ids[5], ids[2], ArtifactID(999), ids[2]], as: Artifact.self)
+        #expect(got.map(\.id) == [ids[2], ids[5]])
+    }
+
+    @Test func byTypeNameURIAndExternalID() throws {
+        let (f, ids) = try tenDatasets()
+        let g = f.store.snapshot
+        #expect(try g.nodes(typeName: "Dataset", as: Artifact.self).items.count == 10)
+        #expect(try g.nodes(typeName: "Model", as: Artifact.self).items.isEmpty)
+        #expect(try g.nodes(typeName: "NoSuchType", as: Artifact.self).items.isEmpty)
+        #expect(g.node(typeName: "Dataset", name: "d3", as: Artifact.self)?.id == ids[3])
+        #expect(g.node(typeName: "Dataset", name: "nope", as: Artifact.self) == nil)
+        #expect(g.artifacts(uri: "/data/1").map(\.id) == [ids[1], ids[4], ids[7]])
+        #expect(try g.nodes(externalIDs: ["x9", "x0", "missing"], as: Artifact.self).map(\.id) == [ids[0], ids[9]])
+        expectError(.notFound) { _ = try g.nodes(externalIDs: ["missing"], as: Artifact.self) }
+        expectError(.invalidArgument) { _ = try g.nodes(externalIDs: [""], as: Artifact.self) }
+    }
+
+    @Test func pagesCoverEverythingOnceInOrder() throws {
+        let (f, ids) = try tenDatasets()
+        let g = f.store.snapshot
+        for (field, ascending) in [(ListOptions.OrderField.id, true), (.id, false), (.createTime, true), (.updateTime, false)] {
+            var options = ListOptions(maxResultSize: 3, orderBy: field, ascending: ascending)
+            var seen: [ArtifactID] = []
+            var pages = 0
+            while true {
+                let page = try g.nodes(as: Artifact.self, options: options)
+                seen += page.items.map { $0.id! }
+                pages += 1
+                guard let token = page.nextPageToken else { break }
+                options.nextPageToken = token
+            }
+            #expect(pages == 4)
+            #expect(Set(seen) == Set(ids) && seen.count == 10, "order by \(field) asc=\(ascending)")
+            if field == .id { #expect(seen == (ascending ? ids : ids.reversed())) }
+        }
+    }
+
+    @Test func pageTokensAreChecked() throws {
+        let (f, _) = try tenDatasets()
+        let g = f.store.snapshot
+        let first = try g.nodes(as: Artifact.self, options: ListOptions(maxResultSize: 4))
+        let token = try #require(first.nextPageToken)
+        expectError(.invalidArgument) {
+            _ = try g.nodes(as: Artifact.self, options: ListOptions(maxResultSize: 4, ascending: false, nextPageToken: token))
+        }
+        expectError(.invalidArgument) {
+            _ = try g.nodes(as: Artifact.self, options: ListOptions(maxResultSize: 4, nextPageToken: "%%%not-a-token"))
+        }
+        expectError(.invalidArgument) { _ = try g.nodes(as: Artifact.self, options: ListOptions(maxResultSize: 0)) }
+        // Sizes above MLMD's 100 are honoured, not cut.
+        #expect(try g.nodes(as: Artifact.self, options: ListOptions(maxResultSize: 500)).items.count == 10)
+    }
+
+    @Test func contextsAndMembership() throws {
+        let f = try Fixture()
+        let r = try f.store.putExecution(
+            Execution(typeID: f.trainer),
+            artifactsAndEvents: [.init(artifact: Artifact(typeID: f.dataset, name: "in"), event: Event(type: .input))],
+            contexts: [Context(typeID: f.run, name: "b"), Context(typeID: f.run, name: "a")])
+        let g = f.store.snapshot
+        let artifact = try #require(r.artifactIDs[0])
+        #expect(try g.contexts(artifact: artifact).map(\.name) == ["b", "a"])
+        #expect(try g.contexts(execution: r.executionID).count == 2)
+        #expect(try g.artifacts(context: r.contextIDs[0]).items.map(\.id) == [artifact])
+        #expect(try g.executions(context: r.contextIDs[1]).items.map(\.id) == [r.executionID])
+        let lonely = try f.store.putArtifacts([Artifact(typeID: f.dataset)])[0]
+        expectError(.notFound) { _ = try g.contexts(artifact: lonely) }
+        #expect(g.events(executionIDs: [r.executionID]).map(\.artifactID) == [artifact])
+    }
+
+    @Test func typeListsHideBuiltins() throws {
+        let f = try Fixture()
+        let g = f.store.snapshot
+        #expect(g.listTypes(.artifact).map(\.name) == ["Dataset", "Model"])
+        #expect(g.listTypes(.execution).map(\.name) == ["Trainer"])
+        #expect(g.type(kind: .artifact, name: "mlmd.Dataset", version: nil) != nil)
+    }
+}
+
+@Suite struct SnapshotTests {
+    @Test func snapshotsDoNotSeeLaterWrites() throws {
+        let f = try Fixture()
+        let a = try f.store.putArtifacts([Artifact(typeID: f.dataset, name: "a", properties: ["rows": .int(1)])])[0]
+        let before = f.store.snapshot
+        var changed = before.artifact(a)!
+        changed.properties["rows"] = .int(2)
+        try f.store.putArtifacts([changed])
+        try f.store.putArtifacts((0..<5000).map { Artifact(typeID: f.dataset, name: "bulk-\($0)") })
+        #expect(before.artifact(a)?.properties["rows"] == .int(1))
+        #expect(before.artifacts.count == 1)
+        #expect(f.store.snapshot.artifacts.count == 5001)
+        #expect(f.store.snapshot.artifact(a)?.properties["rows"] == .int(2))
+        #expect(f.store.snapshot.generation > before.generation)
+    }
+
+    /// A writer adds executions with two events each while readers check that no snapshot ever
+    /// shows half of one; at the end the graph equals the database.
+    @Test func readersNeverSeeHalfAWrite() async throws {
+        let path = temporaryStorePath()
+        let f = try Fixture(path: path)
+        let store = f.store
+        let writes = 300
+        let started = Counter()
+        let writer = Task.detached {
+            // Start writing once both readers are reading.
+            while started.value.load(ordering: .acquiring) < 2 { await Task.yield() }
+            for i in 0..<writes {
+                try store.putExecution(
+                    Execution(typeID: f.trainer, name: "e\(i)"),
+                    artifactsAndEvents: [
+                        .init(artifact: Artifact(typeID: f.dataset, name: "in\(i)"), event: Event(type: .input)),
+                        .init(artifact: Artifact(typeID: f.model, name: "out\(i)"), event: Event(type: .output)),
+                    ],
+                    contexts: [Context(typeID: f.run, name: "run")], reuseContextIfAlreadyExist: true)
+            }
+        }
+        let readers = (0..<2).map { _ in
+            Task.detached { () -> Int in
+                var checks = 0
+                started.value.add(1, ordering: .releasing)
+                while true {
+                    let g = store.snapshot
+                    #expect(g.artifacts.count == 2 * g.executions.count)
+                    #expect(g.events.count == 2 * g.executions.count)
+                    #expect(g.associations.count == g.executions.count)
+                    for e in 0..<Int32(g.executions.count) { #expect(g.executionEvents.count(e) == 2) }
+                    checks += 1
+                    if g.executions.count == writes { return checks }
+                    await Task.yield()
+                }
+            }
+        }
+        try await writer.value
+        for reader in readers { #expect(await reader.value > 1) }
+        let report = try store.check()
+        #expect(report.isHealthy, "\(report.problems)")
+    }
+}
+
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
+}
