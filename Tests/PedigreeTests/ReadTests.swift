@@ -124,7 +124,7 @@ import Testing
             // Start writing once both readers are reading.
             while started.value.load(ordering: .acquiring) < 2 { await Task.yield() }
             for i in 0..<writes {
-                try store.putExecution(
+                try await store.putExecution(
                     Execution(typeID: f.trainer, name: "e\(i)"),
                     artifactsAndEvents: [
                         .init(artifact: Artifact(typeID: f.dataset, name: "in\(i)"), event: Event(type: .input)),
@@ -158,4 +158,14 @@ import Testing
 
 final class Counter: Sendable {
     let value = Atomic<Int>(0)
+}
+
+@Suite struct AsyncAPITests {
+    @Test func asyncWritesPublishLikeSyncOnes() async throws {
+        let store = try await MetadataStore.open(path: temporaryStorePath())
+        let type = try await store.putType(NodeType(kind: .artifact, name: "Blob"))
+        let ids = try await store.putArtifacts((0..<3).map { Artifact(typeID: type, name: "b\($0)") })
+        #expect(store.snapshot.nodes(ids: ids, as: Artifact.self).map(\.name) == ["b0", "b1", "b2"])
+        await #expect(throws: MetadataError.self) { try await store.putArtifacts([Artifact(typeID: type, name: "b0")]) }
+    }
 }
