@@ -37,7 +37,9 @@ release: deps
 swift-test: build
 	PEDIGREE_BIN=$(CURDIR)/$(PEDIGREE) $(SWIFT) test
 
+# Two-way compatibility with the real ml-metadata library (and tests of the suite's own tools).
 compat: build venv
+	$(PY) -m pytest -q Tests/Compat
 	PY=$(CURDIR)/$(PY) PEDIGREE=$(CURDIR)/$(PEDIGREE) bash Tests/Compat/run_compat.sh
 
 test: swift-test compat

@@ -113,11 +113,13 @@ public enum DemoPipeline {
                                    properties: ["framework": .string("tensorflow")],
                                    customProperties: ["warm_started": .bool(run == 2)])],
                 properties: ["train_steps": .int(10_000 * Int64(run)), "learning_rate": .double(0.001)])[0]
-            let accuracy = 0.81 + 0.03 * Double(run)
+            // Metrics with two decimals, as evaluators report them (ml-metadata reads doubles back
+            // with 15 significant digits, so 0.81 + 0.03 * 3 would not survive its reads).
+            let accuracy = Double(81 + 3 * run) / 100
             let ev = try component(
                 evaluator, "Evaluator", inputs: [(m, "model"), (tf[1], "examples")],
                 outputs: [Artifact(typeID: evaluation, name: "\(runName)/evaluation", uri: "\(base)/evaluation", state: .live,
-                                   properties: ["accuracy": .double(accuracy), "auc": .double(accuracy + 0.05)]),
+                                   properties: ["accuracy": .double(accuracy), "auc": .double(Double(86 + 3 * run) / 100)]),
                           Artifact(typeID: blessing, name: "\(runName)/blessing", uri: "\(base)/blessing", state: .live,
                                    properties: ["blessed": .bool(accuracy > 0.85)])])
             if accuracy > 0.85 {

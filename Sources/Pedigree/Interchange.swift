@@ -324,6 +324,11 @@ extension MetadataStore {
         public var transactions = 0
     }
 
+    /// Writes whole store contents, ids and times as given, in one transaction.
+    public func insert(_ contents: StoreContents) throws {
+        try write { ctx in try ctx.insertContents(contents) }
+    }
+
     /// Imports interchange lines. Each batch of `batchSize` lines (all of them when nil) is one
     /// transaction; a bad line fails its batch with the line number, and nothing of that batch is written.
     @discardableResult
@@ -353,41 +358,12 @@ extension MetadataStore {
 }
 
 extension WriteContext {
-    /// Writes decoded records verbatim. Nodes go into the graph as they are written (so names,
-    /// external ids and endpoints are checked against everything before them); edges go to SQL
-    /// only and the graph is rebuilt from the file after commit.
+    /// Writes interchange lines verbatim; errors name the line.
     mutating func importBatch(_ lines: [(Int, Substring)]) throws {
         rebuildGraphAfterCommit = true
         for (number, text) in lines {
             do {
-                switch try Interchange.decode(text) {
-                case .header: break
-                case .type(let t):
-                    try prepareForImportedTypes()
-                    try insertTypeVerbatim(t)
-                case .artifact(let a): try insertVerbatim(a)
-                case .execution(let e): try insertVerbatim(e)
-                case .context(let c): try insertVerbatim(c)
-                case .event(let rowID, let e):
-                    guard graph.index(of: e.artifactID!) != nil else { throw MetadataError.invalidArgument("No artifact with the given id \(e.artifactID!)") }
-                    guard graph.index(of: e.executionID!) != nil else { throw MetadataError.invalidArgument("No execution with the given id \(e.executionID!)") }
-                    _ = try tables.insertEvent(e, rowID: rowID)
-                case .attribution(let rowID, let a):
-                    guard graph.index(of: a.contextID) != nil, graph.index(of: a.artifactID) != nil else {
-                        throw MetadataError.invalidArgument("attribution \(a.contextID) -> \(a.artifactID): context or artifact not found")
-                    }
-                    _ = try tables.insertAttribution(a, rowID: rowID)
-                case .association(let rowID, let a):
-                    guard graph.index(of: a.contextID) != nil, graph.index(of: a.executionID) != nil else {
-                        throw MetadataError.invalidArgument("association \(a.contextID) -> \(a.executionID): context or execution not found")
-                    }
-                    _ = try tables.insertAssociation(a, rowID: rowID)
-                case .parentContext(let p):
-                    guard graph.index(of: p.childID) != nil, graph.index(of: p.parentID) != nil else {
-                        throw MetadataError.invalidArgument("parent context \(p.childID) -> \(p.parentID): context not found")
-                    }
-                    try tables.insertParentContext(p)
-                }
+                try insertVerbatim(try Interchange.decode(text))
             } catch let error as Interchange.DecodeError {
                 throw MetadataError.invalidArgument("line \(number): \(error.description)")
             } catch let error as MetadataError {
@@ -397,16 +373,56 @@ extension WriteContext {
                 throw MetadataError(e.code, "line \(number): \(e.message)")
             }
         }
+        try restoreBuiltinTypes()
     }
 
-    /// A store that holds nothing but MLMD's built-in types takes the imported types with their
-    /// own ids: the built-ins are removed first (the file carries its own).
-    private mutating func prepareForImportedTypes() throws {
-        guard !clearedBuiltinsForImport else { return }
-        clearedBuiltinsForImport = true
-        let onlyBuiltins = graph.types.allSatisfy { t in BaseType.allCases.contains { $0.builtinTypeName == t.name } }
-        guard onlyBuiltins, graph.artifacts.isEmpty, graph.executions.isEmpty, graph.contexts.isEmpty else { return }
-        try tables.db.execute("DELETE FROM TypeProperty; DELETE FROM ParentType; DELETE FROM `Type`; DELETE FROM sqlite_sequence WHERE name = 'Type'")
-        graph = GraphSnapshot()
+    /// Writes whole store contents verbatim (ids and times kept): the bulk path of `generate`.
+    mutating func insertContents(_ contents: StoreContents) throws {
+        rebuildGraphAfterCommit = true
+        do {
+            for t in contents.types { try insertVerbatim(.type(t)) }
+            for a in contents.artifacts { try insertVerbatim(.artifact(a)) }
+            for e in contents.executions { try insertVerbatim(.execution(e)) }
+            for c in contents.contexts { try insertVerbatim(.context(c)) }
+            for (rowID, e) in contents.events { try insertVerbatim(.event(rowID, e)) }
+            for (rowID, a) in contents.attributions { try insertVerbatim(.attribution(rowID, a)) }
+            for (rowID, a) in contents.associations { try insertVerbatim(.association(rowID, a)) }
+            for p in contents.parentContexts { try insertVerbatim(.parentContext(p)) }
+            try restoreBuiltinTypes()
+        } catch let error as SQLiteError {
+            throw MetadataStore.translate(error)
+        }
+    }
+
+    /// Writes one record exactly as given. Nodes go into the graph as they are written (so
+    /// names, external ids and endpoints are checked against everything before them); edges go
+    /// to SQL only, and the graph is rebuilt from the file after commit.
+    private mutating func insertVerbatim(_ record: Interchange.Record) throws {
+        switch record {
+        case .header: break
+        case .type(let t): try insertTypeVerbatim(t)
+        case .artifact(let a): try insertVerbatim(a)
+        case .execution(let e): try insertVerbatim(e)
+        case .context(let c): try insertVerbatim(c)
+        case .event(let rowID, let e):
+            guard graph.index(of: e.artifactID!) != nil else { throw MetadataError.invalidArgument("No artifact with the given id \(e.artifactID!)") }
+            guard graph.index(of: e.executionID!) != nil else { throw MetadataError.invalidArgument("No execution with the given id \(e.executionID!)") }
+            _ = try tables.insertEvent(e, rowID: rowID)
+        case .attribution(let rowID, let a):
+            guard graph.index(of: a.contextID) != nil, graph.index(of: a.artifactID) != nil else {
+                throw MetadataError.invalidArgument("attribution \(a.contextID) -> \(a.artifactID): context or artifact not found")
+            }
+            _ = try tables.insertAttribution(a, rowID: rowID)
+        case .association(let rowID, let a):
+            guard graph.index(of: a.contextID) != nil, graph.index(of: a.executionID) != nil else {
+                throw MetadataError.invalidArgument("association \(a.contextID) -> \(a.executionID): context or execution not found")
+            }
+            _ = try tables.insertAssociation(a, rowID: rowID)
+        case .parentContext(let p):
+            guard graph.index(of: p.childID) != nil, graph.index(of: p.parentID) != nil else {
+                throw MetadataError.invalidArgument("parent context \(p.childID) -> \(p.parentID): context not found")
+            }
+            try tables.insertParentContext(p)
+        }
     }
 }

@@ -153,7 +153,6 @@ struct WriteContext {
     let now: Int64
     /// Bulk writes (import) set this: the graph is re-read from the file after commit.
     var rebuildGraphAfterCommit = false
-    var clearedBuiltinsForImport = false
 
     init(tables: MLMDTables, graph: GraphSnapshot, now: Int64) {
         self.tables = tables

@@ -26,10 +26,6 @@ extension WriteContext {
             if case .proto(let any) = value, any.typeURL.isEmpty {
                 throw MetadataError.invalidArgument("property \(name): a proto value needs a non-empty type_url")
             }
-            if case .double(let d) = value, d.isNaN {
-                // SQLite stores NaN as NULL, which ml-metadata then cannot read.
-                throw MetadataError.invalidArgument("property \(name): NaN cannot be stored in an MLMD database")
-            }
         }
     }
 

@@ -79,20 +79,51 @@ extension WriteContext {
         return builtin.id!
     }
 
-    /// Inserts a type exactly as given (id included): the import path.
+    /// Inserts a type exactly as given (id included): the import path. A built-in `mlmd.*`
+    /// type that nothing uses gives way to an imported type with its id or its name; missing
+    /// built-ins are added back by `restoreBuiltinTypes`.
     mutating func insertTypeVerbatim(_ type: NodeType) throws {
         if let existing = graph.type(type.id!) {
-            guard existing == type else {
+            if existing == type { return }
+            guard isUnusedBuiltin(existing) else {
                 throw MetadataError.alreadyExists("type id \(type.id!) already exists with different contents (\(existing.name))")
             }
-            return
+            try removeType(existing.id!)
         }
-        if graph.type(kind: type.kind, name: type.name, version: type.version) != nil {
-            throw MetadataError.alreadyExists("a \(type.kind) type named \(type.name) already exists")
+        if let existing = graph.type(kind: type.kind, name: type.name, version: type.version) {
+            guard isUnusedBuiltin(existing) else {
+                throw MetadataError.alreadyExists("a \(type.kind) type named \(type.name) already exists (id \(existing.id!))")
+            }
+            try removeType(existing.id!)
         }
         if let ext = type.externalID { try checkTypeExternalID(ext, excluding: nil) }
         _ = try tables.insertType(type)
-        if let base = type.baseType { try tables.setParentType(type.id!, parent: try builtinTypeID(base)) }
         graph.putType(type)
+        if let base = type.baseType {
+            try restoreBuiltinTypes()
+            try tables.setParentType(type.id!, parent: try builtinTypeID(base))
+        }
+    }
+
+    private func isUnusedBuiltin(_ type: NodeType) -> Bool {
+        guard type.properties.isEmpty, type.version == nil,
+            let base = BaseType.allCases.first(where: { $0.builtinTypeName == type.name && $0.kind == type.kind })
+        else { return false }
+        return graph.nodeIndices(ofType: type.id!).isEmpty && !graph.types.contains { $0.baseType == base }
+    }
+
+    private mutating func removeType(_ id: TypeID) throws {
+        try tables.deleteType(id)
+        graph.removeType(id)
+    }
+
+    /// Adds any of MLMD's nine built-in types that the store lacks (ml-metadata does the same
+    /// on every open).
+    mutating func restoreBuiltinTypes() throws {
+        for base in BaseType.builtinOrder where graph.type(kind: base.kind, name: base.builtinTypeName, version: nil) == nil {
+            var type = NodeType(kind: base.kind, name: base.builtinTypeName)
+            type.id = try tables.insertType(type)
+            graph.putType(type)
+        }
     }
 }

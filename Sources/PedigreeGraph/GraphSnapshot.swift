@@ -156,6 +156,14 @@ extension GraphSnapshot {
         }
     }
 
+    /// Removes a type that no node uses (the import path replaces unused built-in types).
+    package mutating func removeType(_ id: TypeID) {
+        guard typeSlot[id] != nil else { return }
+        types.removeAll { $0.id == id }
+        typeSlot = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1.id!, $0) })
+        nodesByType[id] = nil
+    }
+
     private mutating func addToType(_ typeID: TypeID, _ index: Int32) {
         nodesByType[typeID, default: ChunkedArray()].append(index)
     }

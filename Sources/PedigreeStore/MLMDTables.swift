@@ -131,7 +131,10 @@ package struct MLMDTables {
     /// Decodes a property row's value columns (3 int, 4 double, 5 string, 6 proto, 7 bool, 8 bytes).
     private static func decodeValue(_ row: borrowing Row) -> Value? {
         if !row.isNull(3) { return .int(row.int64(3)) }
-        if !row.isNull(4) { return .double(row.double(4)) }
+        if !row.isNull(4) {
+            if case .text(let text) = row.value(4), let d = Double(text) { return .double(d) }
+            return .double(row.double(4))
+        }
         if let s = row.string(5) {
             if s.hasPrefix(structPrefix),
                 let data = Data(base64Encoded: String(s.dropFirst(structPrefix.count))),
@@ -172,6 +175,13 @@ package struct MLMDTables {
             "UPDATE `Type` SET description = ?, external_id = ?, input_type = ?, output_type = ? WHERE id = ?",
             [SQLValue(type.description), SQLValue(type.externalID), SQLValue(type.inputType),
              SQLValue(type.outputType), .integer(type.id!.rawValue)])
+    }
+
+    package func deleteType(_ id: TypeID) throws {
+        for table in ["TypeProperty", "ParentType"] {
+            try db.run("DELETE FROM \(table) WHERE type_id = ?", [.integer(id.rawValue)])
+        }
+        try db.run("DELETE FROM `Type` WHERE id = ?", [.integer(id.rawValue)])
     }
 
     package func addTypeProperties(_ id: TypeID, _ properties: [String: PropertyType]) throws {
@@ -257,7 +267,8 @@ package struct MLMDTables {
                 var columns: [SQLValue] = [.null, .null, .null, .null, .null]
                 switch value {
                 case .int(let v): columns[0] = .integer(v)
-                case .double(let v): columns[1] = .real(v)
+                // SQLite would store a bound NaN as NULL; as text, ml-metadata reads it back as NaN.
+                case .double(let v): columns[1] = v.isNaN ? .text("NaN") : .real(v)
                 case .string(let v): columns[2] = .text(v)
                 case .struct(let fields):
                     columns[2] = .text(Self.structPrefix + Data(ProtoWire.encodeStruct(fields)).base64EncodedString())

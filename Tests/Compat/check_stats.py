@@ -6,7 +6,9 @@ STATS.json is a JSON object with the counts types, artifacts, executions,
 contexts, events, attributions, associations and parent_contexts, at its top
 level or under "counts". `types` counts every type, the nine built-in mlmd.*
 types included, as the store holds them like any other. The counts per type
-kind (artifact_types, execution_types, context_types) are checked when present.
+kind (artifact_types, execution_types, context_types) and the node counts per
+type in `by_type` (keyed NAME or NAME@VERSION; a type without nodes may be
+left out) are checked when present.
 """
 
 import argparse
@@ -28,15 +30,20 @@ OPTIONAL = ("artifact_types", "execution_types", "context_types")
 
 
 def expected_counts(path):
-    per_record, per_type_kind = Counter(), Counter()
+    per_record, per_type_kind, type_labels, per_type = Counter(), Counter(), {}, Counter()
     with open(path, encoding="utf-8") as f:
         for line in f:
             rec = json.loads(line)
             per_record[rec["record"]] += 1
             if rec["record"] == "type":
                 per_type_kind[f"{rec['kind']}_types"] += 1
+                version = f"@{rec['version']}" if "version" in rec else ""
+                type_labels[rec["id"]] = rec["name"] + version
+            elif rec["record"] in ("artifact", "execution", "context"):
+                per_type[type_labels[rec["type_id"]]] += 1
     counts = {name: per_record[record] for name, record in REQUIRED.items()}
     counts.update({name: per_type_kind[name] for name in OPTIONAL})
+    counts["by_type"] = dict(per_type)
     return counts
 
 
@@ -55,7 +62,18 @@ def check(stats, expected):
             continue
         got = counts[name]
         if type(got) is not int or got != expected[name]:
-            problems.append(f"{name}: pedigree says {got!r}, the library's records {expected[name]}")
+            problems.append(f"{name}: pedigree says {got!r}, "
+                            f"the library's records {expected[name]}")
+    by_type = counts.get("by_type")
+    if by_type is not None:
+        if not isinstance(by_type, dict):
+            return problems + ['"by_type" is not a JSON object']
+        want = expected["by_type"]
+        for label in sorted(want.keys() | by_type.keys()):
+            got = by_type.get(label, 0)
+            if type(got) is not int or got != want.get(label, 0):
+                problems.append(f"by_type[{label!r}]: pedigree says {got!r}, "
+                                f"the library's records {want.get(label, 0)}")
     return problems
 
 

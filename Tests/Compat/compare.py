@@ -72,30 +72,30 @@ def load(path):
     """Returns [(line number, record)] without the header; raises Malformed."""
     records = []
     try:
-        f = open(path, encoding="utf-8")
-    except OSError as e:
-        raise Malformed(f"{path}: {e.strerror}") from e
-    with f:
-        for n, line in enumerate(f, 1):
-            where = f"{path}:{n}"
-            try:
-                rec = json.loads(line, parse_constant=reject_constant,
-                                 object_pairs_hook=unique_keys)
-            except ValueError as e:
-                raise Malformed(f"{where}: {e}") from e
-            if not isinstance(rec, dict):
-                raise Malformed(f"{where}: not a JSON object")
-            kind = rec.get("record")
-            if kind == "header":
-                continue
-            if kind not in IDENTITY:
-                raise Malformed(f"{where}: unknown record {kind!r}")
-            for field in IDENTITY[kind]:
-                value = rec.get(field)
-                wanted = str if field == "type" else int
-                if type(value) is not wanted:
-                    raise Malformed(f"{where}: {kind} record needs {wanted.__name__} {field!r}")
-            records.append((n, rec))
+        with open(path, encoding="utf-8") as f:
+            lines = f.readlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise Malformed(f"{path}: {e}") from e
+    for n, line in enumerate(lines, 1):
+        where = f"{path}:{n}"
+        try:
+            rec = json.loads(line, parse_constant=reject_constant,
+                             object_pairs_hook=unique_keys)
+        except ValueError as e:
+            raise Malformed(f"{where}: {e}") from e
+        if not isinstance(rec, dict):
+            raise Malformed(f"{where}: not a JSON object")
+        kind = rec.get("record")
+        if kind == "header":
+            continue
+        if kind not in IDENTITY:
+            raise Malformed(f"{where}: unknown record {kind!r}")
+        for field in IDENTITY[kind]:
+            value = rec.get(field)
+            wanted = str if field == "type" else int
+            if type(value) is not wanted:
+                raise Malformed(f"{where}: {kind} record needs {wanted.__name__} {field!r}")
+        records.append((n, rec))
     return records
 
 
@@ -210,7 +210,7 @@ def index(records, label):
 def describe(kind, key):
     if kind == "type":
         return f"type id={key[0]}"
-    return kind + " " + " ".join(f"{f}={v}" for f, v in zip(IDENTITY[kind], key))
+    return kind + " " + " ".join(f"{f}={v}" for f, v in zip(IDENTITY[kind], key, strict=True))
 
 
 def short(raw):

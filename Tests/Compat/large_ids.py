@@ -67,7 +67,8 @@ def main(argv=None):
         records = [json.loads(line) for line in f]
     with open(args.dst, "w", encoding="utf-8", newline="\n") as f:
         for rec in rewrite(records):
-            f.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n")
+            f.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
+            f.write("\n")
     return 0
 
 

@@ -111,7 +111,8 @@ def type_record(kind, t):
     if kind != "context" and t.HasField("base_type") and t.base_type != 0:
         rec["base_type"] = type(t).SystemDefinedBaseType.Name(t.base_type)
     if t.properties:
-        rec["properties"] = {name: mlmd.PropertyType.Name(t.properties[name]) for name in sorted(t.properties)}
+        rec["properties"] = {name: mlmd.PropertyType.Name(t.properties[name])
+                             for name in sorted(t.properties)}
     return rec
 
 
@@ -129,7 +130,8 @@ def node_record(kind, node):
     if node.properties:
         rec["properties"] = properties_json(node.properties, f"{where} property")
     if node.custom_properties:
-        rec["custom_properties"] = properties_json(node.custom_properties, f"{where} custom property")
+        rec["custom_properties"] = properties_json(node.custom_properties,
+                                                   f"{where} custom property")
     put_optional(rec, node, ("create_time_since_epoch", "last_update_time_since_epoch"))
     return rec
 
@@ -198,12 +200,12 @@ def dump_records(store):
 
     attributions, associations, parents = [], [], []
     for ctx in sorted(contexts, key=lambda c: c.id):
-        for a in store.get_artifacts_by_context(ctx.id, list_options=BY_ID):
-            attributions.append({"record": "attribution", "context_id": ctx.id, "artifact_id": a.id})
-        for e in store.get_executions_by_context(ctx.id, list_options=BY_ID):
-            associations.append({"record": "association", "context_id": ctx.id, "execution_id": e.id})
-        for p in store.get_parent_contexts_by_context(ctx.id):
-            parents.append({"record": "parent_context", "child_id": ctx.id, "parent_id": p.id})
+        attributions += [{"record": "attribution", "context_id": ctx.id, "artifact_id": a.id}
+                         for a in store.get_artifacts_by_context(ctx.id, list_options=BY_ID)]
+        associations += [{"record": "association", "context_id": ctx.id, "execution_id": e.id}
+                         for e in store.get_executions_by_context(ctx.id, list_options=BY_ID)]
+        parents += [{"record": "parent_context", "child_id": ctx.id, "parent_id": p.id}
+                    for p in store.get_parent_contexts_by_context(ctx.id)]
     parents.sort(key=lambda r: (r["child_id"], r["parent_id"]))
     return records + attributions + associations + parents
 

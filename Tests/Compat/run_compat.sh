@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2317  # helpers are called through check()
 # Compatibility checks between Pedigree and the real ml-metadata library.
 #
 #   PY=.venv/bin/python PEDIGREE=.build/debug/pedigree Tests/Compat/run_compat.sh
@@ -8,6 +7,7 @@
 # (default .build/debug/pedigree). SEED, RUNS: fixture shape (default 7, 3).
 # KEEP=1 keeps the work directory after a success (it is always kept after a
 # failure). Ends with "compat: N passed, M failed"; exits 1 if M > 0.
+# shellcheck disable=SC2317  # the helpers below are called through check()
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -141,6 +141,17 @@ stats_agree() {  # DB REF: Pedigree's counts equal the number of records in REF
   py check_stats.py "$out" "$2"
 }
 
+schema_identical() {  # LIBRARY_DB NEW_DB: a store Pedigree creates has the library's schema
+  "$PEDIGREE" init --db "$2" || return
+  py schema_compare.py "$1" "$2"
+}
+
+api_store_agrees() {  # DB COMMAND...: Pedigree writes DB through its API; the library reads the same
+  "$PEDIGREE" "${@:2}" --db "$1" || return
+  dump_and_export_agree "$1" || return
+  py write_after.py "$1"
+}
+
 A=$work/A.sqlite B=$work/B.sqlite C=$work/C.sqlite L=$work/L.sqlite E=$work/E.sqlite
 M=$work/M.sqlite N=$work/N.sqlite
 
@@ -175,6 +186,12 @@ check export-edge-values export_and_compare "$E" "$work/edge.jsonl" "$work/e_ped
 check roundtrip-all-ids roundtrip "$work/a_pedigree.jsonl" "$C" "$work/c_pedigree.jsonl"
 check large-all-ids-file py large_ids.py "$work/a_pedigree.jsonl" "$work/large_all.jsonl"
 check roundtrip-large-all-ids roundtrip "$work/large_all.jsonl" "$M" "$work/m_pedigree.jsonl"
+
+echo "== e: stores Pedigree writes through its API"
+# A new store has the library's exact schema: tables, columns, constraints, indexes.
+check schema-identical schema_identical "$A" "$work/init.sqlite"
+check demo-store-agrees api_store_agrees "$work/D.sqlite" demo
+check generated-store-agrees api_store_agrees "$work/G.sqlite" generate --executions 500 --seed 3
 
 echo "== d: the library writes to Pedigree's stores, Pedigree reads the result"
 check library-writes-B py write_after.py "$B"

@@ -322,3 +322,8 @@ def test_check_stats(store):
     assert check_stats.check({**good, "artifact_types": 0}, expected)
     assert check_stats.check({k: v for k, v in good.items() if k != "events"}, expected)
     assert check_stats.check({**good, "types": float(good["types"])}, expected)
+    by_type = dict(expected["by_type"], **{"mlmd.Dataset": 0})
+    assert check_stats.check({**good, "by_type": by_type}, expected) == []
+    assert expected["by_type"]["Model@2.0"] == 1
+    by_type["Model@2.0"] = 2
+    assert check_stats.check({**good, "by_type": by_type}, expected)

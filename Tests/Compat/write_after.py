@@ -95,7 +95,8 @@ def check(before, after, artifact, linked_artifact, linked_context):
     else:
         for field, value in wanted.items():
             if stored.get(field) != value:
-                problems.append(f"new artifact {field}: wrote {value!r}, read {stored.get(field)!r}")
+                problems.append(f"new artifact {field}: wrote {value!r}, "
+                                f"read {stored.get(field)!r}")
     return problems
 
 

@@ -13,11 +13,11 @@ previous run's model; run 2's ExampleGen is CACHED; unblessed models are not
 pushed. Edge cases (unicode, empty versus absent, int64 limits, binary protos,
 versioned types) are added at the end.
 
-Limits of the real library that shape the content (see the report in
-README.md): doubles are written as "%f" (6 decimals) and read back with 15
-significant digits, and NaN or infinity cannot be written at all; strings are
-cut at a NUL; an unset artifact uri is stored as ""; a type version "" is
-stored as no version; contexts need a non-empty name.
+Limits of the real library that shape the content (see README.md): doubles
+are written as "%f" (6 decimals) and read back with 15 significant digits, and
+NaN or infinity cannot be written at all; strings are cut at a NUL; an unset
+artifact uri is stored as ""; a type version "" is stored as no version;
+contexts need a non-empty name.
 """
 
 import argparse
@@ -78,7 +78,7 @@ INT64_MAX, INT64_MIN = 2**63 - 1, -2**63
 
 def library_stable(x):
     """True if the library writes and reads x back unchanged ("%f" out, 15 digits in)."""
-    return math.isfinite(x) and float("%.15g" % float("%f" % x)) == x
+    return math.isfinite(x) and float(f"{float(f'{x:f}'):.15g}") == x
 
 
 def set_value(target, value):
@@ -180,7 +180,7 @@ class FixtureWriter:
 
     def run_component(self, component, name, contexts, inputs, outputs, *, state=X.COMPLETE,
                       props=None, custom=None, pending=()):
-        """Writes one execution the TFX way; returns (execution id, output artifact ids).
+        """Writes one execution the TFX way; returns its id, the output and the pending ids.
 
         inputs and outputs are lists of (artifact, event). Artifacts that are
         already stored are passed as re-read from the store: put_execution
@@ -206,7 +206,6 @@ class FixtureWriter:
 
     def write(self, runs):
         rng = self.rng
-        self.runs = runs
         self.put_types()
         pipeline = self.context(
             "pipeline", "taxi", external_id="pipeline:taxi",
@@ -240,7 +239,7 @@ class FixtureWriter:
             parents = [pipeline] + ([other_pipeline] if r == 0 else [])
             self.store.put_parent_contexts(
                 [mlmd.ParentContext(child_id=run.id, parent_id=p.id) for p in parents])
-            cur = self.write_run(r, run, pipeline, nodes, raw, prev)
+            cur = self.write_run(r, r == runs - 1, run, pipeline, nodes, raw, prev)
             if r == 0:
                 first = cur
             prev = cur
@@ -252,16 +251,16 @@ class FixtureWriter:
 
         self.write_edge_cases(pipeline, other_pipeline, raw, prev)
 
-    def write_run(self, r, run, pipeline, nodes, raw, prev):
+    def write_run(self, r, last, run, pipeline, nodes, raw, prev):
         rng = self.rng
         ctx = lambda comp: [pipeline, run, nodes[comp]]  # noqa: E731
         out = {}
         base = f"gs://bucket/taxi/run-{r:03d}"
 
         # ExampleGen: cached in run 2 (same span as run 1), otherwise new examples.
-        eg_props = {"input_base": "gs://bucket/data/raw", "span": max(r, 1) if r == 2 else r}
+        eg_props = {"input_base": "gs://bucket/data/raw", "span": 1 if r == 2 else r}
         if r == 2:
-            x, _, _ = self.run_component(
+            self.run_component(
                 "ExampleGen", f"ExampleGen@{r}", ctx("ExampleGen"),
                 [(raw, event(EV.DECLARED_INPUT))],
                 [(prev["examples"], event(EV.OUTPUT, "examples", 0))],
@@ -316,7 +315,7 @@ class FixtureWriter:
             "Transform", f"Transform@{r}", ctx("Transform"), inputs, outputs,
             props={"module_file": "gs://bucket/modules/preprocessing.py",
                    "splits_config": {"analyze": ["train"], "transform": ["train", "eval"]}})
-        out.update(graph=A(id=graph_id), transformed=A(id=tex_id), cache=A(id=cache_id))
+        out["cache"] = A(id=cache_id)
 
         train_inputs = [(A(id=tex_id), event(EV.INPUT, "examples", 0)),
                         (A(id=graph_id), event(EV.INPUT, "transform_graph", 0)),
@@ -346,7 +345,6 @@ class FixtureWriter:
                                      force_reuse_context=True)
         if "model" in prev:
             train_inputs.append((prev["model"], event(EV.INPUT, "base_model", 0)))
-        last = r == self.runs - 1
         model = self.artifact(
             "Model", UNICODE_NAME if last else f"model-{r}", version="2.0" if last else None,
             uri=f"{base}/Trainer/model",
