@@ -7,7 +7,7 @@ PEDIGREE := .build/debug/pedigree
 APT_PACKAGES := libsqlite3-dev pkg-config sqlite3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build release test swift-test compat demo deps venv clean
+.PHONY: all build release test swift-test compat demo bench deps venv clean
 
 all: build
 
@@ -53,5 +53,9 @@ demo: build
 	$(PEDIGREE) show --db pedigree.sqlite artifact $$model && \
 	echo && echo "== pedigree check" && $(PEDIGREE) check --db pedigree.sqlite
 
+# Storage benchmarks, release build (the Benchmarks package depends on this one by path).
+bench: deps
+	cd Benchmarks && $(SWIFT) build -c release && .build/release/PedigreeBenchmarks --sizes $${SIZES:-20000,200000}
+
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build Benchmarks/.build $(VENV)

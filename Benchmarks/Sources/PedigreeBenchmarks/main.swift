@@ -1,0 +1,116 @@
+// Storage benchmarks: bulk import rate, open time (file to ready graph), and resident memory per
+// node and per edge, on generated chain stores. Run through `make bench` (release build).
+//
+//   PedigreeBenchmarks [--sizes 20000,200000] [--dir DIR] [--repeat N]
+//   PedigreeBenchmarks open-rss FILE     (internal: prints the resident bytes an open adds)
+
+import Foundation
+import Pedigree
+
+func residentBytes() -> Int {
+    guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = statm.split(separator: " ")
+    return (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+func label(_ n: Int) -> String { n % 1000 == 0 ? "\(n / 1000)k" : "\(n)" }
+
+let arguments = CommandLine.arguments
+
+if arguments.count == 3, arguments[1] == "open-rss" {
+    // A fresh process, so the figure is the open's alone.
+    let before = residentBytes()
+    let store = try MetadataStore(path: arguments[2], mode: .readOnly)
+    let g = store.snapshot
+    let after = residentBytes()
+    print(after - before, g.artifacts.count + g.executions.count + g.contexts.count, g.events.count)
+    exit(0)
+}
+
+func option(_ name: String) -> String? {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+    return arguments[i + 1]
+}
+let sizes = (option("--sizes") ?? "20000,200000").split(separator: ",").compactMap { Int($0) }
+let repeats = Int(option("--repeat") ?? "3") ?? 3
+let dir = option("--dir") ?? NSTemporaryDirectory() + "pedigree-bench-\(getpid())"
+try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+
+func openRSS(_ path: String) throws -> (bytes: Int, nodes: Int, edges: Int) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    p.arguments = ["open-rss", path]
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    try p.run()
+    let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    let f = out.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+    return (f[0], f[1], f[2])
+}
+
+print("| benchmark | value |")
+print("| --- | --- |")
+for n in sizes {
+    let name = "chain.n\(label(n))"
+    let contents = SyntheticStore.chain(executions: n, seed: 42)
+    let nodes = contents.artifacts.count + contents.executions.count + contents.contexts.count
+    let rows = nodes + contents.events.count + contents.attributions.count + contents.associations.count
+
+    // Bulk insert of typed records (what `generate` does), into a new file.
+    var insertTimes: [Double] = []
+    let path = "\(dir)/\(name).sqlite"
+    for _ in 0..<repeats {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        let store = try MetadataStore(path: path)
+        insertTimes.append(try seconds { try store.insert(contents) })
+        store.close()
+    }
+    let insert = median(insertTimes)
+    print("| insert.\(name) | \(String(format: "%.2f", insert)) s: \(Int(Double(contents.events.count) / insert)) events/s, \(Int(Double(rows) / insert)) records/s |")
+
+    // The JSON-lines import path (`pedigree import`), from an export of the same store.
+    var lines: [String] = []
+    Interchange.export(try MetadataStore(path: path, mode: .readOnly).snapshot) { lines.append($0) }
+    let text = lines.joined(separator: "\n")
+    var importTimes: [Double] = []
+    let importPath = "\(dir)/\(name).import.sqlite"
+    for _ in 0..<repeats {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: importPath + suffix) }
+        let store = try MetadataStore(path: importPath)
+        importTimes.append(try seconds { try store.importRecords(lines: text.split(separator: "\n")) })
+        store.close()
+    }
+    let imp = median(importTimes)
+    print("| import.jsonl.\(name) | \(String(format: "%.2f", imp)) s: \(Int(Double(contents.events.count) / imp)) events/s, \(Int(Double(lines.count) / imp)) lines/s |")
+
+    // Open: file to ready graph.
+    var openTimes: [Double] = []
+    for _ in 0..<repeats {
+        openTimes.append(try seconds { _ = try MetadataStore(path: path, mode: .readOnly).snapshot })
+    }
+    print("| open.\(name) | \(String(format: "%.3f", median(openTimes))) s (\(nodes) nodes, \(contents.events.count) events) |")
+
+    // Memory: the same nodes with and without their events, each opened in a fresh process.
+    var nodesOnly = contents
+    nodesOnly.events = []
+    let nodesPath = "\(dir)/\(name).nodes.sqlite"
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: nodesPath + suffix) }
+    let s2 = try MetadataStore(path: nodesPath)
+    try s2.insert(nodesOnly)
+    s2.close()
+    let full = try openRSS(path)
+    let bare = try openRSS(nodesPath)
+    let perNode = Double(bare.bytes) / Double(bare.nodes)
+    let perEdge = Double(full.bytes - bare.bytes) / Double(max(full.edges, 1))
+    print("| memory.\(name) | \(full.bytes / 1_048_576) MiB resident for the open store: \(Int(perNode)) B per node (with its attributions and associations), \(Int(perEdge)) B per event |")
+}
+try? FileManager.default.removeItem(atPath: dir)
