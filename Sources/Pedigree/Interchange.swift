@@ -361,6 +361,7 @@ extension WriteContext {
     /// Writes interchange lines verbatim; errors name the line.
     mutating func importBatch(_ lines: [(Int, Substring)]) throws {
         rebuildGraphAfterCommit = true
+        let rebuild = try dropSecondaryIndexesIfEmpty()
         for (number, text) in lines {
             do {
                 try insertVerbatim(try Interchange.decode(text))
@@ -374,12 +375,26 @@ extension WriteContext {
             }
         }
         try restoreBuiltinTypes()
+        if rebuild { try createSecondaryIndexes() }
+    }
+
+    /// In a store without nodes, drops the secondary indexes for a bulk load (in the same
+    /// transaction, so a failed load leaves them as they were). Unique constraints stay.
+    private func dropSecondaryIndexesIfEmpty() throws -> Bool {
+        guard graph.artifacts.isEmpty, graph.executions.isEmpty, graph.contexts.isEmpty else { return false }
+        for index in MLMDSchema.secondaryIndexes { try tables.db.execute("DROP INDEX IF EXISTS `\(index.name)`") }
+        return true
+    }
+
+    private func createSecondaryIndexes() throws {
+        for index in MLMDSchema.secondaryIndexes { try tables.db.execute(index.sql) }
     }
 
     /// Writes whole store contents verbatim (ids and times kept): the bulk path of `generate`.
     mutating func insertContents(_ contents: StoreContents) throws {
         rebuildGraphAfterCommit = true
         do {
+            let rebuild = try dropSecondaryIndexesIfEmpty()
             for t in contents.types { try insertVerbatim(.type(t)) }
             for a in contents.artifacts { try insertVerbatim(.artifact(a)) }
             for e in contents.executions { try insertVerbatim(.execution(e)) }
@@ -389,6 +404,7 @@ extension WriteContext {
             for (rowID, a) in contents.associations { try insertVerbatim(.association(rowID, a)) }
             for p in contents.parentContexts { try insertVerbatim(.parentContext(p)) }
             try restoreBuiltinTypes()
+            if rebuild { try createSecondaryIndexes() }
         } catch let error as SQLiteError {
             throw MetadataStore.translate(error)
         }

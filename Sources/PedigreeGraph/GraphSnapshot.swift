@@ -16,11 +16,6 @@ public struct MembershipRecord: Hashable, Sendable {
     public var member: Int32
 }
 
-package struct NameKey: Hashable, Sendable {
-    var typeID: TypeID
-    var name: String
-}
-
 /// An immutable view of the whole lineage graph: types, nodes with their properties, events,
 /// context membership and parent contexts, with the indexes the reads use.
 ///
@@ -38,18 +33,18 @@ public struct GraphSnapshot: Sendable {
     public private(set) var contexts = ChunkedArray<Context>()
 
     // id -> dense index.
-    private var artifactSlot = ShardedMap<ArtifactID, Int32>()
-    private var executionSlot = ShardedMap<ExecutionID, Int32>()
-    private var contextSlot = ShardedMap<ContextID, Int32>()
+    private var artifactSlot = IDSlots()
+    private var executionSlot = IDSlots()
+    private var contextSlot = IDSlots()
 
-    // Secondary indexes.
-    private var artifactByName = ShardedMap<NameKey, Int32>()
-    private var executionByName = ShardedMap<NameKey, Int32>()
-    private var contextByName = ShardedMap<NameKey, Int32>()
-    private var artifactByExternalID = ShardedMap<String, Int32>()
-    private var executionByExternalID = ShardedMap<String, Int32>()
-    private var contextByExternalID = ShardedMap<String, Int32>()
-    private var artifactsByURI = ShardedMap<String, [Int32]>()
+    // Secondary indexes: (type, name), external id, uri.
+    private var artifactByName = StringIndex()
+    private var executionByName = StringIndex()
+    private var contextByName = StringIndex()
+    private var artifactByExternalID = StringIndex()
+    private var executionByExternalID = StringIndex()
+    private var contextByExternalID = StringIndex()
+    private var artifactsByURI = StringIndex()
     /// Dense indices of each type's nodes, in creation order (a node whose type changed is
     /// filtered on read).
     private var nodesByType: [TypeID: ChunkedArray<Int32>] = [:]
@@ -98,23 +93,52 @@ extension GraphSnapshot {
 
     public func types(of kind: NodeKind) -> [NodeType] { types.filter { $0.kind == kind } }
 
-    public func index(of id: ArtifactID) -> Int32? { artifactSlot[id] }
-    public func index(of id: ExecutionID) -> Int32? { executionSlot[id] }
-    public func index(of id: ContextID) -> Int32? { contextSlot[id] }
+    public func index(of id: ArtifactID) -> Int32? { artifactSlot[id.rawValue] }
+    public func index(of id: ExecutionID) -> Int32? { executionSlot[id.rawValue] }
+    public func index(of id: ContextID) -> Int32? { contextSlot[id.rawValue] }
 
-    public func artifact(_ id: ArtifactID) -> Artifact? { artifactSlot[id].map { artifacts[Int($0)] } }
-    public func execution(_ id: ExecutionID) -> Execution? { executionSlot[id].map { executions[Int($0)] } }
-    public func context(_ id: ContextID) -> Context? { contextSlot[id].map { contexts[Int($0)] } }
+    public func artifact(_ id: ArtifactID) -> Artifact? { index(of: id).map { artifacts[Int($0)] } }
+    public func execution(_ id: ExecutionID) -> Execution? { index(of: id).map { executions[Int($0)] } }
+    public func context(_ id: ContextID) -> Context? { index(of: id).map { contexts[Int($0)] } }
 
-    public func artifactIndex(typeID: TypeID, name: String) -> Int32? { artifactByName[NameKey(typeID: typeID, name: name)] }
-    public func executionIndex(typeID: TypeID, name: String) -> Int32? { executionByName[NameKey(typeID: typeID, name: name)] }
-    public func contextIndex(typeID: TypeID, name: String) -> Int32? { contextByName[NameKey(typeID: typeID, name: name)] }
+    public func artifactIndex(typeID: TypeID, name: String) -> Int32? {
+        artifactByName.first(StringIndex.hash(name, qualifier: typeID.rawValue)) {
+            let a = artifacts[Int($0)]
+            return a.typeID == typeID && a.name == name
+        }
+    }
+    public func executionIndex(typeID: TypeID, name: String) -> Int32? {
+        executionByName.first(StringIndex.hash(name, qualifier: typeID.rawValue)) {
+            let e = executions[Int($0)]
+            return e.typeID == typeID && e.name == name
+        }
+    }
+    public func contextIndex(typeID: TypeID, name: String) -> Int32? {
+        contextByName.first(StringIndex.hash(name, qualifier: typeID.rawValue)) {
+            let c = contexts[Int($0)]
+            return c.typeID == typeID && c.name == name
+        }
+    }
 
-    public func artifactIndex(externalID: String) -> Int32? { artifactByExternalID[externalID] }
-    public func executionIndex(externalID: String) -> Int32? { executionByExternalID[externalID] }
-    public func contextIndex(externalID: String) -> Int32? { contextByExternalID[externalID] }
+    public func artifactIndex(externalID: String) -> Int32? {
+        artifactByExternalID.first(StringIndex.hash(externalID)) { artifacts[Int($0)].externalID == externalID }
+    }
+    public func executionIndex(externalID: String) -> Int32? {
+        executionByExternalID.first(StringIndex.hash(externalID)) { executions[Int($0)].externalID == externalID }
+    }
+    public func contextIndex(externalID: String) -> Int32? {
+        contextByExternalID.first(StringIndex.hash(externalID)) { contexts[Int($0)].externalID == externalID }
+    }
 
-    public func artifactIndices(uri: String) -> [Int32] { artifactsByURI[uri] ?? [] }
+    /// The artifacts with this uri, newest first.
+    public func artifactIndices(uri: String) -> [Int32] {
+        var found: [Int32] = []
+        artifactsByURI.forEach(StringIndex.hash(uri)) { slot in
+            if artifacts[Int(slot)].uri == uri { found.append(slot) }
+            return true
+        }
+        return found
+    }
 
     /// Dense indices of the nodes of one type (of that type's kind), in creation order.
     public func nodeIndices(ofType id: TypeID) -> [Int32] {
@@ -171,21 +195,18 @@ extension GraphSnapshot {
     /// Inserts a new artifact or replaces the stored one with the same id.
     package mutating func putArtifact(_ artifact: Artifact) {
         let id = artifact.id!
-        if let slot = artifactSlot[id] {
+        if let slot = artifactSlot[id.rawValue] {
             let old = artifacts[Int(slot)]
-            if let name = old.name { artifactByName[NameKey(typeID: old.typeID, name: name)] = nil }
-            if let ext = old.externalID { artifactByExternalID[ext] = nil }
-            if let uri = old.uri {
-                artifactsByURI[uri] = artifactsByURI[uri]?.filter { $0 != slot }
-                if artifactsByURI[uri]?.isEmpty == true { artifactsByURI[uri] = nil }
-            }
+            if let name = old.name { artifactByName.remove(StringIndex.hash(name, qualifier: old.typeID.rawValue), slot) }
+            if let ext = old.externalID { artifactByExternalID.remove(StringIndex.hash(ext), slot) }
+            if let uri = old.uri { artifactsByURI.remove(StringIndex.hash(uri), slot) }
             if old.typeID != artifact.typeID { addToType(artifact.typeID, slot) }
             artifacts[Int(slot)] = artifact
             indexArtifact(artifact, slot)
         } else {
             let slot = Int32(artifacts.count)
             artifacts.append(artifact)
-            artifactSlot[id] = slot
+            artifactSlot.set(id.rawValue, slot)
             artifactEvents.grow(to: artifacts.count)
             artifactContexts.grow(to: artifacts.count)
             addToType(artifact.typeID, slot)
@@ -194,24 +215,24 @@ extension GraphSnapshot {
     }
 
     private mutating func indexArtifact(_ artifact: Artifact, _ slot: Int32) {
-        if let name = artifact.name { artifactByName[NameKey(typeID: artifact.typeID, name: name)] = slot }
-        if let ext = artifact.externalID { artifactByExternalID[ext] = slot }
-        if let uri = artifact.uri { artifactsByURI[uri] = (artifactsByURI[uri] ?? []) + [slot] }
+        if let name = artifact.name { artifactByName.insert(StringIndex.hash(name, qualifier: artifact.typeID.rawValue), slot) }
+        if let ext = artifact.externalID { artifactByExternalID.insert(StringIndex.hash(ext), slot) }
+        if let uri = artifact.uri { artifactsByURI.insert(StringIndex.hash(uri), slot) }
     }
 
     package mutating func putExecution(_ execution: Execution) {
         let id = execution.id!
-        if let slot = executionSlot[id] {
+        if let slot = executionSlot[id.rawValue] {
             let old = executions[Int(slot)]
-            if let name = old.name { executionByName[NameKey(typeID: old.typeID, name: name)] = nil }
-            if let ext = old.externalID { executionByExternalID[ext] = nil }
+            if let name = old.name { executionByName.remove(StringIndex.hash(name, qualifier: old.typeID.rawValue), slot) }
+            if let ext = old.externalID { executionByExternalID.remove(StringIndex.hash(ext), slot) }
             if old.typeID != execution.typeID { addToType(execution.typeID, slot) }
             executions[Int(slot)] = execution
             indexExecution(execution, slot)
         } else {
             let slot = Int32(executions.count)
             executions.append(execution)
-            executionSlot[id] = slot
+            executionSlot.set(id.rawValue, slot)
             executionEvents.grow(to: executions.count)
             executionContexts.grow(to: executions.count)
             addToType(execution.typeID, slot)
@@ -220,23 +241,23 @@ extension GraphSnapshot {
     }
 
     private mutating func indexExecution(_ execution: Execution, _ slot: Int32) {
-        if let name = execution.name { executionByName[NameKey(typeID: execution.typeID, name: name)] = slot }
-        if let ext = execution.externalID { executionByExternalID[ext] = slot }
+        if let name = execution.name { executionByName.insert(StringIndex.hash(name, qualifier: execution.typeID.rawValue), slot) }
+        if let ext = execution.externalID { executionByExternalID.insert(StringIndex.hash(ext), slot) }
     }
 
     package mutating func putContext(_ context: Context) {
         let id = context.id!
-        if let slot = contextSlot[id] {
+        if let slot = contextSlot[id.rawValue] {
             let old = contexts[Int(slot)]
-            contextByName[NameKey(typeID: old.typeID, name: old.name)] = nil
-            if let ext = old.externalID { contextByExternalID[ext] = nil }
+            contextByName.remove(StringIndex.hash(old.name, qualifier: old.typeID.rawValue), slot)
+            if let ext = old.externalID { contextByExternalID.remove(StringIndex.hash(ext), slot) }
             if old.typeID != context.typeID { addToType(context.typeID, slot) }
             contexts[Int(slot)] = context
             indexContext(context, slot)
         } else {
             let slot = Int32(contexts.count)
             contexts.append(context)
-            contextSlot[id] = slot
+            contextSlot.set(id.rawValue, slot)
             contextArtifacts.grow(to: contexts.count)
             contextExecutions.grow(to: contexts.count)
             contextParents.grow(to: contexts.count)
@@ -247,14 +268,14 @@ extension GraphSnapshot {
     }
 
     private mutating func indexContext(_ context: Context, _ slot: Int32) {
-        contextByName[NameKey(typeID: context.typeID, name: context.name)] = slot
-        if let ext = context.externalID { contextByExternalID[ext] = slot }
+        contextByName.insert(StringIndex.hash(context.name, qualifier: context.typeID.rawValue), slot)
+        if let ext = context.externalID { contextByExternalID.insert(StringIndex.hash(ext), slot) }
     }
 
     /// Adds an event whose endpoints are already in the graph.
     package mutating func addEvent(rowID: Int64, _ event: Event) {
-        let a = artifactSlot[event.artifactID!]!
-        let e = executionSlot[event.executionID!]!
+        let a = artifactSlot[event.artifactID!.rawValue]!
+        let e = executionSlot[event.executionID!.rawValue]!
         let index = Int32(events.count)
         events.append(EventRecord(rowID: rowID, artifact: a, execution: e, event: event))
         artifactEvents.append(index, to: a)
@@ -262,24 +283,24 @@ extension GraphSnapshot {
     }
 
     package mutating func addAttribution(rowID: Int64, _ attribution: Attribution) {
-        let c = contextSlot[attribution.contextID]!
-        let a = artifactSlot[attribution.artifactID]!
+        let c = contextSlot[attribution.contextID.rawValue]!
+        let a = artifactSlot[attribution.artifactID.rawValue]!
         attributions.append(MembershipRecord(rowID: rowID, context: c, member: a))
         contextArtifacts.append(a, to: c)
         artifactContexts.append(c, to: a)
     }
 
     package mutating func addAssociation(rowID: Int64, _ association: Association) {
-        let c = contextSlot[association.contextID]!
-        let e = executionSlot[association.executionID]!
+        let c = contextSlot[association.contextID.rawValue]!
+        let e = executionSlot[association.executionID.rawValue]!
         associations.append(MembershipRecord(rowID: rowID, context: c, member: e))
         contextExecutions.append(e, to: c)
         executionContexts.append(c, to: e)
     }
 
     package mutating func addParentContext(_ link: ParentContext) {
-        let child = contextSlot[link.childID]!
-        let parent = contextSlot[link.parentID]!
+        let child = contextSlot[link.childID.rawValue]!
+        let parent = contextSlot[link.parentID.rawValue]!
         parentContexts.append(link)
         contextParents.append(parent, to: child)
         contextChildren.append(child, to: parent)
@@ -296,26 +317,24 @@ extension GraphSnapshot {
     public static func build(_ contents: borrowing StoreContents) -> GraphSnapshot {
         var g = GraphSnapshot()
         for t in contents.types { g.putType(t) }
-        g.artifactSlot.reserveCapacity(contents.artifacts.count)
-        g.executionSlot.reserveCapacity(contents.executions.count)
         for a in contents.artifacts {
             let slot = Int32(g.artifacts.count)
             g.artifacts.append(a)
-            g.artifactSlot[a.id!] = slot
+            g.artifactSlot.set(a.id!.rawValue, slot)
             g.addToType(a.typeID, slot)
             g.indexArtifact(a, slot)
         }
         for e in contents.executions {
             let slot = Int32(g.executions.count)
             g.executions.append(e)
-            g.executionSlot[e.id!] = slot
+            g.executionSlot.set(e.id!.rawValue, slot)
             g.addToType(e.typeID, slot)
             g.indexExecution(e, slot)
         }
         for c in contents.contexts {
             let slot = Int32(g.contexts.count)
             g.contexts.append(c)
-            g.contextSlot[c.id!] = slot
+            g.contextSlot.set(c.id!.rawValue, slot)
             g.addToType(c.typeID, slot)
             g.indexContext(c, slot)
         }
@@ -325,7 +344,7 @@ extension GraphSnapshot {
         artifactPairs.reserveCapacity(contents.events.count)
         executionPairs.reserveCapacity(contents.events.count)
         for (rowID, event) in contents.events {
-            guard let a = g.artifactSlot[event.artifactID!], let e = g.executionSlot[event.executionID!] else {
+            guard let a = g.artifactSlot[event.artifactID!.rawValue], let e = g.executionSlot[event.executionID!.rawValue] else {
                 g.orphanEvents.append((rowID, event))
                 continue
             }
@@ -340,7 +359,7 @@ extension GraphSnapshot {
         var contextToMember: [(Int32, Int32)] = []
         var memberToContext: [(Int32, Int32)] = []
         for (rowID, link) in contents.attributions {
-            guard let c = g.contextSlot[link.contextID], let a = g.artifactSlot[link.artifactID] else {
+            guard let c = g.contextSlot[link.contextID.rawValue], let a = g.artifactSlot[link.artifactID.rawValue] else {
                 g.orphanAttributions.append((rowID, link))
                 continue
             }
@@ -354,7 +373,7 @@ extension GraphSnapshot {
         contextToMember.removeAll(keepingCapacity: true)
         memberToContext.removeAll(keepingCapacity: true)
         for (rowID, link) in contents.associations {
-            guard let c = g.contextSlot[link.contextID], let e = g.executionSlot[link.executionID] else {
+            guard let c = g.contextSlot[link.contextID.rawValue], let e = g.executionSlot[link.executionID.rawValue] else {
                 g.orphanAssociations.append((rowID, link))
                 continue
             }
@@ -368,7 +387,7 @@ extension GraphSnapshot {
         var parents: [(Int32, Int32)] = []
         var children: [(Int32, Int32)] = []
         for link in contents.parentContexts {
-            guard let child = g.contextSlot[link.childID], let parent = g.contextSlot[link.parentID] else {
+            guard let child = g.contextSlot[link.childID.rawValue], let parent = g.contextSlot[link.parentID.rawValue] else {
                 g.orphanParentContexts.append(link)
                 continue
             }

@@ -4,6 +4,18 @@
 package enum MLMDSchema {
     package static let version: Int64 = 10
 
+    /// The secondary indexes (those of CREATE INDEX statements): a bulk load into an empty store
+    /// drops them first and builds them once at the end, which is much faster than keeping them
+    /// up to date row by row.
+    package static var secondaryIndexes: [(name: String, sql: String)] {
+        creation.compactMap { sql in
+            guard sql.contains("CREATE INDEX"), let start = sql.range(of: "`idx_") else { return nil }
+            let rest = sql[start.upperBound...]
+            guard let end = rest.firstIndex(of: "`") else { return nil }
+            return ("idx_" + rest[..<end], sql)
+        }
+    }
+
     /// The tables and their columns, for validating a file at open.
     package static let tables: [(name: String, columns: [String])] = [
         ("Type", ["id", "name", "version", "type_kind", "description", "input_type", "output_type", "external_id"]),

@@ -110,9 +110,7 @@ package struct MLMDTables {
     ) throws -> [Node] {
         var nodes: [Node] = []
         try db.query(sql) { (row: borrowing Row) in nodes.append(make(row)) }
-        var slot: [Int64: Int] = [:]
-        slot.reserveCapacity(nodes.count)
-        for (i, node) in nodes.enumerated() { slot[id(node)] = i }
+        let slot = PositionOfID(nodes.map(id))
         var props: [Int: (Properties, Properties)] = [:]
         try db.query(
             "SELECT \(owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value, byte_value FROM \(table)"
@@ -321,5 +319,40 @@ package struct MLMDTables {
         try db.run(
             "INSERT INTO ParentContext (context_id, parent_context_id) VALUES (?, ?)",
             [.integer(link.childID.rawValue), .integer(link.parentID.rawValue)])
+    }
+}
+
+/// The position of each id in an ascending list of ids: a direct table when the ids are dense,
+/// as AUTOINCREMENT ids are, else a dictionary.
+struct PositionOfID {
+    private let first: Int64
+    private let table: [Int32]
+    private let map: [Int64: Int]
+
+    init(_ ids: [Int64]) {
+        guard let lo = ids.first, let hi = ids.last, hi - lo < Int64(2 * ids.count + 1024) else {
+            first = 0
+            table = []
+            var map: [Int64: Int] = [:]
+            map.reserveCapacity(ids.count)
+            for (i, id) in ids.enumerated() { map[id] = i }
+            self.map = map
+            return
+        }
+        first = lo
+        var table = [Int32](repeating: -1, count: Int(hi - lo + 1))
+        for (i, id) in ids.enumerated() { table[Int(id - lo)] = Int32(i) }
+        self.table = table
+        map = [:]
+    }
+
+    subscript(id: Int64) -> Int? {
+        if !table.isEmpty {
+            let offset = id - first
+            guard offset >= 0, offset < Int64(table.count) else { return nil }
+            let i = table[Int(offset)]
+            return i >= 0 ? Int(i) : nil
+        }
+        return map[id]
     }
 }

@@ -118,3 +118,44 @@ func sqlite(_ path: String, _ sql: String) throws {
     process.waitUntilExit()
     #expect(process.terminationStatus == 0, "sqlite3 failed on \(sql)")
 }
+
+@Suite struct BulkLoadTests {
+    /// A bulk load into an empty store drops and rebuilds the secondary indexes: the schema after
+    /// it must be exactly the schema of a new store.
+    @Test func bulkLoadLeavesTheSchemaAsItWas() throws {
+        let fresh = temporaryStorePath()
+        try MetadataStore(path: fresh).close()
+        let loaded = temporaryStorePath()
+        let store = try MetadataStore(path: loaded)
+        try store.insert(SyntheticStore.chain(executions: 300, seed: 9))
+        #expect(try store.check().isHealthy)
+        store.close()
+        #expect(try schema(of: loaded) == schema(of: fresh))
+        #expect(try schema(of: fresh).count == 15 + 24)  // MLMD's tables and CREATE INDEX statements
+    }
+
+    @Test func failedBulkLoadKeepsIndexes() throws {
+        let path = temporaryStorePath()
+        let store = try MetadataStore(path: path)
+        var contents = SyntheticStore.chain(executions: 50, seed: 1)
+        contents.events.append((999_999, Event(artifactID: ArtifactID(123_456), executionID: ExecutionID(1), type: .input)))
+        expectError(.invalidArgument) { try store.insert(contents) }
+        store.close()
+        let fresh = temporaryStorePath()
+        try MetadataStore(path: fresh).close()
+        #expect(try schema(of: path) == schema(of: fresh))
+        #expect(try MetadataStore(path: path).snapshot.artifacts.isEmpty)
+    }
+
+    private func schema(of path: String) throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [path, "SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return out.split(separator: "\n").map(String.init)
+    }
+}

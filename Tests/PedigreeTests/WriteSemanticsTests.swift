@@ -144,7 +144,7 @@ import Testing
         let f = try Fixture(path: path)
         let values: Properties = [
             "int": .int(.min), "big": .int(.max), "double": .double(0.1234567890123456789), "inf": .double(-.infinity),
-            "nan": .double(.nan), "tiny": .double(5e-324),
+            "nan": .double(.nan), "tiny": .double(.leastNonzeroMagnitude),
             "string": .string("modèle-β-数据 \"quoted\""), "empty": .string(""), "bool": .bool(false),
             "struct": .struct(["a": .list([.number(1), .string("x"), .bool(true), .null]), "n": .object(["deep": .number(2.5)])]),
             "proto": .proto(AnyProto(typeURL: "type.googleapis.com/ml_metadata.Value", value: [0x08, 0x03])),
