@@ -24,6 +24,20 @@ enum GraphComparison {
             note("event adjacency holds \(live.artifactEvents.itemCount)/\(live.executionEvents.itemCount) entries for \(live.events.count) events")
         }
 
+        // Membership and parent adjacency must agree with the rows, both ways.
+        for r in live.attributions where !live.contextArtifacts.items(r.context).contains(r.member) || !live.artifactContexts.items(r.member).contains(r.context) {
+            note("attribution \(r.rowID) missing from the adjacency")
+        }
+        for r in live.associations where !live.contextExecutions.items(r.context).contains(r.member) || !live.executionContexts.items(r.member).contains(r.context) {
+            note("association \(r.rowID) missing from the adjacency")
+        }
+        if live.contextArtifacts.itemCount != live.attributions.count || live.artifactContexts.itemCount != live.attributions.count
+            || live.contextExecutions.itemCount != live.associations.count || live.executionContexts.itemCount != live.associations.count
+            || live.contextParents.itemCount != live.parentContexts.count || live.contextChildren.itemCount != live.parentContexts.count
+        {
+            note("membership adjacency sizes disagree with the attribution, association and parent rows")
+        }
+
         func members(_ g: GraphSnapshot, _ records: ChunkedArray<MembershipRecord>, kind: NodeKind) -> Set<[Int64]> {
             Set(records.map { r in
                 let member: Int64 =

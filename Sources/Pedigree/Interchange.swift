@@ -360,7 +360,6 @@ extension MetadataStore {
 extension WriteContext {
     /// Writes interchange lines verbatim; errors name the line.
     mutating func importBatch(_ lines: [(Int, Substring)]) throws {
-        rebuildGraphAfterCommit = true
         let rebuild = try dropSecondaryIndexesIfEmpty()
         for (number, text) in lines {
             do {
@@ -376,6 +375,7 @@ extension WriteContext {
         }
         try restoreBuiltinTypes()
         if rebuild { try createSecondaryIndexes() }
+        flushPendingEdges()
     }
 
     /// In a store without nodes, drops the secondary indexes for a bulk load (in the same
@@ -392,7 +392,6 @@ extension WriteContext {
 
     /// Writes whole store contents verbatim (ids and times kept): the bulk path of `generate`.
     mutating func insertContents(_ contents: StoreContents) throws {
-        rebuildGraphAfterCommit = true
         do {
             let rebuild = try dropSecondaryIndexesIfEmpty()
             for t in contents.types { try insertVerbatim(.type(t)) }
@@ -405,14 +404,25 @@ extension WriteContext {
             for p in contents.parentContexts { try insertVerbatim(.parentContext(p)) }
             try restoreBuiltinTypes()
             if rebuild { try createSecondaryIndexes() }
+            flushPendingEdges()
         } catch let error as SQLiteError {
             throw MetadataStore.translate(error)
         }
     }
 
+    /// Adds the edges written since the last flush to the graph, in bulk.
+    private mutating func flushPendingEdges() {
+        graph.addEvents(pendingEvents)
+        graph.addAttributions(pendingAttributions)
+        graph.addAssociations(pendingAssociations)
+        pendingEvents.removeAll()
+        pendingAttributions.removeAll()
+        pendingAssociations.removeAll()
+    }
+
     /// Writes one record exactly as given. Nodes go into the graph as they are written (so
-    /// names, external ids and endpoints are checked against everything before them); edges go
-    /// to SQL only, and the graph is rebuilt from the file after commit.
+    /// names, external ids and endpoints are checked against everything before them); events,
+    /// attributions and associations are added to the graph in bulk at the end.
     private mutating func insertVerbatim(_ record: Interchange.Record) throws {
         switch record {
         case .header: break
@@ -423,22 +433,23 @@ extension WriteContext {
         case .event(let rowID, let e):
             guard graph.index(of: e.artifactID!) != nil else { throw MetadataError.invalidArgument("No artifact with the given id \(e.artifactID!)") }
             guard graph.index(of: e.executionID!) != nil else { throw MetadataError.invalidArgument("No execution with the given id \(e.executionID!)") }
-            _ = try tables.insertEvent(e, rowID: rowID)
+            pendingEvents.append((try tables.insertEvent(e, rowID: rowID), e))
         case .attribution(let rowID, let a):
             guard graph.index(of: a.contextID) != nil, graph.index(of: a.artifactID) != nil else {
                 throw MetadataError.invalidArgument("attribution \(a.contextID) -> \(a.artifactID): context or artifact not found")
             }
-            _ = try tables.insertAttribution(a, rowID: rowID)
+            pendingAttributions.append((try tables.insertAttribution(a, rowID: rowID), a))
         case .association(let rowID, let a):
             guard graph.index(of: a.contextID) != nil, graph.index(of: a.executionID) != nil else {
                 throw MetadataError.invalidArgument("association \(a.contextID) -> \(a.executionID): context or execution not found")
             }
-            _ = try tables.insertAssociation(a, rowID: rowID)
+            pendingAssociations.append((try tables.insertAssociation(a, rowID: rowID), a))
         case .parentContext(let p):
             guard graph.index(of: p.childID) != nil, graph.index(of: p.parentID) != nil else {
                 throw MetadataError.invalidArgument("parent context \(p.childID) -> \(p.parentID): context not found")
             }
             try tables.insertParentContext(p)
+            graph.addParentContext(p)
         }
     }
 }

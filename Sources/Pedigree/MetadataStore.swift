@@ -86,8 +86,8 @@ public final class MetadataStore: Sendable {
             } catch let error as SQLiteError {
                 throw Self.translate(error)
             }
-            var next = context.rebuildGraphAfterCommit ? try Self.load(db, path: path) : context.graph
-            next.generation = context.graph.generation &+ 1
+            var next = context.graph
+            next.generation &+= 1
             published.withLock { $0 = next }
             return result
         }
@@ -151,8 +151,10 @@ struct WriteContext {
     let tables: MLMDTables
     var graph: GraphSnapshot
     let now: Int64
-    /// Bulk writes (import) set this: the graph is re-read from the file after commit.
-    var rebuildGraphAfterCommit = false
+    /// Edges of a bulk write, added to the graph together at its end.
+    var pendingEvents: [(rowID: Int64, event: Event)] = []
+    var pendingAttributions: [(rowID: Int64, attribution: Attribution)] = []
+    var pendingAssociations: [(rowID: Int64, association: Association)] = []
 
     init(tables: MLMDTables, graph: GraphSnapshot, now: Int64) {
         self.tables = tables

@@ -306,7 +306,45 @@ extension GraphSnapshot {
         contextChildren.append(child, to: parent)
     }
 
-    package mutating func bumpGeneration() { generation &+= 1 }
+    /// Adds many events at once (a bulk load); their endpoints must be in the graph.
+    package mutating func addEvents(_ rows: [(rowID: Int64, event: Event)]) {
+        var artifactPairs: [(Int32, Int32)] = []
+        var executionPairs: [(Int32, Int32)] = []
+        for (rowID, event) in rows {
+            let a = artifactSlot[event.artifactID!.rawValue]!
+            let e = executionSlot[event.executionID!.rawValue]!
+            let index = Int32(events.count)
+            events.append(EventRecord(rowID: rowID, artifact: a, execution: e, event: event))
+            artifactPairs.append((a, index))
+            executionPairs.append((e, index))
+        }
+        artifactEvents.append(contentsOf: artifactPairs)
+        executionEvents.append(contentsOf: executionPairs)
+    }
+
+    package mutating func addAttributions(_ rows: [(rowID: Int64, attribution: Attribution)]) {
+        var forward: [(Int32, Int32)] = [], backward: [(Int32, Int32)] = []
+        for (rowID, link) in rows {
+            let c = contextSlot[link.contextID.rawValue]!, a = artifactSlot[link.artifactID.rawValue]!
+            attributions.append(MembershipRecord(rowID: rowID, context: c, member: a))
+            forward.append((c, a))
+            backward.append((a, c))
+        }
+        contextArtifacts.append(contentsOf: forward)
+        artifactContexts.append(contentsOf: backward)
+    }
+
+    package mutating func addAssociations(_ rows: [(rowID: Int64, association: Association)]) {
+        var forward: [(Int32, Int32)] = [], backward: [(Int32, Int32)] = []
+        for (rowID, link) in rows {
+            let c = contextSlot[link.contextID.rawValue]!, e = executionSlot[link.executionID.rawValue]!
+            associations.append(MembershipRecord(rowID: rowID, context: c, member: e))
+            forward.append((c, e))
+            backward.append((e, c))
+        }
+        contextExecutions.append(contentsOf: forward)
+        executionContexts.append(contentsOf: backward)
+    }
 }
 
 // MARK: - Bulk build

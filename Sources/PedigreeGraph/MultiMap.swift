@@ -68,6 +68,41 @@ public struct MultiMap: Sendable {
         itemCount += 1
     }
 
+    /// Appends many (key, item) pairs, rebuilding each touched chunk once: O(touched chunks'
+    /// items + pairs), where one `append` per pair would be O(chunk) each.
+    public mutating func append(contentsOf pairs: [(Int32, Int32)]) {
+        guard !pairs.isEmpty else { return }
+        var byChunk: [Int: [(Int, Int32)]] = [:]
+        for (key, item) in pairs {
+            let k = Int(key)
+            precondition(k < keyCount, "MultiMap key out of range")
+            byChunk[k >> Self.keyShift, default: []].append((k & (Self.keysPerChunk - 1), item))
+        }
+        for (c, additions) in byChunk {
+            let old = chunks[c]
+            var extra = [Int32](repeating: 0, count: Self.keysPerChunk)
+            for (local, _) in additions { extra[local] += 1 }
+            var offsets = [Int32](repeating: 0, count: Self.keysPerChunk + 1)
+            for k in 0..<Self.keysPerChunk {
+                offsets[k + 1] = offsets[k] + (old.offsets[k + 1] - old.offsets[k]) + extra[k]
+            }
+            var items = [Int32](repeating: 0, count: Int(offsets[Self.keysPerChunk]))
+            var fill = [Int32](repeating: 0, count: Self.keysPerChunk)
+            for k in 0..<Self.keysPerChunk {
+                let from = Int(old.offsets[k]), to = Int(old.offsets[k + 1])
+                let at = Int(offsets[k])
+                for j in from..<to { items[at + j - from] = old.items[j] }
+                fill[k] = Int32(to - from)
+            }
+            for (local, item) in additions {
+                items[Int(offsets[local] + fill[local])] = item
+                fill[local] += 1
+            }
+            chunks[c] = Chunk(offsets: offsets, items: items)
+        }
+        itemCount += pairs.count
+    }
+
     /// The items of `key`, in insertion order.
     @inline(__always)
     public func items(_ key: Int32) -> ArraySlice<Int32> {

@@ -112,52 +112,80 @@ import Testing
         #expect(f.store.snapshot.generation > before.generation)
     }
 
-    /// A writer adds executions with two events each while readers check that no snapshot ever
-    /// shows half of one; at the end the graph equals the database.
-    @Test func readersNeverSeeHalfAWrite() async throws {
-        let path = temporaryStorePath()
-        let f = try Fixture(path: path)
+    /// A writer adds executions with two events each while reader threads check that no
+    /// snapshot ever shows half of one; at the end the graph equals the database.
+    @Test func readersNeverSeeHalfAWrite() throws {
+        let f = try Fixture(path: temporaryStorePath())
         let store = f.store
         let writes = 300
-        let started = Counter()
-        let writer = Task.detached {
-            // Start writing once both readers are reading.
-            while started.value.load(ordering: .acquiring) < 2 { await Task.yield() }
-            for i in 0..<writes {
-                try await store.putExecution(
-                    Execution(typeID: f.trainer, name: "e\(i)"),
-                    artifactsAndEvents: [
-                        .init(artifact: Artifact(typeID: f.dataset, name: "in\(i)"), event: Event(type: .input)),
-                        .init(artifact: Artifact(typeID: f.model, name: "out\(i)"), event: Event(type: .output)),
-                    ],
-                    contexts: [Context(typeID: f.run, name: "run")], reuseContextIfAlreadyExist: true)
-            }
-        }
         let readers = (0..<2).map { _ in
-            Task.detached { () -> Int in
-                var checks = 0
-                started.value.add(1, ordering: .releasing)
-                while true {
-                    let g = store.snapshot
-                    #expect(g.artifacts.count == 2 * g.executions.count)
-                    #expect(g.events.count == 2 * g.executions.count)
-                    #expect(g.associations.count == g.executions.count)
-                    for e in 0..<Int32(g.executions.count) { #expect(g.executionEvents.count(e) == 2) }
-                    checks += 1
-                    if g.executions.count == writes { return checks }
-                    await Task.yield()
-                }
+            ReaderThread {
+                let g = store.snapshot
+                #expect(g.artifacts.count == 2 * g.executions.count)
+                #expect(g.events.count == 2 * g.executions.count)
+                #expect(g.associations.count == g.executions.count)
+                for e in 0..<Int32(g.executions.count) { #expect(g.executionEvents.count(e) == 2) }
+                return g.executions.count
             }
         }
-        try await writer.value
-        for reader in readers { #expect(await reader.value > 1) }
+        for reader in readers { reader.waitUntilReading() }
+        for i in 0..<writes {
+            try store.putExecution(
+                Execution(typeID: f.trainer, name: "e\(i)"),
+                artifactsAndEvents: [
+                    .init(artifact: Artifact(typeID: f.dataset, name: "in\(i)"), event: Event(type: .input)),
+                    .init(artifact: Artifact(typeID: f.model, name: "out\(i)"), event: Event(type: .output)),
+                ],
+                contexts: [Context(typeID: f.run, name: "run")], reuseContextIfAlreadyExist: true)
+        }
+        for reader in readers {
+            let seen = reader.stop()
+            #expect(seen.count > 2, "a reader saw too few intermediate snapshots to prove anything")
+        }
         let report = try store.check()
         #expect(report.isHealthy, "\(report.problems)")
     }
 }
 
-final class Counter: Sendable {
-    let value = Atomic<Int>(0)
+/// A thread that runs `read` in a loop until stopped, collecting the distinct values it returns.
+final class ReaderThread: Sendable {
+    private struct State {
+        var seen: Set<Int> = []
+        var reading = false
+        var stop = false
+        var done = false
+    }
+    private final class Box: Sendable {
+        let state = Mutex(State())
+    }
+    private let box = Box()
+
+    init(_ read: @escaping @Sendable () -> Int) {
+        let thread = Thread { [box] in
+            while true {
+                let value = read()
+                let stop = box.state.withLock { s in
+                    s.seen.insert(value)
+                    s.reading = true
+                    return s.stop
+                }
+                if stop { break }
+            }
+            box.state.withLock { $0.done = true }
+        }
+        thread.start()
+    }
+
+    func waitUntilReading() {
+        while !box.state.withLock({ $0.reading }) { Thread.sleep(forTimeInterval: 0.001) }
+    }
+
+    /// Stops the loop; returns the distinct values seen.
+    func stop() -> Set<Int> {
+        box.state.withLock { $0.stop = true }
+        while !box.state.withLock({ $0.done }) { Thread.sleep(forTimeInterval: 0.001) }
+        return box.state.withLock { $0.seen }
+    }
 }
 
 @Suite struct AsyncAPITests {
@@ -167,5 +195,39 @@ final class Counter: Sendable {
         let ids = try await store.putArtifacts((0..<3).map { Artifact(typeID: type, name: "b\($0)") })
         #expect(store.snapshot.nodes(ids: ids, as: Artifact.self).map(\.name) == ["b0", "b1", "b2"])
         await #expect(throws: MetadataError.self) { try await store.putArtifacts([Artifact(typeID: type, name: "b0")]) }
+    }
+}
+
+@Suite struct ImportConcurrencyTests {
+    /// A reader thread polls snapshots while a writer imports in batches of whole executions;
+    /// every snapshot shows whole batches only, and at the end the graph equals the database.
+    @Test func readersSeeWholeImportBatches() throws {
+        let store = try MetadataStore(path: temporaryStorePath())
+        var lines = [#"{"record":"type","kind":"artifact","id":10,"name":"Blob","properties":{}}"#,
+                     #"{"record":"type","kind":"execution","id":11,"name":"Step","properties":{}}"#]
+        try store.importRecords(lines: lines.map { Substring($0) })
+        lines = []
+        let executions = 2_000
+        for i in 1...executions {
+            // One execution, its output artifact and the event between them: 3 lines.
+            lines.append(#"{"record":"artifact","id":\#(i),"type_id":10,"name":"b\#(i)","create_time_since_epoch":1,"last_update_time_since_epoch":1}"#)
+            lines.append(#"{"record":"execution","id":\#(i),"type_id":11,"create_time_since_epoch":1,"last_update_time_since_epoch":1}"#)
+            lines.append(#"{"record":"event","id":\#(i),"artifact_id":\#(i),"execution_id":\#(i),"type":"OUTPUT"}"#)
+        }
+        let reader = ReaderThread {
+            let g = store.snapshot
+            let n = g.executions.count
+            #expect(n % 50 == 0, "a snapshot shows \(n) executions: not a whole batch")
+            #expect(g.artifacts.count == n && g.events.count == n)
+            for a in 0..<Int32(g.artifacts.count) { #expect(g.artifactEvents.count(a) == 1) }
+            return n
+        }
+        reader.waitUntilReading()
+        try store.importRecords(lines: lines.map { Substring($0) }, batchSize: 3 * 50)
+        let seen = reader.stop()
+        #expect(seen.count > 2, "the reader saw too few intermediate snapshots to prove anything")
+        #expect(store.snapshot.executions.count == executions)
+        let report = try store.check()
+        #expect(report.isHealthy, "\(report.problems)")
     }
 }
