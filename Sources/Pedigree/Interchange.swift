@@ -168,7 +168,7 @@ public enum Interchange {
         var description: String
     }
 
-    static func decode(_ text: some StringProtocol) throws -> Record {
+    static func decode(_ text: [UInt8]) throws -> Record {
         let j: JSON
         do { j = try JSON.parse(text) } catch { throw DecodeError(description: error.description) }
         guard case .object = j, let record = j["record"]?.string else {
@@ -329,14 +329,18 @@ extension MetadataStore {
         try write { ctx in try ctx.insertContents(contents) }
     }
 
-    /// Imports interchange lines. Each batch of `batchSize` lines (all of them when nil) is one
-    /// transaction; a bad line fails its batch with the line number, and nothing of that batch is written.
+    /// Imports interchange text, one record a line. Each batch of `batchSize` lines (all of them
+    /// when nil) is one transaction; a bad line fails its batch with the line number, and nothing
+    /// of that batch is written.
     @discardableResult
-    public func importRecords(
-        lines: some Sequence<Substring>, batchSize: Int? = nil
-    ) throws -> ImportSummary {
+    public func importRecords(text: String, batchSize: Int? = nil) throws -> ImportSummary {
+        var text = text
+        return try text.withUTF8 { try importRecords(utf8: $0, batchSize: batchSize) }
+    }
+
+    private func importRecords(utf8 bytes: UnsafeBufferPointer<UInt8>, batchSize: Int?) throws -> ImportSummary {
         var summary = ImportSummary()
-        var batch: [(Int, Substring)] = []
+        var batch: [(Int, [UInt8])] = []
         var lineNumber = 0
         func flush() throws {
             guard !batch.isEmpty else { return }
@@ -345,10 +349,15 @@ extension MetadataStore {
             try write { ctx in try ctx.importBatch(work) }
             summary.transactions += 1
         }
-        for line in lines {
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0a { end += 1 }
+            let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            start = end + 1
             lineNumber += 1
-            if line.allSatisfy(\.isWhitespace) { continue }
-            batch.append((lineNumber, line))
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { continue }
+            batch.append((lineNumber, Array(line)))
             summary.records += 1
             if let batchSize, batch.count >= batchSize { try flush() }
         }
@@ -359,7 +368,7 @@ extension MetadataStore {
 
 extension WriteContext {
     /// Writes interchange lines verbatim; errors name the line.
-    mutating func importBatch(_ lines: [(Int, Substring)]) throws {
+    mutating func importBatch(_ lines: [(Int, [UInt8])]) throws {
         let rebuild = try dropSecondaryIndexesIfEmpty()
         for (number, text) in lines {
             do {

@@ -32,7 +32,11 @@ enum JSON: Equatable {
     }
 
     static func parse(_ text: some StringProtocol) throws(ParseError) -> JSON {
-        var parser = Parser(bytes: Array(text.utf8))
+        try parse(Array(text.utf8))
+    }
+
+    static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSON {
+        var parser = Parser(bytes: bytes)
         parser.skipSpace()
         let value = try parser.value(depth: 0)
         parser.skipSpace()
@@ -109,7 +113,11 @@ enum JSON: Equatable {
                 }
                 guard at > start else { throw fail("unexpected character") }
                 let text = String(decoding: bytes[start..<at], as: UTF8.self)
-                guard Double(text) != nil else { throw fail("invalid number \(text)") }
+                // Plain integers (almost every number here) need no floating-point check.
+                let isInteger = bytes[start..<at].enumerated().allSatisfy { i, c in
+                    (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || (i == 0 && c == UInt8(ascii: "-") && at - start > 1)
+                }
+                guard isInteger || Double(text) != nil else { throw fail("invalid number \(text)") }
                 return .number(text)
             }
         }

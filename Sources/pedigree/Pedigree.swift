@@ -148,7 +148,7 @@ struct ImportCommand: ParsableCommand {
                 throw MetadataError.invalidArgument("\(file) is not UTF-8 text")
             }
             let s = try store.open(.create)
-            let summary = try s.importRecords(lines: text.split(separator: "\n", omittingEmptySubsequences: false), batchSize: batchSize)
+            let summary = try s.importRecords(text: text, batchSize: batchSize)
             s.close()
             print("imported \(summary.records) records in \(summary.transactions) transaction(s) into \(store.db)")
         }

@@ -205,7 +205,7 @@ final class ReaderThread: Sendable {
         let store = try MetadataStore(path: temporaryStorePath())
         var lines = [#"{"record":"type","kind":"artifact","id":10,"name":"Blob","properties":{}}"#,
                      #"{"record":"type","kind":"execution","id":11,"name":"Step","properties":{}}"#]
-        try store.importRecords(lines: lines.map { Substring($0) })
+        try store.importRecords(text: lines.joined(separator: "\n"))
         lines = []
         let executions = 2_000
         for i in 1...executions {
@@ -223,7 +223,7 @@ final class ReaderThread: Sendable {
             return n
         }
         reader.waitUntilReading()
-        try store.importRecords(lines: lines.map { Substring($0) }, batchSize: 3 * 50)
+        try store.importRecords(text: lines.joined(separator: "\n"), batchSize: 3 * 50)
         let seen = reader.stop()
         #expect(seen.count > 2, "the reader saw too few intermediate snapshots to prove anything")
         #expect(store.snapshot.executions.count == executions)

@@ -86,7 +86,7 @@ for n in sizes {
     for _ in 0..<repeats {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: importPath + suffix) }
         let store = try MetadataStore(path: importPath)
-        importTimes.append(try seconds { try store.importRecords(lines: text.split(separator: "\n")) })
+        importTimes.append(try seconds { try store.importRecords(text: text) })
         store.close()
     }
     let imp = median(importTimes)
