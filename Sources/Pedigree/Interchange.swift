@@ -334,62 +334,121 @@ extension MetadataStore {
     /// of that batch is written.
     @discardableResult
     public func importRecords(text: String, batchSize: Int? = nil) throws -> ImportSummary {
-        var text = text
-        return try text.withUTF8 { try importRecords(utf8: $0, batchSize: batchSize) }
+        var lines = LineReader(bytes: Array(text.utf8))
+        return try importRecords(&lines, batchSize: batchSize)
     }
 
-    private func importRecords(utf8 bytes: UnsafeBufferPointer<UInt8>, batchSize: Int?) throws -> ImportSummary {
+    /// Imports an interchange file (`-` for standard input), streaming it: memory holds one
+    /// batch of lines at a time, not the file.
+    @discardableResult
+    public func importRecords(file path: String, batchSize: Int? = nil) throws -> ImportSummary {
+        let handle: FileHandle
+        if path == "-" {
+            handle = FileHandle.standardInput
+        } else {
+            guard let h = FileHandle(forReadingAtPath: path) else { throw MetadataError.invalidArgument("cannot read \(path)") }
+            handle = h
+        }
+        var lines = LineReader(file: handle)
+        return try importRecords(&lines, batchSize: batchSize)
+    }
+
+    private func importRecords(_ lines: inout LineReader, batchSize: Int?) throws -> ImportSummary {
         var summary = ImportSummary()
-        var batch: [(Int, [UInt8])] = []
-        var lineNumber = 0
-        func flush() throws {
-            guard !batch.isEmpty else { return }
-            let work = batch
-            batch.removeAll(keepingCapacity: true)
-            try write { ctx in try ctx.importBatch(work) }
-            summary.transactions += 1
+        var finished = false
+        while !finished {
+            let count = try write { ctx -> Int in
+                let rebuild = try ctx.dropSecondaryIndexesIfEmpty()
+                var count = 0
+                while batchSize.map({ count < $0 }) ?? true {
+                    guard let (number, line) = try lines.next() else {
+                        finished = true
+                        break
+                    }
+                    try ctx.importLine(number, line)
+                    count += 1
+                }
+                try ctx.finishBulkWrite(rebuildIndexes: rebuild)
+                return count
+            }
+            if count > 0 { summary.transactions += 1 }
+            summary.records += count
         }
-        var start = 0
-        while start < bytes.count {
-            var end = start
-            while end < bytes.count && bytes[end] != 0x0a { end += 1 }
-            let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
-            start = end + 1
-            lineNumber += 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { continue }
-            batch.append((lineNumber, Array(line)))
-            summary.records += 1
-            if let batchSize, batch.count >= batchSize { try flush() }
-        }
-        try flush()
         return summary
     }
 }
 
-extension WriteContext {
-    /// Writes interchange lines verbatim; errors name the line.
-    mutating func importBatch(_ lines: [(Int, [UInt8])]) throws {
-        let rebuild = try dropSecondaryIndexesIfEmpty()
-        for (number, text) in lines {
-            do {
-                try insertVerbatim(try Interchange.decode(text))
-            } catch let error as Interchange.DecodeError {
-                throw MetadataError.invalidArgument("line \(number): \(error.description)")
-            } catch let error as MetadataError {
-                throw MetadataError(error.code, "line \(number): \(error.message)")
-            } catch let error as SQLiteError {
-                let e = MetadataStore.translate(error)
-                throw MetadataError(e.code, "line \(number): \(e.message)")
+/// Splits bytes, or a file read in large chunks, into non-blank lines with their numbers.
+struct LineReader {
+    private var buffer: [UInt8]
+    private var position = 0
+    private let file: FileHandle?
+    private var lineNumber = 0
+
+    init(bytes: [UInt8]) {
+        buffer = bytes
+        file = nil
+    }
+
+    init(file: FileHandle) {
+        buffer = []
+        self.file = file
+    }
+
+    /// The next non-blank line and its 1-based number, or nil at the end.
+    mutating func next() throws -> (Int, [UInt8])? {
+        while true {
+            if let newline = buffer[position...].firstIndex(of: 0x0a) {
+                let line = Array(buffer[position..<newline])
+                position = newline + 1
+                lineNumber += 1
+                if isBlank(line) { continue }
+                return (lineNumber, line)
             }
+            if let file, let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
+                buffer.removeFirst(position)
+                position = 0
+                buffer.append(contentsOf: chunk)
+                continue
+            }
+            // The last line, without a newline.
+            guard position < buffer.count else { return nil }
+            let line = Array(buffer[position...])
+            position = buffer.count
+            lineNumber += 1
+            return isBlank(line) ? nil : (lineNumber, line)
         }
+    }
+
+    private func isBlank(_ line: [UInt8]) -> Bool { line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0d } }
+}
+
+extension WriteContext {
+    /// Writes one interchange line verbatim; errors name the line.
+    mutating func importLine(_ number: Int, _ text: [UInt8]) throws {
+        do {
+            try insertVerbatim(try Interchange.decode(text))
+        } catch let error as Interchange.DecodeError {
+            throw MetadataError.invalidArgument("line \(number): \(error.description)")
+        } catch let error as MetadataError {
+            throw MetadataError(error.code, "line \(number): \(error.message)")
+        } catch let error as SQLiteError {
+            let e = MetadataStore.translate(error)
+            throw MetadataError(e.code, "line \(number): \(e.message)")
+        }
+    }
+
+    /// Ends a bulk write: built-in types back, secondary indexes rebuilt when they were dropped,
+    /// and the edges added to the graph.
+    mutating func finishBulkWrite(rebuildIndexes: Bool) throws {
         try restoreBuiltinTypes()
-        if rebuild { try createSecondaryIndexes() }
+        if rebuildIndexes { try createSecondaryIndexes() }
         flushPendingEdges()
     }
 
     /// In a store without nodes, drops the secondary indexes for a bulk load (in the same
     /// transaction, so a failed load leaves them as they were). Unique constraints stay.
-    private func dropSecondaryIndexesIfEmpty() throws -> Bool {
+    func dropSecondaryIndexesIfEmpty() throws -> Bool {
         guard graph.artifacts.isEmpty, graph.executions.isEmpty, graph.contexts.isEmpty else { return false }
         for index in MLMDSchema.secondaryIndexes { try tables.db.execute("DROP INDEX IF EXISTS `\(index.name)`") }
         return true
@@ -411,9 +470,7 @@ extension WriteContext {
             for (rowID, a) in contents.attributions { try insertVerbatim(.attribution(rowID, a)) }
             for (rowID, a) in contents.associations { try insertVerbatim(.association(rowID, a)) }
             for p in contents.parentContexts { try insertVerbatim(.parentContext(p)) }
-            try restoreBuiltinTypes()
-            if rebuild { try createSecondaryIndexes() }
-            flushPendingEdges()
+            try finishBulkWrite(rebuildIndexes: rebuild)
         } catch let error as SQLiteError {
             throw MetadataStore.translate(error)
         }

@@ -135,20 +135,11 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         try PedigreeCommand.run {
-            let data: Data
-            if file == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                guard let d = FileManager.default.contents(atPath: file) else {
-                    throw MetadataError.invalidArgument("cannot read \(file)")
-                }
-                data = d
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw MetadataError.invalidArgument("\(file) is not UTF-8 text")
+            if file != "-", !FileManager.default.isReadableFile(atPath: file) {
+                throw MetadataError.invalidArgument("cannot read \(file)")
             }
             let s = try store.open(.create)
-            let summary = try s.importRecords(text: text, batchSize: batchSize)
+            let summary = try s.importRecords(file: file, batchSize: batchSize)
             s.close()
             print("imported \(summary.records) records in \(summary.transactions) transaction(s) into \(store.db)")
         }
