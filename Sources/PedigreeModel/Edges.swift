@@ -1,5 +1,5 @@
 /// MLMD's `Event.Type`; raw values are the numbers stored in `Event.type`.
-public enum EventType: Int, Sendable, CaseIterable, CustomStringConvertible {
+public enum EventType: Int, Sendable, NamedCases {
     case unknown = 0, declaredOutput, declaredInput, input, output, internalInput, internalOutput, pendingOutput
 
     public var description: String {
@@ -13,11 +13,6 @@ public enum EventType: Int, Sendable, CaseIterable, CustomStringConvertible {
         case .internalOutput: "INTERNAL_OUTPUT"
         case .pendingOutput: "PENDING_OUTPUT"
         }
-    }
-
-    public init?(name: String) {
-        guard let match = Self.allCases.first(where: { $0.description == name }) else { return nil }
-        self = match
     }
 
     /// Input-kind events point artifact -> execution; the others execution -> artifact.

@@ -1,5 +1,5 @@
 /// The three kinds of MLMD node; raw values are `Type.type_kind` in the store.
-public enum NodeKind: Int, Sendable, CaseIterable, CustomStringConvertible {
+public enum NodeKind: Int, Sendable, NamedCases {
     case execution = 0, artifact = 1, context = 2
 
     public var description: String {
@@ -8,11 +8,6 @@ public enum NodeKind: Int, Sendable, CaseIterable, CustomStringConvertible {
         case .execution: "execution"
         case .context: "context"
         }
-    }
-
-    public init?(name: String) {
-        guard let match = Self.allCases.first(where: { $0.description == name }) else { return nil }
-        self = match
     }
 }
 

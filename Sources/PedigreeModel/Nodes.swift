@@ -1,5 +1,5 @@
 /// MLMD's `Artifact.State`; raw values are the numbers stored in `Artifact.state`.
-public enum ArtifactState: Int, Sendable, CaseIterable, CustomStringConvertible {
+public enum ArtifactState: Int, Sendable, NamedCases {
     case unknown = 0, pending, live, markedForDeletion, deleted, abandoned, reference
 
     public var description: String {
@@ -13,15 +13,10 @@ public enum ArtifactState: Int, Sendable, CaseIterable, CustomStringConvertible 
         case .reference: "REFERENCE"
         }
     }
-
-    public init?(name: String) {
-        guard let match = Self.allCases.first(where: { $0.description == name }) else { return nil }
-        self = match
-    }
 }
 
 /// MLMD's `Execution.State`; raw values are the numbers stored in `Execution.last_known_state`.
-public enum ExecutionState: Int, Sendable, CaseIterable, CustomStringConvertible {
+public enum ExecutionState: Int, Sendable, NamedCases {
     case unknown = 0, new, running, complete, failed, cached, canceled
 
     public var description: String {
@@ -34,11 +29,6 @@ public enum ExecutionState: Int, Sendable, CaseIterable, CustomStringConvertible
         case .cached: "CACHED"
         case .canceled: "CANCELED"
         }
-    }
-
-    public init?(name: String) {
-        guard let match = Self.allCases.first(where: { $0.description == name }) else { return nil }
-        self = match
     }
 }
 

@@ -1,6 +1,6 @@
 /// The kind of value a type declares for a property (MLMD's `PropertyType`; raw values are the
 /// numbers stored in `TypeProperty.data_type`).
-public enum PropertyType: Int, Sendable, CaseIterable, CustomStringConvertible {
+public enum PropertyType: Int, Sendable, NamedCases {
     case unknown = 0, int = 1, double = 2, string = 3, `struct` = 4, proto = 5, boolean = 6
 
     public var description: String {
@@ -13,11 +13,6 @@ public enum PropertyType: Int, Sendable, CaseIterable, CustomStringConvertible {
         case .proto: "PROTO"
         case .boolean: "BOOLEAN"
         }
-    }
-
-    public init?(name: String) {
-        guard let match = Self.allCases.first(where: { $0.description == name }) else { return nil }
-        self = match
     }
 }
 

@@ -23,9 +23,6 @@ package struct MLMDTables {
                 id: ArtifactID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(4),
                 uri: row.string(2), state: row.optionalInt64(3).flatMap { ArtifactState(rawValue: Int($0)) },
                 externalID: row.string(5), createTime: row.int64(6), updateTime: row.int64(7))
-        } id: { $0.id!.rawValue } set: { node, props, custom in
-            node.properties = props
-            node.customProperties = custom
         }
         contents.executions = try loadNodes(
             "SELECT id, type_id, last_known_state, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Execution ORDER BY id",
@@ -35,9 +32,6 @@ package struct MLMDTables {
                 id: ExecutionID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(3),
                 lastKnownState: row.optionalInt64(2).flatMap { ExecutionState(rawValue: Int($0)) },
                 externalID: row.string(4), createTime: row.int64(5), updateTime: row.int64(6))
-        } id: { $0.id!.rawValue } set: { node, props, custom in
-            node.properties = props
-            node.customProperties = custom
         }
         contents.contexts = try loadNodes(
             "SELECT id, type_id, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Context ORDER BY id",
@@ -46,9 +40,6 @@ package struct MLMDTables {
             Context(
                 id: ContextID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(2) ?? "",
                 externalID: row.string(3), createTime: row.int64(4), updateTime: row.int64(5))
-        } id: { $0.id!.rawValue } set: { node, props, custom in
-            node.properties = props
-            node.customProperties = custom
         }
 
         var paths: [Int64: [EventStep]] = [:]
@@ -103,14 +94,12 @@ package struct MLMDTables {
         return types
     }
 
-    private func loadNodes<Node>(
-        _ sql: String, properties table: String, owner: String,
-        make: (borrowing Row) -> Node, id: (Node) -> Int64,
-        set: (inout Node, Properties, Properties) -> Void
+    private func loadNodes<Node: MetadataNode>(
+        _ sql: String, properties table: String, owner: String, make: (borrowing Row) -> Node
     ) throws -> [Node] {
         var nodes: [Node] = []
         try db.query(sql) { (row: borrowing Row) in nodes.append(make(row)) }
-        let slot = PositionOfID(nodes.map(id))
+        let slot = PositionOfID(nodes.map { $0.id!.rawValue })
         var props: [Int: (Properties, Properties)] = [:]
         try db.query(
             "SELECT \(owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value, byte_value FROM \(table)"
@@ -122,7 +111,10 @@ package struct MLMDTables {
                 props[i, default: ([:], [:])].0[name] = value
             }
         }
-        for (i, (p, c)) in props { set(&nodes[i], p, c) }
+        for (i, (p, c)) in props {
+            nodes[i].properties = p
+            nodes[i].customProperties = c
+        }
         return nodes
     }
 
