@@ -21,18 +21,22 @@ extension MetadataStore {
     }
 
     @discardableResult
-    public func putArtifacts(_ artifacts: [Artifact]) async throws -> [ArtifactID] {
-        try await perform { try $0.putArtifacts(artifacts) }
+    public func putArtifacts(
+        _ artifacts: [Artifact], updateMask: [String] = [], abortIfLatestUpdatedTimeChanged: Bool = false
+    ) async throws -> [ArtifactID] {
+        try await perform {
+            try $0.putArtifacts(artifacts, updateMask: updateMask, abortIfLatestUpdatedTimeChanged: abortIfLatestUpdatedTimeChanged)
+        }
     }
 
     @discardableResult
-    public func putExecutions(_ executions: [Execution]) async throws -> [ExecutionID] {
-        try await perform { try $0.putExecutions(executions) }
+    public func putExecutions(_ executions: [Execution], updateMask: [String] = []) async throws -> [ExecutionID] {
+        try await perform { try $0.putExecutions(executions, updateMask: updateMask) }
     }
 
     @discardableResult
-    public func putContexts(_ contexts: [Context]) async throws -> [ContextID] {
-        try await perform { try $0.putContexts(contexts) }
+    public func putContexts(_ contexts: [Context], updateMask: [String] = []) async throws -> [ContextID] {
+        try await perform { try $0.putContexts(contexts, updateMask: updateMask) }
     }
 
     public func putEvents(_ events: [Event]) async throws {
@@ -50,13 +54,15 @@ extension MetadataStore {
     @discardableResult
     public func putExecution(
         _ execution: Execution, artifactsAndEvents: [ArtifactAndEvent], contexts: [Context],
-        reuseContextIfAlreadyExist: Bool = false, reuseArtifactIfAlreadyExistByExternalID: Bool = false
+        reuseContextIfAlreadyExist: Bool = false, reuseArtifactIfAlreadyExistByExternalID: Bool = false,
+        forceUpdateTime: Bool = false
     ) async throws -> PutExecutionResult {
         try await perform {
             try $0.putExecution(
                 execution, artifactsAndEvents: artifactsAndEvents, contexts: contexts,
                 reuseContextIfAlreadyExist: reuseContextIfAlreadyExist,
-                reuseArtifactIfAlreadyExistByExternalID: reuseArtifactIfAlreadyExistByExternalID)
+                reuseArtifactIfAlreadyExistByExternalID: reuseArtifactIfAlreadyExistByExternalID,
+                forceUpdateTime: forceUpdateTime)
         }
     }
 

@@ -12,16 +12,14 @@ extension MetadataStore {
         try write { ctx in try types.map { try ctx.putType($0, canAddFields: canAddFields, canOmitFields: canOmitFields) } }
     }
 
-    /// Inserts (no id) or updates (id) artifacts; returns their ids in order.
-    @discardableResult
-    public func putArtifacts(_ artifacts: [Artifact]) throws -> [ArtifactID] {
-        try write { ctx in try artifacts.map { try ctx.upsert($0) } }
-    }
-
-    /// MLMD's PutArtifacts with `abort_if_latest_updated_time_changed`: an update fails if the
+    /// Inserts (no id) or updates (id) artifacts; returns their ids in order. With an
+    /// `updateMask`, updates change only the named fields (`uri`, `state`, `external_id`,
+    /// `properties.NAME`, ...). With `abortIfLatestUpdatedTimeChanged`, an update fails if the
     /// stored artifact's last-update time differs from the one given.
     @discardableResult
-    public func putArtifacts(_ artifacts: [Artifact], abortIfLatestUpdatedTimeChanged: Bool) throws -> [ArtifactID] {
+    public func putArtifacts(
+        _ artifacts: [Artifact], updateMask: [String] = [], abortIfLatestUpdatedTimeChanged: Bool = false
+    ) throws -> [ArtifactID] {
         try write { ctx in
             try artifacts.map { artifact in
                 if abortIfLatestUpdatedTimeChanged, let id = artifact.id, let stored = ctx.graph.artifact(id),
@@ -30,19 +28,19 @@ extension MetadataStore {
                     throw MetadataError.failedPrecondition(
                         "`abort_if_latest_updated_time_changed` is set, and the stored artifact with id = \(id) has a different last_update_time_since_epoch: \(stored.updateTime ?? 0) from the one in the given artifact: \(artifact.updateTime ?? 0)")
                 }
-                return try ctx.upsert(artifact)
+                return try ctx.upsert(artifact, updateMask: updateMask)
             }
         }
     }
 
     @discardableResult
-    public func putExecutions(_ executions: [Execution]) throws -> [ExecutionID] {
-        try write { ctx in try executions.map { try ctx.upsert($0) } }
+    public func putExecutions(_ executions: [Execution], updateMask: [String] = []) throws -> [ExecutionID] {
+        try write { ctx in try executions.map { try ctx.upsert($0, updateMask: updateMask) } }
     }
 
     @discardableResult
-    public func putContexts(_ contexts: [Context]) throws -> [ContextID] {
-        try write { ctx in try contexts.map { try ctx.upsert($0) } }
+    public func putContexts(_ contexts: [Context], updateMask: [String] = []) throws -> [ContextID] {
+        try write { ctx in try contexts.map { try ctx.upsert($0, updateMask: updateMask) } }
     }
 
     public func putEvents(_ events: [Event]) throws {
@@ -81,7 +79,8 @@ extension MetadataStore {
     @discardableResult
     public func putExecution(
         _ execution: Execution, artifactsAndEvents: [ArtifactAndEvent], contexts: [Context],
-        reuseContextIfAlreadyExist: Bool = false, reuseArtifactIfAlreadyExistByExternalID: Bool = false
+        reuseContextIfAlreadyExist: Bool = false, reuseArtifactIfAlreadyExistByExternalID: Bool = false,
+        forceUpdateTime: Bool = false
     ) throws -> PutExecutionResult {
         try write { ctx in
             var artifactIDs: [ArtifactID?] = []
@@ -97,7 +96,7 @@ extension MetadataStore {
                 }
                 artifactIDs.append(try ctx.upsert(artifact))
             }
-            let executionID = try ctx.upsert(execution)
+            let executionID = try ctx.upsert(execution, forceUpdateTime: forceUpdateTime)
             for (pair, artifactID) in zip(artifactsAndEvents, artifactIDs) {
                 guard var event = pair.event else { continue }
                 if let given = event.executionID, given != executionID {

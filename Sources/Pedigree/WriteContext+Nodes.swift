@@ -42,8 +42,10 @@ extension WriteContext {
         }
     }
 
-    /// MLMD's node upsert: insert when `id` is absent, otherwise update the stored node.
-    mutating func upsert<N: MetadataNode>(_ request: N) throws -> N.ID {
+    /// MLMD's node upsert: insert when `id` is absent, otherwise update the stored node. An update
+    /// with an `updateMask` changes only the named fields and properties (see `applyMask`);
+    /// `forceUpdateTime` bumps the update time even when nothing changed.
+    mutating func upsert<N: MetadataNode>(_ request: N, updateMask: [String] = [], forceUpdateTime: Bool = false) throws -> N.ID {
         var node = request
         if let context = node as? Context, context.name.isEmpty {
             throw MetadataError.invalidArgument("Context name should not be empty")
@@ -57,6 +59,7 @@ extension WriteContext {
                 throw MetadataError.invalidArgument("Cannot find the given id \(id)")
             }
             let stored: N = graph.node(at: index)
+            if !updateMask.isEmpty { node = Self.applyMask(updateMask, request: request, stored: stored) }
             guard stored.typeID == node.typeID else {
                 throw MetadataError.invalidArgument(
                     "Given type_id \(node.typeID) is different from the one known before: \(stored.typeID)")
@@ -69,7 +72,7 @@ extension WriteContext {
             try checkUnique(node, excluding: index)
             node.createTime = stored.createTime
             node.updateTime = stored.updateTime
-            if node.isSameRecord(as: stored) { return id }
+            if !forceUpdateTime && node.isSameRecord(as: stored) { return id }
             node.updateTime = max(now, (stored.updateTime ?? 0))
             try writeUpdate(node)
             graph.putNode(node)
@@ -84,6 +87,48 @@ extension WriteContext {
         node.id = id
         graph.putNode(node)
         return id
+    }
+
+    /// MLMD's field-mask update: the stored node with the masked fields taken from the request
+    /// (a masked field the request lacks is cleared). `properties.NAME` / `custom_properties.NAME`
+    /// set or remove one property, bare `properties` / `custom_properties` replace the whole map,
+    /// and unknown paths are ignored, as MLMD ignores them.
+    static func applyMask<N: MetadataNode>(_ mask: [String], request: N, stored: N) -> N {
+        var node = stored
+        for path in mask {
+            if path == "properties" {
+                node.properties = request.properties
+            } else if path == "custom_properties" {
+                node.customProperties = request.customProperties
+            } else if path.hasPrefix("properties.") {
+                let name = String(path.dropFirst("properties.".count))
+                node.properties[name] = request.properties[name]
+            } else if path.hasPrefix("custom_properties.") {
+                let name = String(path.dropFirst("custom_properties.".count))
+                node.customProperties[name] = request.customProperties[name]
+            } else if path == "external_id" {
+                node.externalID = request.externalID
+            } else if var a = node as? Artifact, let r = request as? Artifact {
+                switch path {
+                case "uri": a.uri = r.uri
+                case "state": a.state = r.state
+                case "name": a.name = r.name
+                default: break
+                }
+                node = a as! N
+            } else if var e = node as? Execution, let r = request as? Execution {
+                switch path {
+                case "last_known_state": e.lastKnownState = r.lastKnownState
+                case "name": e.name = r.name
+                default: break
+                }
+                node = e as! N
+            } else if var c = node as? Context, let r = request as? Context, path == "name" {
+                c.name = r.name
+                node = c as! N
+            }
+        }
+        return node
     }
 
     /// Inserts a node exactly as given, id and times included: the import path.

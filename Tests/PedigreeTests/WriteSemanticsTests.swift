@@ -277,3 +277,47 @@ import Testing
         #expect(f.store.snapshot.childContexts(of: ids[0]).map(\.id) == [ids[1]])
     }
 }
+
+@Suite struct UpdateMaskTests {
+    @Test func maskedUpdatesTouchOnlyTheNamedFields() throws {
+        let f = try Fixture()
+        let id = try f.store.putArtifacts([
+            Artifact(typeID: f.dataset, name: "d", uri: "/old", state: .live, externalID: "x",
+                     properties: ["rows": .int(1), "split": .string("train")], customProperties: ["a": .int(1), "b": .int(2)])
+        ])[0]
+        // Only the state and one property change; the request's other fields are ignored.
+        try f.store.putArtifacts(
+            [Artifact(id: id, typeID: f.dataset, uri: "/ignored", state: .deleted, properties: ["rows": .int(9)])],
+            updateMask: ["state", "properties.rows", "custom_properties.b", "no_such_field"])
+        let a = try #require(f.store.snapshot.artifact(id))
+        #expect(a.state == .deleted)
+        #expect(a.uri == "/old")
+        #expect(a.externalID == "x")
+        #expect(a.properties == ["rows": .int(9), "split": .string("train")])
+        #expect(a.customProperties == ["a": .int(1)], "a masked property the request lacks is removed")
+
+        // A bare `properties` path replaces the map; a masked field the request lacks is cleared.
+        try f.store.putArtifacts([Artifact(id: id, typeID: f.dataset, properties: ["split": .string("eval")])],
+                                 updateMask: ["properties", "external_id"])
+        let b = try #require(f.store.snapshot.artifact(id))
+        #expect(b.properties == ["split": .string("eval")])
+        #expect(b.externalID == nil)
+        #expect(b.customProperties == ["a": .int(1)])
+
+        // Masked properties are still checked against the type.
+        expectError(.invalidArgument) {
+            try f.store.putArtifacts([Artifact(id: id, typeID: f.dataset, properties: ["rows": .string("x")])], updateMask: ["properties.rows"])
+        }
+    }
+
+    @Test func forceUpdateTimeBumpsAnUnchangedExecution() throws {
+        let f = try Fixture()
+        let r = try f.store.putExecution(Execution(typeID: f.trainer, name: "e"), artifactsAndEvents: [], contexts: [])
+        let stored = try #require(f.store.snapshot.execution(r.executionID))
+        Thread.sleep(forTimeInterval: 0.003)
+        try f.store.putExecution(stored, artifactsAndEvents: [], contexts: [])
+        #expect(f.store.snapshot.execution(r.executionID)?.updateTime == stored.updateTime)
+        try f.store.putExecution(stored, artifactsAndEvents: [], contexts: [], forceUpdateTime: true)
+        #expect(f.store.snapshot.execution(r.executionID)!.updateTime! > stored.updateTime!)
+    }
+}
