@@ -6,6 +6,20 @@ enum GraphComparison {
         func note(_ s: String) { if out.count < limit { out.append(s) } }
 
         if live.types != fresh.types { note("types differ: graph has \(live.types.count), database \(fresh.types.count)") }
+        let (a, b) = (live.statistics, fresh.statistics)
+        if a.nodesByType.filter({ $0.value != 0 }) != b.nodesByType.filter({ $0.value != 0 })
+            || a.artifactsByState != b.artifactsByState || a.executionsByState != b.executionsByState
+        {
+            note("statistics differ: graph \(a), database \(b)")
+        }
+        for state in [nil] + ArtifactState.allCases.map(Optional.some)
+        where live.artifactIndices(state: state).count != a.artifacts(in: state) {
+            note("the state index of \(state?.description ?? "unset") artifacts disagrees with its count")
+        }
+        for state in [nil] + ExecutionState.allCases.map(Optional.some)
+        where live.executionIndices(state: state).count != a.executions(in: state) {
+            note("the state index of \(state?.description ?? "unset") executions disagrees with its count")
+        }
         compareNodes(live.artifacts, fresh.artifacts, "artifact", note)
         compareNodes(live.executions, fresh.executions, "execution", note)
         compareNodes(live.contexts, fresh.contexts, "context", note)

@@ -48,6 +48,12 @@ public struct GraphSnapshot: Sendable {
     /// Dense indices of each type's nodes, in creation order (a node whose type changed is
     /// filtered on read).
     private var nodesByType: [TypeID: ChunkedArray<Int32>] = [:]
+    /// Dense indices by state (slot 0: no state, slot s + 1: raw value s), in the order nodes
+    /// entered the state; a node that left a state is filtered on read.
+    private var artifactsByState = [ChunkedArray<Int32>](repeating: ChunkedArray(), count: 8)
+    private var executionsByState = [ChunkedArray<Int32>](repeating: ChunkedArray(), count: 8)
+    /// Exact counts, kept up to date by every write: the planner's statistics.
+    public private(set) var statistics = GraphStatistics()
 
     // Edges.
     public private(set) var events = ChunkedArray<EventRecord>()
@@ -155,12 +161,21 @@ extension GraphSnapshot {
     /// Number of nodes of each type.
     public func countsByType() -> [TypeID: Int] {
         var counts: [TypeID: Int] = [:]
-        for t in types { counts[t.id!] = 0 }
-        for a in artifacts { counts[a.typeID, default: 0] += 1 }
-        for e in executions { counts[e.typeID, default: 0] += 1 }
-        for c in contexts { counts[c.typeID, default: 0] += 1 }
+        for t in types { counts[t.id!] = statistics.nodesByType[t.id!] ?? 0 }
         return counts
     }
+
+    /// Dense indices of the artifacts in a state (nil: no state set), in the order they entered it.
+    public func artifactIndices(state: ArtifactState?) -> [Int32] {
+        artifactsByState[Self.stateSlot(state?.rawValue)].filter { artifacts[Int($0)].state == state }
+    }
+
+    /// Dense indices of the executions in a state (nil: no state set), in the order they entered it.
+    public func executionIndices(state: ExecutionState?) -> [Int32] {
+        executionsByState[Self.stateSlot(state?.rawValue)].filter { executions[Int($0)].lastKnownState == state }
+    }
+
+    private static func stateSlot(_ raw: Int?) -> Int { raw.map { $0 + 1 } ?? 0 }
 }
 
 // MARK: - Mutation (writer only)
@@ -184,12 +199,26 @@ extension GraphSnapshot {
     package mutating func removeType(_ id: TypeID) {
         guard typeSlot[id] != nil else { return }
         types.removeAll { $0.id == id }
+        statistics.nodesByType[id] = nil
         typeSlot = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1.id!, $0) })
         nodesByType[id] = nil
     }
 
     private mutating func addToType(_ typeID: TypeID, _ index: Int32) {
         nodesByType[typeID, default: ChunkedArray()].append(index)
+        statistics.nodesByType[typeID, default: 0] += 1
+    }
+
+    private mutating func addArtifactState(_ state: ArtifactState?, _ index: Int32) {
+        let s = Self.stateSlot(state?.rawValue)
+        artifactsByState[s].append(index)
+        statistics.artifactsByState[s] += 1
+    }
+
+    private mutating func addExecutionState(_ state: ExecutionState?, _ index: Int32) {
+        let s = Self.stateSlot(state?.rawValue)
+        executionsByState[s].append(index)
+        statistics.executionsByState[s] += 1
     }
 
     /// Inserts a new artifact or replaces the stored one with the same id.
@@ -200,7 +229,14 @@ extension GraphSnapshot {
             if let name = old.name { artifactByName.remove(StringIndex.hash(name, qualifier: old.typeID.rawValue), slot) }
             if let ext = old.externalID { artifactByExternalID.remove(StringIndex.hash(ext), slot) }
             if let uri = old.uri { artifactsByURI.remove(StringIndex.hash(uri), slot) }
-            if old.typeID != artifact.typeID { addToType(artifact.typeID, slot) }
+            if old.typeID != artifact.typeID {
+                statistics.nodesByType[old.typeID, default: 0] -= 1
+                addToType(artifact.typeID, slot)
+            }
+            if old.state != artifact.state {
+                statistics.artifactsByState[Self.stateSlot(old.state?.rawValue)] -= 1
+                addArtifactState(artifact.state, slot)
+            }
             artifacts[Int(slot)] = artifact
             indexArtifact(artifact, slot)
         } else {
@@ -210,6 +246,7 @@ extension GraphSnapshot {
             artifactEvents.grow(to: artifacts.count)
             artifactContexts.grow(to: artifacts.count)
             addToType(artifact.typeID, slot)
+            addArtifactState(artifact.state, slot)
             indexArtifact(artifact, slot)
         }
     }
@@ -226,7 +263,14 @@ extension GraphSnapshot {
             let old = executions[Int(slot)]
             if let name = old.name { executionByName.remove(StringIndex.hash(name, qualifier: old.typeID.rawValue), slot) }
             if let ext = old.externalID { executionByExternalID.remove(StringIndex.hash(ext), slot) }
-            if old.typeID != execution.typeID { addToType(execution.typeID, slot) }
+            if old.typeID != execution.typeID {
+                statistics.nodesByType[old.typeID, default: 0] -= 1
+                addToType(execution.typeID, slot)
+            }
+            if old.lastKnownState != execution.lastKnownState {
+                statistics.executionsByState[Self.stateSlot(old.lastKnownState?.rawValue)] -= 1
+                addExecutionState(execution.lastKnownState, slot)
+            }
             executions[Int(slot)] = execution
             indexExecution(execution, slot)
         } else {
@@ -236,6 +280,7 @@ extension GraphSnapshot {
             executionEvents.grow(to: executions.count)
             executionContexts.grow(to: executions.count)
             addToType(execution.typeID, slot)
+            addExecutionState(execution.lastKnownState, slot)
             indexExecution(execution, slot)
         }
     }
@@ -251,7 +296,10 @@ extension GraphSnapshot {
             let old = contexts[Int(slot)]
             contextByName.remove(StringIndex.hash(old.name, qualifier: old.typeID.rawValue), slot)
             if let ext = old.externalID { contextByExternalID.remove(StringIndex.hash(ext), slot) }
-            if old.typeID != context.typeID { addToType(context.typeID, slot) }
+            if old.typeID != context.typeID {
+                statistics.nodesByType[old.typeID, default: 0] -= 1
+                addToType(context.typeID, slot)
+            }
             contexts[Int(slot)] = context
             indexContext(context, slot)
         } else {
@@ -360,6 +408,7 @@ extension GraphSnapshot {
             g.artifacts.append(a)
             g.artifactSlot.set(a.id!.rawValue, slot)
             g.addToType(a.typeID, slot)
+            g.addArtifactState(a.state, slot)
             g.indexArtifact(a, slot)
         }
         for e in contents.executions {
@@ -367,6 +416,7 @@ extension GraphSnapshot {
             g.executions.append(e)
             g.executionSlot.set(e.id!.rawValue, slot)
             g.addToType(e.typeID, slot)
+            g.addExecutionState(e.lastKnownState, slot)
             g.indexExecution(e, slot)
         }
         for c in contents.contexts {

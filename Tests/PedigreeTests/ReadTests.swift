@@ -231,3 +231,24 @@ final class ReaderThread: Sendable {
         #expect(report.isHealthy, "\(report.problems)")
     }
 }
+
+@Suite struct StatisticsTests {
+    @Test func stateIndexAndCountsFollowUpdates() throws {
+        let f = try Fixture()
+        let ids = try f.store.putArtifacts((0..<5).map { Artifact(typeID: f.dataset, name: "d\($0)", state: .live) })
+        try f.store.putArtifacts([Artifact(typeID: f.model, name: "m")])
+        var first = f.store.snapshot.artifact(ids[0])!
+        first.state = .deleted
+        try f.store.putArtifacts([first])
+        let g = f.store.snapshot
+        #expect(g.artifactIndices(state: .live).count == 4)
+        #expect(g.artifactIndices(state: .deleted).map { g.artifacts[Int($0)].id } == [ids[0]])
+        #expect(g.artifactIndices(state: nil).count == 1)
+        #expect(g.statistics.artifacts(in: .live) == 4 && g.statistics.artifacts(in: .deleted) == 1)
+        #expect(g.statistics.nodesByType[f.dataset] == 5 && g.statistics.nodesByType[f.model] == 1)
+        try f.store.putExecutions([Execution(typeID: f.trainer, lastKnownState: .failed)])
+        #expect(f.store.snapshot.executionIndices(state: .failed).count == 1)
+        #expect(f.store.snapshot.statistics.executions(in: .complete) == 0)
+        #expect(try f.store.check().isHealthy)
+    }
+}
