@@ -17,6 +17,28 @@ import Testing
         #expect(code == 65 && err.contains("no such file"))
     }
 
+    @Test func foreignAndDamagedStoresExit65AndStayUntouched() throws {
+        let dir = temporaryDirectory()
+        let foreign = dir.appendingPathComponent("foreign.sqlite").path
+        try sqlite(foreign, "CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        let old = dir.appendingPathComponent("v9.sqlite").path
+        try MetadataStore(path: old).close()
+        try sqlite(old, "PRAGMA journal_mode = DELETE; UPDATE MLMDEnv SET schema_version = 9;")
+        let truncated = dir.appendingPathComponent("cut.sqlite").path
+        #expect(try runPedigree(["demo", "--db", truncated]).0 == 0)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: truncated))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: truncated))
+        for (path, fragment) in [(foreign, "not an MLMD database"), (old, "schema version 9"), (truncated, "truncated")] {
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            for command in [["stats"], ["import", "-"], ["init"]] {
+                let (code, _, err) = try runPedigree(command + ["--db", path], stdin: "")
+                #expect(code == 65, "\(command) on \(path): \(err)")
+                #expect(err.contains(fragment), "\(err)")
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "\(path) was altered")
+        }
+    }
+
     @Test func usageErrorsExit64() throws {
         let (code, _, _) = try runPedigree(["stats", "--format", "yaml"])
         #expect(code == 64)
