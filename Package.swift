@@ -21,15 +21,16 @@ let package = Package(
         .target(name: "PedigreeModel", swiftSettings: strict),
         .target(name: "PedigreeStore", dependencies: ["CSQLite", "PedigreeModel"], swiftSettings: strict),
         .target(name: "PedigreeGraph", dependencies: ["PedigreeModel"], swiftSettings: strict),
+        .target(name: "PedigreeQuery", dependencies: ["PedigreeModel", "PedigreeGraph"], swiftSettings: strict),
         .target(
             name: "Pedigree",
-            dependencies: ["PedigreeModel", "PedigreeStore", "PedigreeGraph"],
+            dependencies: ["PedigreeModel", "PedigreeStore", "PedigreeGraph", "PedigreeQuery"],
             swiftSettings: strict),
         .executableTarget(
             name: "pedigree",
             dependencies: ["Pedigree", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
-        .testTarget(name: "PedigreeTests", dependencies: ["Pedigree"], swiftSettings: strict),
+        .testTarget(name: "PedigreeTests", dependencies: ["Pedigree"], exclude: ["Golden"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

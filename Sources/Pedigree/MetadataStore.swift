@@ -1,5 +1,6 @@
 @_exported public import PedigreeModel
 @_exported public import PedigreeGraph
+@_exported public import PedigreeQuery
 internal import PedigreeStore
 internal import Synchronization
 internal import Foundation
