@@ -1,7 +1,6 @@
 internal import Foundation
 
-/// MLMD's ListOperationOptions: page size, order and page token (filter queries arrive with the
-/// query language).
+/// MLMD's ListOperationOptions: page size, order, page token and filter query.
 public struct ListOptions: Sendable, Equatable {
     public enum OrderField: String, Sendable {
         case createTime = "CREATE_TIME", updateTime = "LAST_UPDATE_TIME", id = "ID"
@@ -13,12 +12,19 @@ public struct ListOptions: Sendable, Equatable {
     public var ascending: Bool
     /// The token a previous page returned, to continue after it.
     public var nextPageToken: String?
+    /// MLMD's filter_query syntax (`uri LIKE 'gs://%' AND properties.n.int_value > 3`), plus
+    /// Pedigree's property shorthand (`n > 3`).
+    public var filterQuery: String?
 
-    public init(maxResultSize: Int = 20, orderBy: OrderField = .id, ascending: Bool = true, nextPageToken: String? = nil) {
+    public init(
+        maxResultSize: Int = 20, orderBy: OrderField = .id, ascending: Bool = true, nextPageToken: String? = nil,
+        filterQuery: String? = nil
+    ) {
         self.maxResultSize = maxResultSize
         self.orderBy = orderBy
         self.ascending = ascending
         self.nextPageToken = nextPageToken
+        self.filterQuery = filterQuery
     }
 }
 

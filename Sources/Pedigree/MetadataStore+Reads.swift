@@ -122,7 +122,23 @@ extension GraphSnapshot {
     }
 
     private func pageOrAll<N: MetadataNode>(_ nodes: some Sequence<N>, _ options: ListOptions?) throws -> Page<N> {
-        if let options { return try nodes.page(options) }
-        return Page(items: nodes.sorted { $0.id! < $1.id! }, nextPageToken: nil)
+        guard let options else { return Page(items: nodes.sorted { $0.id! < $1.id! }, nextPageToken: nil) }
+        guard let filter = options.filterQuery, !filter.isEmpty else { return try nodes.page(options) }
+        let predicate = try bindFilter(filter, kind: N.kind)
+        let evaluator = PredicateEvaluator(self)
+        return try nodes.filter { node in
+            evaluator.matches(predicate, kind: N.kind, index: nodeIndex(kind: N.kind, id: node.id!.rawValue)!)
+        }.page(options)
+    }
+
+    /// Parses and binds a filter query; its diagnostics become one InvalidArgument error.
+    func bindFilter(_ text: String, kind: NodeKind) throws -> BoundPredicate {
+        let (parsed, diagnostics) = Parser.parsePredicate(text)
+        if let parsed, diagnostics.isEmpty {
+            var binder = PredicateBinder(snapshot: self)
+            if let bound = binder.bind(parsed, for: kind) { return bound }
+            throw MetadataError.invalidArgument("Invalid `filter_query`:\n" + DiagnosticRenderer.render(binder.diagnostics, in: text))
+        }
+        throw MetadataError.invalidArgument("Invalid `filter_query`:\n" + DiagnosticRenderer.render(diagnostics, in: text))
     }
 }
