@@ -57,6 +57,10 @@ public struct GraphSnapshot: Sendable {
 
     // Edges.
     public private(set) var events = ChunkedArray<EventRecord>()
+    /// Compact columns of the events, for traversal: the ends' dense indices and the type.
+    public private(set) var eventArtifact = ChunkedArray<Int32>()
+    public private(set) var eventExecution = ChunkedArray<Int32>()
+    public private(set) var eventType = ChunkedArray<UInt8>()
     /// artifact index -> event indices; execution index -> event indices.
     public private(set) var artifactEvents = MultiMap()
     public private(set) var executionEvents = MultiMap()
@@ -325,7 +329,7 @@ extension GraphSnapshot {
         let a = artifactSlot[event.artifactID!.rawValue]!
         let e = executionSlot[event.executionID!.rawValue]!
         let index = Int32(events.count)
-        events.append(EventRecord(rowID: rowID, artifact: a, execution: e, event: event))
+        appendEvent(EventRecord(rowID: rowID, artifact: a, execution: e, event: event))
         artifactEvents.append(index, to: a)
         executionEvents.append(index, to: e)
     }
@@ -354,6 +358,13 @@ extension GraphSnapshot {
         contextChildren.append(child, to: parent)
     }
 
+    private mutating func appendEvent(_ record: EventRecord) {
+        events.append(record)
+        eventArtifact.append(record.artifact)
+        eventExecution.append(record.execution)
+        eventType.append(UInt8(record.event.type.rawValue))
+    }
+
     /// Adds many events at once (a bulk load); their endpoints must be in the graph.
     package mutating func addEvents(_ rows: [(rowID: Int64, event: Event)]) {
         var artifactPairs: [(Int32, Int32)] = []
@@ -362,7 +373,7 @@ extension GraphSnapshot {
             let a = artifactSlot[event.artifactID!.rawValue]!
             let e = executionSlot[event.executionID!.rawValue]!
             let index = Int32(events.count)
-            events.append(EventRecord(rowID: rowID, artifact: a, execution: e, event: event))
+            appendEvent(EventRecord(rowID: rowID, artifact: a, execution: e, event: event))
             artifactPairs.append((a, index))
             executionPairs.append((e, index))
         }
@@ -437,7 +448,7 @@ extension GraphSnapshot {
                 continue
             }
             let index = Int32(g.events.count)
-            g.events.append(EventRecord(rowID: rowID, artifact: a, execution: e, event: event))
+            g.appendEvent(EventRecord(rowID: rowID, artifact: a, execution: e, event: event))
             artifactPairs.append((a, index))
             executionPairs.append((e, index))
         }

@@ -1,0 +1,42 @@
+/// Pedigree's path query language over a snapshot.
+extension GraphSnapshot {
+    /// Parses, binds and plans a query; throws `QueryError` with its diagnostics.
+    public func plan(_ text: String, parameters: [String: String] = [:]) throws -> Plan {
+        let (parsed, diagnostics) = Parser.parse(text)
+        guard let parsed, diagnostics.isEmpty else { throw QueryError(source: text, diagnostics: diagnostics) }
+        var binder = QueryBinder(snapshot: self, parameters: parameters.mapValues(Self.parameterValue))
+        guard let bound = binder.bind(parsed) else { throw QueryError(source: text, diagnostics: binder.diagnostics) }
+        return Planner.plan(bound, statistics: self)
+    }
+
+    /// Runs a query. Budgets, the deadline and cancellation end it with a MetadataError
+    /// (RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, CANCELLED).
+    public func query(_ text: String, parameters: [String: String] = [:], limits: QueryLimits = QueryLimits()) throws -> QueryResult {
+        try run(plan(text, parameters: parameters), limits: limits)
+    }
+
+    public func run(_ plan: Plan, limits: QueryLimits = QueryLimits()) throws -> QueryResult {
+        var executor = Executor(snapshot: self, limits: limits)
+        do {
+            return try executor.run(plan)
+        } catch {
+            let code: MetadataError.Code =
+                switch error.reason {
+                case .visitBudget, .pathBudget: .resourceExhausted
+                case .deadline: .deadlineExceeded
+                case .cancelled: .cancelled
+                }
+            throw MetadataError(code, error.description)
+        }
+    }
+
+    /// A `--param name=value` value: an integer, a number, true or false, or else a string
+    /// (quote it, '123', to force a string).
+    static func parameterValue(_ raw: String) -> Literal.Value {
+        if raw.count >= 2, raw.hasPrefix("'"), raw.hasSuffix("'") { return .string(String(raw.dropFirst().dropLast())) }
+        if let i = Int64(raw) { return .integer(i) }
+        if let d = Double(raw), raw.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) { return .decimal(d) }
+        if raw == "true" || raw == "false" { return .bool(raw == "true") }
+        return .string(raw)
+    }
+}

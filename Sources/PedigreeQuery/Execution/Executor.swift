@@ -1,0 +1,541 @@
+internal import PedigreeModel
+public import PedigreeGraph
+
+/// A set of dense indices.
+struct Bitset {
+    private var words: [UInt64]
+
+    init(count: Int) { words = [UInt64](repeating: 0, count: (count + 63) >> 6) }
+
+    @inline(__always) func contains(_ i: Int32) -> Bool { words[Int(i) >> 6] & (1 << UInt64(Int(i) & 63)) != 0 }
+
+    /// Inserts; true if it was not there.
+    @inline(__always) mutating func insert(_ i: Int32) -> Bool {
+        let w = Int(i) >> 6, bit: UInt64 = 1 << UInt64(Int(i) & 63)
+        if words[w] & bit != 0 { return false }
+        words[w] |= bit
+        return true
+    }
+}
+
+/// Runs plans over a snapshot. Checks its budgets and the deadline every few thousand visits.
+public struct Executor {
+    public let snapshot: GraphSnapshot
+    public let limits: QueryLimits
+    private let evaluator: PredicateEvaluator
+    private let clock = ContinuousClock()
+    private let deadline: ContinuousClock.Instant
+    private let isCancelled: @Sendable () -> Bool
+    private var visits = 0
+    private var profile: [OperatorProfile] = []
+
+    public init(snapshot: GraphSnapshot, limits: QueryLimits = QueryLimits(), isCancelled: @escaping @Sendable () -> Bool = { Task.isCancelled }) {
+        self.snapshot = snapshot
+        self.limits = limits
+        self.evaluator = PredicateEvaluator(snapshot)
+        self.deadline = ContinuousClock().now.advanced(by: limits.timeout)
+        self.isCancelled = isCancelled
+    }
+
+    // MARK: Budgets
+
+    @inline(__always)
+    private mutating func visit() throws(QueryAbort) {
+        visits += 1
+        if visits & 4095 == 0 { try checkpoint() }
+    }
+
+    private func checkpoint() throws(QueryAbort) {
+        if visits > limits.maxVisits {
+            throw QueryAbort(reason: .visitBudget, description: "the query visited more than \(limits.maxVisits) nodes, its budget; narrow it (bounds, where, prune) or raise the budget")
+        }
+        if clock.now > deadline {
+            throw QueryAbort(reason: .deadline, description: "the query ran longer than its \(limits.timeout) deadline")
+        }
+        if isCancelled() { throw QueryAbort(reason: .cancelled, description: "the query was cancelled") }
+    }
+
+    // MARK: Node tests
+
+    func passes(_ test: BoundNodeTest, _ n: NodeRef) -> Bool {
+        guard test.admits(n.kind) else { return false }
+        if let p = test.predicate(n.kind), !evaluator.matches(p, kind: n.kind, index: n.index) { return false }
+        if test.hasScope {
+            let contexts = n.kind == .artifact ? snapshot.artifactContexts.items(n.index) : snapshot.executionContexts.items(n.index)
+            guard let scope = test.scope else { return !contexts.isEmpty }
+            return contexts.contains { evaluator.matches(scope, kind: .context, index: $0) }
+        }
+        return true
+    }
+
+    private func passesWhere(_ step: BoundStep, _ n: NodeRef) -> Bool { step.whereTests.allSatisfy { passes($0, n) } }
+    private func isPruned(_ step: BoundStep, _ n: NodeRef) -> Bool { step.pruneTests.contains { passes($0, n) } }
+    private func isUntil(_ step: BoundStep, _ n: NodeRef) -> Bool { step.untilTests.contains { passes($0, n) } }
+
+    /// The nodes an access path yields (before the pattern's full test).
+    func candidates(_ plan: AccessPlan) -> [Int32] {
+        let g = snapshot
+        switch plan.access {
+        case .byID(let kind, let id): return g.nodeIndex(kind: kind, id: id).map { [$0] } ?? []
+        case .byExternalID(let kind, let e): return g.nodeIndex(kind: kind, externalID: e).map { [$0] } ?? []
+        case .byName(let kind, let t, _, let name): return g.nodeIndex(kind: kind, typeID: t, name: name).map { [$0] } ?? []
+        case .byURI(let u): return g.artifactIndices(uri: u).sorted()
+        case .byType(_, let t, _): return g.nodeIndices(ofType: t)
+        case .byState(let kind, let s):
+            return kind == .artifact
+                ? g.artifactIndices(state: s.flatMap { ArtifactState(rawValue: $0) })
+                : g.executionIndices(state: s.flatMap { ExecutionState(rawValue: $0) })
+        case .scan(let kind): return Array(0..<Int32(g.nodeCount(kind)))
+        }
+    }
+
+    /// The nodes matching a test, found through the given access plans.
+    mutating func select(_ test: BoundNodeTest, _ plans: [AccessPlan]) throws(QueryAbort) -> [NodeRef] {
+        var out: [NodeRef] = []
+        for plan in plans {
+            for i in candidates(plan) {
+                try visit()
+                let n = NodeRef(plan.kind, i)
+                if passes(test, n) { out.append(n) }
+            }
+        }
+        return out
+    }
+
+    // MARK: Edges
+
+    /// Calls `body(neighbour, event)` for each edge of `n` in `direction`, of an allowed type.
+    @inline(__always)
+    func forEachEdge(_ n: NodeRef, _ direction: Step.Direction, _ types: Set<EventType>?, _ body: (NodeRef, Int32) throws(QueryAbort) -> Void) throws(QueryAbort) {
+        let g = snapshot
+        let fromArtifact = n.kind == .artifact
+        let list = fromArtifact ? g.artifactEvents.items(n.index) : g.executionEvents.items(n.index)
+        for e in list {
+            let raw = g.eventType[Int(e)]
+            if let types {
+                guard let t = EventType(rawValue: Int(raw)), types.contains(t) else { continue }
+            }
+            if direction != .both {
+                // Input-kind events point artifact -> execution, output-kind execution -> artifact;
+                // UNKNOWN events have no direction.
+                guard raw != 0 else { continue }
+                let isInput = raw == 2 || raw == 3 || raw == 5
+                let forward = (direction == .downstream) == fromArtifact
+                guard isInput == forward else { continue }
+            }
+            let far = fromArtifact ? NodeRef(.execution, g.eventExecution[Int(e)]) : NodeRef(.artifact, g.eventArtifact[Int(e)])
+            try body(far, e)
+        }
+    }
+
+    // MARK: Steps
+
+    /// What a step found: results with depths, every kept node with its depth, and the edges the
+    /// walk followed (for subgraphs).
+    struct StepOutcome {
+        var results: [(NodeRef, Int)]
+        var reached: [NodeRef: Int]
+        var edges: [(from: NodeRef, to: NodeRef, event: Int32)]
+        /// The walk ended because enough results were certain, not because it was done.
+        var stoppedEarly = false
+    }
+
+    /// Breadth-first from `sources`; `stopAfter`: end after the depth at which that many results exist.
+    mutating func forward(_ step: BoundStep, from sources: [NodeRef], stopAfter: Int?, recordEdges: Bool) throws(QueryAbort) -> StepOutcome {
+        var seenA = Bitset(count: snapshot.artifacts.count)
+        var seenE = Bitset(count: snapshot.executions.count)
+        var outcome = StepOutcome(results: [], reached: [:], edges: [])
+        var frontier: [NodeRef] = []
+        for s in sources {
+            let fresh = s.kind == .artifact ? seenA.insert(s.index) : seenE.insert(s.index)
+            guard fresh else { continue }
+            frontier.append(s)
+            if recordEdges { outcome.reached[s] = 0 }
+            if step.min == 0, step.target.map({ passes($0, s) }) ?? true { outcome.results.append((s, 0)) }
+        }
+        var depth = 0
+        while !frontier.isEmpty, step.max.map({ depth < $0 }) ?? true {
+            if let stopAfter, outcome.results.count >= stopAfter {
+                outcome.stoppedEarly = true
+                break
+            }
+            var next: [NodeRef] = []
+            for n in frontier {
+                if depth > 0, !step.untilTests.isEmpty, isUntil(step, n) { continue }
+                try forEachEdge(n, step.direction, step.eventTypes) { (far, e) throws(QueryAbort) in
+                    let fresh = far.kind == .artifact ? seenA.insert(far.index) : seenE.insert(far.index)
+                    if !fresh {
+                        if recordEdges, step.direction != .both, outcome.reached[far] != nil { outcome.edges.append((n, far, e)) }
+                        return
+                    }
+                    try visit()
+                    if !step.pruneTests.isEmpty, isPruned(step, far) { return }
+                    if !step.whereTests.isEmpty, !passesWhere(step, far) { return }
+                    next.append(far)
+                    if recordEdges {
+                        outcome.reached[far] = depth + 1
+                        outcome.edges.append((n, far, e))
+                    }
+                    if depth + 1 >= step.min, step.target.map({ passes($0, far) }) ?? true { outcome.results.append((far, depth + 1)) }
+                }
+            }
+            frontier = next
+            depth += 1
+        }
+        return outcome
+    }
+
+    /// From each target candidate back towards `sources`: a candidate is a result at the length
+    /// of its shortest valid path from a source, when that lies within the bounds.
+    mutating func reverse(_ step: BoundStep, targets plans: [AccessPlan], from sources: [NodeRef]) throws(QueryAbort) -> StepOutcome {
+        var isSourceA = Bitset(count: snapshot.artifacts.count)
+        var isSourceE = Bitset(count: snapshot.executions.count)
+        for s in sources { _ = s.kind == .artifact ? isSourceA.insert(s.index) : isSourceE.insert(s.index) }
+        func isSource(_ n: NodeRef) -> Bool { n.kind == .artifact ? isSourceA.contains(n.index) : isSourceE.contains(n.index) }
+        let back: Step.Direction = step.direction == .downstream ? .upstream : step.direction == .upstream ? .downstream : .both
+        var outcome = StepOutcome(results: [], reached: [:], edges: [])
+        for plan in plans {
+            for i in candidates(plan) {
+                let t = NodeRef(plan.kind, i)
+                try visit()
+                guard let target = step.target, passes(target, t) else { continue }
+                if isSource(t) {
+                    if step.min == 0 { outcome.results.append((t, 0)) }
+                    // A longer path cannot give a smaller depth; a source is reached at 0 only.
+                    continue
+                }
+                if isPruned(step, t) || !passesWhere(step, t) { continue }
+                var seen: Set<NodeRef> = [t]
+                var frontier = [t]
+                var depth = 0
+                var found: Int?
+                search: while !frontier.isEmpty, step.max.map({ depth < $0 }) ?? true {
+                    var next: [NodeRef] = []
+                    for n in frontier {
+                        var hit = false
+                        try forEachEdge(n, back, step.eventTypes) { (far, _) throws(QueryAbort) in
+                            guard !hit, seen.insert(far).inserted else { return }
+                            try visit()
+                            if isSource(far) {
+                                hit = true
+                                return
+                            }
+                            // `far` would be an inner node of the forward path: it must pass where,
+                            // and neither prune nor until (an until node is not expanded).
+                            if isPruned(step, far) || !passesWhere(step, far) || isUntil(step, far) { return }
+                            next.append(far)
+                        }
+                        if hit {
+                            found = depth + 1
+                            break search
+                        }
+                    }
+                    frontier = next
+                    depth += 1
+                }
+                if let found, found >= step.min { outcome.results.append((t, found)) }
+            }
+        }
+        return outcome
+    }
+
+    // MARK: Running a plan
+
+    public mutating func run(_ plan: Plan) throws(QueryAbort) -> QueryResult {
+        let query = plan.query
+        let returnClause = query.source.returnClause
+        let wantsSubgraph = returnClause == .subgraph
+        var t0 = clock.now
+        var sources = try select(query.start, plan.startAccess)
+        record("Select start (\(plan.startAccess.map(\.access.description).joined(separator: "; ")))", rows: sources.count, since: t0)
+
+        switch query.source.pathMode {
+        case .shortestPath: return try shortestPath(plan, from: sources)
+        case .allPaths: return try allPaths(plan, from: sources)
+        case .reach: break
+        }
+
+        var depthOf: [NodeRef: Int] = [:]
+        for s in sources { depthOf[s] = 0 }
+        var regionNodes: Set<NodeRef> = Set(sources)
+        var regionEdges: Set<Int32> = []
+        var stoppedEarly = false
+        for (i, stepPlan) in plan.steps.enumerated() {
+            t0 = clock.now
+            let visitsBefore = visits
+            let isLast = i == plan.steps.count - 1
+            let outcome: StepOutcome
+            switch stepPlan.strategy {
+            case .forward:
+                outcome = try forward(stepPlan.step, from: sources, stopAfter: isLast ? plan.earlyStopAfter : nil, recordEdges: wantsSubgraph)
+            case .reverse(let plans):
+                outcome = try reverse(stepPlan.step, targets: plans, from: sources)
+            }
+            if wantsSubgraph { addPaths(outcome, to: &regionNodes, &regionEdges) }
+            stoppedEarly = stoppedEarly || outcome.stoppedEarly
+            sources = outcome.results.map(\.0)
+            depthOf = Dictionary(outcome.results.map { ($0.0, $0.1) }, uniquingKeysWith: min)
+            record("\(stepPlan.strategy == .forward ? "Extend" : "ReverseExtend") \(stepPlan.step.text)", rows: sources.count,
+                   visited: visits - visitsBefore, since: t0)
+        }
+
+        var nodes = sources.map { ResultNode(node: $0, id: id(of: $0), depth: depthOf[$0] ?? 0) }
+        nodes.sort { ($0.depth, $0.node.kind == .artifact ? 0 : 1, $0.id) < ($1.depth, $1.node.kind == .artifact ? 0 : 1, $1.id) }
+        if !query.orderBy.isEmpty { nodes = order(nodes, by: query.orderBy) }
+
+        switch returnClause {
+        case .count(let keys):
+            if keys.isEmpty { return result(.count(nodes.count), plan: plan) }
+            return result(.groups(groups(nodes, query.groupBy)), plan: plan)
+        case .subgraph:
+            return result(.subgraph(subgraph(regionNodes, regionEdges)), plan: plan)
+        case .paths, .nodes:
+            var truncated: Truncation?
+            if let limit = query.limit, nodes.count > limit || stoppedEarly {
+                // A walk that stopped early may have left more matches unsearched: uncounted.
+                truncated = Truncation(
+                    returned: min(limit, nodes.count), omitted: stoppedEarly ? nil : nodes.count - limit, reason: "limit \(limit)")
+                nodes = Array(nodes.prefix(limit))
+            }
+            var r = result(.nodes(nodes), plan: plan)
+            r.truncated = truncated
+            if case .nodes(let withDepth) = returnClause { r.withDepth = withDepth }
+            return r
+        }
+    }
+
+    private mutating func record(_ name: String, rows: Int, visited: Int? = nil, since: ContinuousClock.Instant) {
+        let elapsed = clock.now - since
+        let ns = UInt64(elapsed.components.seconds) * 1_000_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000)
+        profile.append(OperatorProfile(name: name, rows: rows, visited: visited ?? rows, nanoseconds: ns))
+    }
+
+    private func result(_ rows: QueryResult.Rows, plan: Plan) -> QueryResult {
+        QueryResult(rows: rows, truncated: nil, visited: visits, profile: profile, plan: plan, withDepth: false)
+    }
+
+    func id(of n: NodeRef) -> Int64 {
+        switch n.kind {
+        case .artifact: snapshot.artifacts[Int(n.index)].id!.rawValue
+        case .execution: snapshot.executions[Int(n.index)].id!.rawValue
+        case .context: snapshot.contexts[Int(n.index)].id!.rawValue
+        }
+    }
+
+    // MARK: Subgraphs
+
+    /// Adds the nodes and edges that lie on some path from a source to a result.
+    private func addPaths(_ o: StepOutcome, to nodes: inout Set<NodeRef>, _ edges: inout Set<Int32>) {
+        var incoming: [NodeRef: [(NodeRef, Int32)]] = [:]
+        for e in o.edges { incoming[e.to, default: []].append((e.from, e.event)) }
+        var stack = o.results.map(\.0)
+        var seen = Set(stack)
+        while let n = stack.popLast() {
+            nodes.insert(n)
+            for (from, event) in incoming[n] ?? [] {
+                edges.insert(event)
+                if seen.insert(from).inserted { stack.append(from) }
+            }
+        }
+    }
+
+    private func subgraph(_ nodes: Set<NodeRef>, _ edges: Set<Int32>) -> Subgraph {
+        var s = Subgraph()
+        s.artifacts = nodes.filter { $0.kind == .artifact }.map(\.index).sorted()
+        s.executions = nodes.filter { $0.kind == .execution }.map(\.index).sorted()
+        s.events = edges.sorted()
+        var contexts: Set<Int32> = []
+        for a in s.artifacts {
+            for c in snapshot.artifactContexts.items(a) {
+                contexts.insert(c)
+                s.attributions.append((c, a))
+            }
+        }
+        for e in s.executions {
+            for c in snapshot.executionContexts.items(e) {
+                contexts.insert(c)
+                s.associations.append((c, e))
+            }
+        }
+        s.contexts = contexts.sorted()
+        return s
+    }
+
+    // MARK: Order and groups
+
+    /// An order or group key's value on a node: an attribute or a property; nil when absent.
+    private func key(_ operand: BoundOperand, _ n: NodeRef) -> BoundValue? {
+        switch n.kind {
+        case .artifact: Self.key(operand, snapshot.artifacts[Int(n.index)], snapshot)
+        case .execution: Self.key(operand, snapshot.executions[Int(n.index)], snapshot)
+        case .context: Self.key(operand, snapshot.contexts[Int(n.index)], snapshot)
+        }
+    }
+
+    private static func key<N: MetadataNode>(_ o: BoundOperand, _ n: N, _ g: GraphSnapshot) -> BoundValue? {
+        switch o {
+        case .id: return .int(n.id!.rawValue)
+        case .typeID: return .int(n.typeID.rawValue)
+        case .typeName: return g.type(n.typeID).map { .string($0.name) }
+        case .name: return n.nodeName.map { .string($0) }
+        case .uri: return (n as? Artifact)?.uri.map { .string($0) }
+        case .artifactState: return (n as? Artifact)?.state.map { .int(Int64($0.rawValue)) }
+        case .executionState: return (n as? Execution)?.lastKnownState.map { .int(Int64($0.rawValue)) }
+        case .externalID: return n.externalID.map { .string($0) }
+        case .createTime: return .int(n.createTime ?? 0)
+        case .updateTime: return .int(n.updateTime ?? 0)
+        case .property(let name, _, let custom):
+            let v: Value? = custom == true ? n.customProperties[name] : custom == false ? n.properties[name] : n.properties[name] ?? n.customProperties[name]
+            switch v {
+            case .int(let i)?: return .int(i)
+            case .double(let d)?: return .double(d)
+            case .string(let s)?: return .string(s)
+            case .bool(let b)?: return .bool(b)
+            default: return nil
+            }
+        case .related, .event: return nil
+        }
+    }
+
+    private func order(_ nodes: [ResultNode], by keys: [BoundOrderKey]) -> [ResultNode] {
+        nodes.enumerated().sorted { l, r in
+            for k in keys {
+                switch k {
+                case .depth(let asc):
+                    if l.element.depth != r.element.depth { return asc ? l.element.depth < r.element.depth : l.element.depth > r.element.depth }
+                case .operand(let o, let asc):
+                    let (a, b) = (key(o, l.element.node), key(o, r.element.node))
+                    if a == b { continue }
+                    // Missing values sort first, as NULLs do in SQLite.
+                    guard let a else { return asc }
+                    guard let b else { return !asc }
+                    let less = PredicateEvaluator.compare(a, .less, b)
+                    return asc ? less : !less
+                }
+            }
+            return l.offset < r.offset
+        }.map(\.element)
+    }
+
+    private func groups(_ nodes: [ResultNode], _ keys: [BoundGroupKey]) -> [GroupRow] {
+        var counts: [[String]: Int] = [:]
+        for n in nodes {
+            let row = keys.map { k -> String in
+                switch k {
+                case .kind: return n.node.kind.description
+                case .operand(let o, _):
+                    switch key(o, n.node) {
+                    case nil: return "(none)"
+                    case .string(let s)?: return s
+                    case .int(let i)?: return Self.enumName(o, i) ?? String(i)
+                    case .double(let d)?: return String(d)
+                    case .bool(let b)?: return String(b)
+                    }
+                }
+            }
+            counts[row, default: 0] += 1
+        }
+        return counts.map { GroupRow(keys: $0.key, count: $0.value) }.sorted { $0.keys.lexicographicallyPrecedes($1.keys) }
+    }
+
+    /// State values print by name.
+    static func enumName(_ o: BoundOperand, _ raw: Int64) -> String? {
+        switch o.leaf {
+        case .artifactState: ArtifactState(rawValue: Int(raw))?.description
+        case .executionState: ExecutionState(rawValue: Int(raw))?.description
+        case .event(_, .type): EventType(rawValue: Int(raw))?.description
+        default: nil
+        }
+    }
+
+    // MARK: Paths
+
+    /// One shortest path from any source to a node matching the step's target.
+    private mutating func shortestPath(_ plan: Plan, from sources: [NodeRef]) throws(QueryAbort) -> QueryResult {
+        let step = plan.steps[0].step
+        var parent: [NodeRef: (NodeRef, Int32)] = [:]
+        var seen = Set(sources)
+        var frontier = sources.sorted()
+        var depth = 0
+        func path(to n: NodeRef) -> LineagePath {
+            var nodes = [n], events: [Int32] = []
+            var at = n
+            while let (p, e) = parent[at] {
+                nodes.append(p)
+                events.append(e)
+                at = p
+            }
+            return LineagePath(nodes: nodes.reversed(), events: events.reversed())
+        }
+        if step.min == 0, let hit = frontier.first(where: { n in step.target.map { passes($0, n) } ?? true }) {
+            return result(.paths([path(to: hit)]), plan: plan)
+        }
+        while !frontier.isEmpty, step.max.map({ depth < $0 }) ?? true {
+            var next: [NodeRef] = []
+            var hits: [NodeRef] = []
+            for n in frontier {
+                if depth > 0, isUntil(step, n) { continue }
+                try forEachEdge(n, step.direction, step.eventTypes) { (far, e) throws(QueryAbort) in
+                    guard seen.insert(far).inserted else { return }
+                    try visit()
+                    if isPruned(step, far) || !passesWhere(step, far) { return }
+                    parent[far] = (n, e)
+                    next.append(far)
+                    if depth + 1 >= step.min, step.target.map({ passes($0, far) }) ?? true { hits.append(far) }
+                }
+            }
+            if let first = hits.min(by: { id(of: $0) < id(of: $1) }) { return result(.paths([path(to: first)]), plan: plan) }
+            frontier = next
+            depth += 1
+        }
+        return result(.paths([]), plan: plan)
+    }
+
+    /// Every acyclic path from a source to a target within the bounds (depth-first).
+    private mutating func allPaths(_ plan: Plan, from sources: [NodeRef]) throws(QueryAbort) -> QueryResult {
+        let step = plan.steps[0].step
+        var paths: [LineagePath] = []
+        var nodes: [NodeRef] = []
+        var events: [Int32] = []
+        var onPath: Set<NodeRef> = []
+        let cap = plan.query.limit
+        var truncated = false
+        func dfs(_ n: NodeRef) throws(QueryAbort) {
+            if let cap, paths.count >= cap {
+                truncated = true
+                return
+            }
+            let depth = events.count
+            if depth >= step.min, depth > 0, step.target.map({ passes($0, n) }) ?? true {
+                paths.append(LineagePath(nodes: nodes, events: events))
+                if paths.count > limits.maxPaths {
+                    throw QueryAbort(reason: .pathBudget, description: "the query found more than \(limits.maxPaths) paths, its budget; add a limit or narrow it")
+                }
+            }
+            if let max = step.max, depth >= max { return }
+            if depth > 0, isUntil(step, n) { return }
+            var edges: [(NodeRef, Int32)] = []
+            try forEachEdge(n, step.direction, step.eventTypes) { (far, e) throws(QueryAbort) in edges.append((far, e)) }
+            for (far, e) in edges where !onPath.contains(far) {
+                try visit()
+                if isPruned(step, far) || !passesWhere(step, far) { continue }
+                onPath.insert(far)
+                nodes.append(far)
+                events.append(e)
+                try dfs(far)
+                nodes.removeLast()
+                events.removeLast()
+                onPath.remove(far)
+            }
+        }
+        for s in sources.sorted() {
+            nodes = [s]
+            onPath = [s]
+            if step.min == 0, step.target.map({ passes($0, s) }) ?? true { paths.append(LineagePath(nodes: [s], events: [])) }
+            try dfs(s)
+        }
+        var r = result(.paths(paths), plan: plan)
+        if truncated, let cap { r.truncated = Truncation(returned: cap, omitted: nil, reason: "limit \(cap)") }
+        return r
+    }
+}

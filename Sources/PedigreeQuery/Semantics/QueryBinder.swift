@@ -1,0 +1,214 @@
+public import PedigreeModel
+public import PedigreeGraph
+
+/// A node test with its names resolved: which kinds it admits and, per kind, the predicate.
+/// `nil` predicate: every node of an admitted kind. A kind whose predicate could not be bound
+/// (it names a field that kind lacks, such as `uri` for executions) is not admitted.
+public struct BoundNodeTest: Hashable, Sendable {
+    public var artifacts: Bool
+    public var executions: Bool
+    public var artifactPredicate: BoundPredicate?
+    public var executionPredicate: BoundPredicate?
+    /// `in context(...)`: the node must belong to a context matching this.
+    public var scope: BoundPredicate?
+    public var hasScope: Bool
+    /// The pattern as written, for explain.
+    public var text: String
+
+    public static let any = BoundNodeTest(
+        artifacts: true, executions: true, artifactPredicate: nil, executionPredicate: nil, scope: nil, hasScope: false, text: "node")
+
+    public func admits(_ kind: NodeKind) -> Bool { kind == .artifact ? artifacts : kind == .execution ? executions : false }
+    public func predicate(_ kind: NodeKind) -> BoundPredicate? { kind == .artifact ? artifactPredicate : executionPredicate }
+}
+
+public struct BoundStep: Hashable, Sendable {
+    public var direction: Step.Direction
+    public var min: Int
+    public var max: Int?
+    /// Nil: every event type.
+    public var eventTypes: Set<EventType>?
+    /// Every node the walk enters must pass these (all `where` clauses).
+    public var whereTests: [BoundNodeTest]
+    public var untilTests: [BoundNodeTest]
+    public var pruneTests: [BoundNodeTest]
+    public var target: BoundNodeTest?
+    public var text: String
+}
+
+/// A query with every name resolved against the store's types.
+public struct BoundQuery: Sendable {
+    public var source: Query
+    public var start: BoundNodeTest
+    public var steps: [BoundStep]
+    public var limit: Int?
+    public var orderBy: [BoundOrderKey]
+    public var groupBy: [BoundGroupKey]
+}
+
+public enum BoundOrderKey: Hashable, Sendable {
+    case depth(ascending: Bool)
+    case operand(BoundOperand, ascending: Bool)
+}
+
+public enum BoundGroupKey: Hashable, Sendable {
+    case kind
+    case operand(BoundOperand, name: String)
+}
+
+/// Resolves a parsed query against a snapshot's types.
+public struct QueryBinder {
+    public let snapshot: GraphSnapshot
+    public let parameters: [String: Literal.Value]
+    public private(set) var diagnostics: [Diagnostic] = []
+
+    public init(snapshot: GraphSnapshot, parameters: [String: Literal.Value] = [:]) {
+        self.snapshot = snapshot
+        self.parameters = parameters
+    }
+
+    public mutating func bind(_ query: Query) -> BoundQuery? {
+        let start = bindPattern(query.start)
+        var steps: [BoundStep] = []
+        for step in query.steps { steps.append(bindStep(step)) }
+        var limit: Int?
+        switch query.limit {
+        case nil: break
+        case .count(let n, _): limit = n
+        case .parameter(let name, let range):
+            switch parameters[name] {
+            case .integer(let n)? where n >= 0: limit = Int(n)
+            case nil: diagnostics.append(Diagnostic("bind.parameter", "no value given for parameter $\(name)", at: range,
+                                                    notes: ["pass it with --param \(name)=N"]))
+            default: diagnostics.append(Diagnostic("bind.parameter", "limit $\(name) needs a non-negative integer", at: range))
+            }
+        }
+        var orderBy: [BoundOrderKey] = []
+        for key in query.orderBy {
+            if key.field.names.count == 1, key.field.names[0].value.lowercased() == "depth" {
+                orderBy.append(.depth(ascending: key.ascending))
+            } else if let operand = bindKey(key.field) {
+                orderBy.append(.operand(operand, ascending: key.ascending))
+            }
+        }
+        var groupBy: [BoundGroupKey] = []
+        if case .count(let keys) = query.returnClause {
+            for key in keys {
+                if key.names.count == 1, key.names[0].value.lowercased() == "kind" {
+                    groupBy.append(.kind)
+                } else if let operand = bindKey(key) {
+                    groupBy.append(.operand(operand, name: key.description))
+                }
+            }
+        }
+        if query.pathMode != .reach, query.steps.isEmpty {
+            diagnostics.append(Diagnostic("bind.path-needs-step", "a path query needs at least one step", at: query.start.range,
+                                          notes: ["for example: shortest path artifact(id = 9) upstream* artifact(id = 1)"]))
+        }
+        if query.pathMode == .shortestPath, query.steps.count > 1 {
+            diagnostics.append(Diagnostic("bind.shortest-path-steps", "shortest path takes one step", at: query.steps[1].range))
+        }
+        guard diagnostics.isEmpty else { return nil }
+        return BoundQuery(source: query, start: start, steps: steps, limit: limit, orderBy: orderBy, groupBy: groupBy)
+    }
+
+    /// An order or group key: a node attribute or property, for either kind.
+    private mutating func bindKey(_ field: FieldPath) -> BoundOperand? {
+        var artifactBinder = PredicateBinder(snapshot: snapshot, parameters: parameters)
+        var executionBinder = PredicateBinder(snapshot: snapshot, parameters: parameters)
+        let probe = Predicate.isNull(field, negated: false, field.range)
+        let a = artifactBinder.bind(probe, for: .artifact)
+        let e = executionBinder.bind(probe, for: .execution)
+        if case .isNull(let operand, _)? = a ?? e { return operand }
+        diagnostics += artifactBinder.diagnostics
+        return nil
+    }
+
+    /// Binds a node pattern for each kind it names.
+    private mutating func bindPattern(_ p: NodePattern) -> BoundNodeTest {
+        var test = BoundNodeTest(
+            artifacts: p.kind != .execution, executions: p.kind != .artifact, artifactPredicate: nil, executionPredicate: nil,
+            scope: nil, hasScope: p.scope != nil, text: Printer.print(p))
+        if let predicate = p.predicate {
+            bindPredicate(predicate, into: &test)
+        }
+        if let scope = p.scope, let predicate = scope.predicate {
+            var binder = PredicateBinder(snapshot: snapshot, parameters: parameters)
+            test.scope = binder.bind(predicate, for: .context)
+            diagnostics += binder.diagnostics
+        }
+        return test
+    }
+
+    /// Binds a predicate for the kinds `test` admits; a kind it cannot be bound for is dropped,
+    /// and if it binds for none, the diagnostics of the first kind are reported.
+    private mutating func bindPredicate(_ predicate: Predicate, into test: inout BoundNodeTest) {
+        var reports: [[Diagnostic]] = []
+        if test.artifacts {
+            var binder = PredicateBinder(snapshot: snapshot, parameters: parameters)
+            test.artifactPredicate = binder.bind(predicate, for: .artifact)
+            if test.artifactPredicate == nil {
+                test.artifacts = false
+                reports.append(binder.diagnostics)
+            }
+        }
+        if test.executions {
+            var binder = PredicateBinder(snapshot: snapshot, parameters: parameters)
+            test.executionPredicate = binder.bind(predicate, for: .execution)
+            if test.executionPredicate == nil {
+                test.executions = false
+                reports.append(binder.diagnostics)
+            }
+        }
+        if !test.artifacts && !test.executions, let first = reports.first { diagnostics += first }
+    }
+
+    private mutating func bindCondition(_ c: NodeCondition) -> BoundNodeTest {
+        switch c {
+        case .pattern(let p): return bindPattern(p)
+        case .predicate(let p):
+            var test = BoundNodeTest.any
+            test.text = Printer.print(p)
+            bindPredicate(p, into: &test)
+            return test
+        }
+    }
+
+    private mutating func bindStep(_ s: Step) -> BoundStep {
+        var types: Set<EventType>?
+        if let via = s.via {
+            types = []
+            for name in via {
+                if let t = EventType(name: name.value.uppercased()), t != .unknown {
+                    types!.insert(t)
+                } else {
+                    let names = EventType.allCases.filter { $0 != .unknown }.map(\.description)
+                    diagnostics.append(Diagnostic(
+                        "bind.unknown-event-type", "unknown event type '\(name.value)'", at: name.range,
+                        notes: (PredicateBinder.nearest(name.value.uppercased(), in: names).map { ["did you mean \($0)?"] } ?? [])
+                            + ["event types: " + names.joined(separator: ", ")]))
+                }
+            }
+        }
+        var step = BoundStep(
+            direction: s.direction, min: s.bounds.min, max: s.bounds.max, eventTypes: types, whereTests: [], untilTests: [],
+            pruneTests: [], target: s.target.map { bindPattern($0) }, text: Printer.print(s))
+        for clause in s.clauses {
+            switch clause {
+            case .where(let p):
+                var test = BoundNodeTest.any
+                test.text = Printer.print(p)
+                // A where clause that cannot apply to a kind (a field it lacks) lets that kind pass.
+                var a = PredicateBinder(snapshot: snapshot, parameters: parameters)
+                var e = PredicateBinder(snapshot: snapshot, parameters: parameters)
+                test.artifactPredicate = a.bind(p, for: .artifact)
+                test.executionPredicate = e.bind(p, for: .execution)
+                if test.artifactPredicate == nil && test.executionPredicate == nil { diagnostics += a.diagnostics }
+                step.whereTests.append(test)
+            case .until(let c): step.untilTests.append(bindCondition(c))
+            case .prune(let c): step.pruneTests.append(bindCondition(c))
+            }
+        }
+        return step
+    }
+}
