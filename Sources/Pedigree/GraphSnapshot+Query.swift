@@ -1,12 +1,12 @@
 /// Pedigree's path query language over a snapshot.
 extension GraphSnapshot {
     /// Parses, binds and plans a query; throws `QueryError` with its diagnostics.
-    public func plan(_ text: String, parameters: [String: String] = [:]) throws -> Plan {
+    public func plan(_ text: String, parameters: [String: String] = [:], disabledRules: Set<Planner.Rule> = []) throws -> Plan {
         let (parsed, diagnostics) = Parser.parse(text)
         guard let parsed, diagnostics.isEmpty else { throw QueryError(source: text, diagnostics: diagnostics) }
         var binder = QueryBinder(snapshot: self, parameters: parameters.mapValues(Self.parameterValue))
         guard let bound = binder.bind(parsed) else { throw QueryError(source: text, diagnostics: binder.diagnostics) }
-        return Planner.plan(bound, statistics: self)
+        return Planner.plan(bound, statistics: self, disabled: disabledRules)
     }
 
     /// Runs a query. Budgets, the deadline and cancellation end it with a MetadataError

@@ -136,3 +136,26 @@ enum Golden {
         for m in marked { #expect(productions.contains(m), "parser marker \(m) names no production") }
     }
 }
+
+@Suite struct PlannerGoldenTests {
+    /// `explain`: the plan of the query on the demo pipeline.
+    @Test(arguments: Golden.cases("planner.txt"))
+    func planner(_ c: GoldenCase) {
+        do {
+            Golden.check(c, actual: ExplainRenderer.render(try ExamplesTests.demo.plan(c.input)))
+        } catch {
+            Golden.check(c, actual: "error: \(error)")
+        }
+    }
+
+    /// Each rule changes how a query runs, never what it answers.
+    @Test(arguments: ["artifact(type = 'Examples') downstream* artifact(id = 29)", "artifact(id = 1) downstream* limit 3",
+                      "artifact(type = 'Schema') downstream", "artifact(type = 'Examples') downstream* where state != DELETED artifact(id = 30)",
+                      "execution(last_known_state = COMPLETE) upstream{1,3} artifact(id = 11)"])
+    func rulesKeepAnswers(_ query: String) throws {
+        let g = ExamplesTests.demo
+        let with = AnswerText.render(try g.run(try g.plan(query)), g)
+        let without = AnswerText.render(try g.run(try g.plan(query, disabledRules: Set(Planner.Rule.allCases))), g)
+        #expect(with.components(separatedBy: "\ntruncated").first == without.components(separatedBy: "\ntruncated").first)
+    }
+}

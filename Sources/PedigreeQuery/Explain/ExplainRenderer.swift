@@ -41,14 +41,11 @@ public enum ExplainRenderer {
         for (n, (text, rows)) in operators.enumerated() {
             let isAccess = text.hasPrefix("  ")
             let label = isAccess ? String(text.dropFirst(2)) : text
-            var line = indent + "└── " + label
+            // Access paths are siblings under their Select: all but the last get a branch.
+            let isLastSibling = !isAccess || n == operators.count - 1 || !operators[n + 1].0.hasPrefix("  ")
+            var line = indent + (isLastSibling ? "└── " : "├── ") + label
             if let rows {
-                if let profile, !isAccess {
-                    line += "  (rows \(rows))"
-                    _ = profile
-                } else {
-                    line += "  (est. rows \(rows))"
-                }
+                line += profile != nil && !isAccess ? "  (rows \(rows))" : "  (est. rows \(rows))"
             }
             lines.append(line)
             if !isAccess && n < operators.count - 1 { indent += "    " }

@@ -35,9 +35,18 @@ public enum Planner {
     /// A reverse step needs the target this many times more selective than the sources.
     public static let reverseRatio = 8
 
-    public static func plan(_ query: BoundQuery, statistics: some PlannerStatistics) -> Plan {
+    /// The rules, by name; tests switch them off to compare plans with and without each.
+    public enum Rule: String, Sendable, CaseIterable {
+        case useIndexForStart = "UseIndexForStart"
+        case reverseSelectiveStep = "ReverseSelectiveStep"
+        case stopEarlyUnderLimit = "StopEarlyUnderLimit"
+    }
+
+    public static func plan(_ query: BoundQuery, statistics: some PlannerStatistics, disabled: Set<Rule> = []) -> Plan {
         var rules: [String] = []
-        let start = accessPlans(query.start, statistics)
+        let start = disabled.contains(.useIndexForStart)
+            ? [NodeKind.artifact, .execution].filter(query.start.admits).map { AccessPlan(access: .scan($0), estimate: statistics.nodeCount($0)) }
+            : accessPlans(query.start, statistics)
         for a in start where !isScan(a.access) { rules.append("UseIndexForStart: \(a.access)") }
         var estimate = start.reduce(0) { $0 + $1.estimate }
         var steps: [StepPlan] = []
@@ -45,7 +54,7 @@ public enum Planner {
             var stepRules: [String] = []
             var strategy = StepStrategy.forward
             let isLast = i == query.steps.count - 1
-            if isLast, query.source.pathMode == .reach, let target = step.target {
+            if isLast, !disabled.contains(.reverseSelectiveStep), query.source.pathMode == .reach, let target = step.target {
                 let targetPlans = accessPlans(target, statistics)
                 let targetEstimate = targetPlans.reduce(0) { $0 + $1.estimate }
                 if targetPlans.allSatisfy({ !isScan($0.access) }), targetEstimate * reverseRatio <= estimate {
@@ -66,7 +75,7 @@ public enum Planner {
             estimate = stepEstimate
         }
         var earlyStop: Int?
-        if let limit = query.limit, query.orderBy.isEmpty, query.source.pathMode == .reach {
+        if let limit = query.limit, !disabled.contains(.stopEarlyUnderLimit), query.orderBy.isEmpty, query.source.pathMode == .reach {
             switch query.source.returnClause {
             case .nodes:
                 earlyStop = limit
