@@ -31,7 +31,8 @@ struct QueryCommand: ParsableCommand {
         commandName: "query", abstract: "Run a lineage query (see Grammar/pedigree.ebnf and the README).")
 
     @OptionGroup var store: StoreOptions
-    @Argument(help: "The query, e.g. \"artifact(type = 'Dataset') downstream* artifact(type = 'Model')\".") var text: String
+    @Argument(help: "The query, e.g. \"artifact(type = 'Dataset') downstream* artifact(type = 'Model')\"; '-' reads it from standard input.")
+    var text: String
     @Option(help: "table, json, csv or ids") var format: ResultFormat = .table
     @OptionGroup var options: QueryOptions
     @Flag(help: "Print the open time and the query time (median of --repeat runs) on standard error.") var timing = false
@@ -48,6 +49,7 @@ struct QueryCommand: ParsableCommand {
             let snapshot = try store.open(.readOnly).snapshot
             let openTime = clock.now - openStart
             let parameters = try options.parameters()
+            let text = readQuery(self.text)
             let plan: Plan
             do {
                 plan = try snapshot.plan(text, parameters: parameters)
@@ -81,13 +83,14 @@ struct QueryCommand: ParsableCommand {
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "explain", abstract: "Show the plan a query would run, with estimates.")
     @OptionGroup var store: StoreOptions
-    @Argument(help: "The query.") var text: String
+    @Argument(help: "The query; '-' reads it from standard input.") var text: String
     @Option(help: "table or json (json: diagnostics as data)") var format: ResultFormat = .table
     @OptionGroup var options: QueryOptions
 
     func run() throws {
         try PedigreeCommand.run {
             let snapshot = try store.open(.readOnly).snapshot
+            let text = readQuery(self.text)
             do {
                 let plan = try snapshot.plan(text, parameters: try options.parameters())
                 print(ExplainRenderer.render(plan))
@@ -96,6 +99,12 @@ struct ExplainCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// The query text: the argument, or standard input for '-'.
+func readQuery(_ argument: String) -> String {
+    guard argument == "-" else { return argument }
+    return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
 }
 
 /// Prints a query's diagnostics (as text on stderr, or as JSON on stdout) and exits 65.

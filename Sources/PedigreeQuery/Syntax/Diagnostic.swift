@@ -56,19 +56,35 @@ public enum DiagnosticRenderer {
         diagnostics.map { render($0, in: source) }.joined(separator: "\n")
     }
 
+    /// Source lines longer than this are shown as a window around the caret.
+    static let maxShown = 100
+
     public static func render(_ d: Diagnostic, in source: String) -> String {
         let bytes = Array(source.utf8)
         let (line, column, lineText, lineStart) = location(of: d.range.start, in: source)
         // Carets under the whole token, counted in characters, clipped to the line.
         let lineEnd = lineStart + lineText.utf8.count
         let end = max(d.range.start, min(d.range.end, lineEnd))
-        let width = max(1, String(decoding: bytes[min(d.range.start, bytes.count)..<min(end, bytes.count)], as: UTF8.self).count)
+        var width = max(1, String(decoding: bytes[min(d.range.start, bytes.count)..<min(end, bytes.count)], as: UTF8.self).count)
+        var shown = Array(lineText)
+        var caretColumn = column - 1
+        var prefix = "", suffix = ""
+        if shown.count > maxShown {
+            // A window of the line around the caret, with ellipses for what is cut.
+            let from = max(0, min(caretColumn - maxShown / 2, shown.count - maxShown))
+            let to = min(shown.count, from + maxShown)
+            if from > 0 { prefix = "…" }
+            if to < shown.count { suffix = "…" }
+            shown = Array(shown[from..<to])
+            caretColumn = caretColumn - from + prefix.count
+            width = min(width, max(1, to - from - (caretColumn - prefix.count)))
+        }
         let gutter = String(repeating: " ", count: String(line).count)
         var out = "\(d.severity.rawValue): \(d.message)\n"
         out += "\(gutter)--> line \(line), column \(column)\n"
         out += "\(gutter) |\n"
-        out += "\(line) | \(lineText)\n"
-        out += "\(gutter) | \(String(repeating: " ", count: column - 1))\(String(repeating: "^", count: width))"
+        out += "\(line) | \(prefix)\(String(shown))\(suffix)\n"
+        out += "\(gutter) | \(String(repeating: " ", count: caretColumn))\(String(repeating: "^", count: width))"
         for note in d.notes { out += "\n\(gutter) = note: \(note)" }
         return out
     }

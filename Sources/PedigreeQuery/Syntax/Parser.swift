@@ -9,6 +9,8 @@ public struct Parser {
     private var tokens: [Token] = []
     private var at = 0
     private var depth = 0
+    /// Set after a fatal error (too deep a nesting): nothing more useful can be reported.
+    private var abandoned = false
     public private(set) var diagnostics: [Diagnostic] = []
 
     public init(_ text: String) {
@@ -81,11 +83,13 @@ public struct Parser {
     private struct Failure: Error {}
 
     private mutating func error(_ id: String, _ message: String, at range: SourceRange, notes: [String] = []) {
+        guard !abandoned else { return }
         diagnostics.append(Diagnostic(id, message, at: range, notes: notes))
     }
 
     /// Reports that `what` was expected at the current token.
     private mutating func expected(_ what: String) {
+        guard !abandoned else { return }
         let found: String
         switch current.kind {
         case .end: found = "the end of the query"
@@ -374,7 +378,9 @@ public struct Parser {
         case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .dot: return true
         case .identifier:
             let t = tokens[at + offset]
-            return isKeyword("like", t) || isKeyword("in", t) || isKeyword("is", t) || isKeyword("not", t)
+            // `node in context(...)` is a pattern; `node in (1, 2)` a predicate.
+            if isKeyword("in", t) { return !(at + offset + 1 < tokens.count && isKeyword("context", tokens[at + offset + 1])) }
+            return isKeyword("like", t) || isKeyword("is", t) || isKeyword("not", t)
         default: return false
         }
     }
@@ -499,6 +505,7 @@ public struct Parser {
         if depth > Self.maxNesting {
             error("syntax.nesting", "the predicate nests deeper than \(Self.maxNesting) levels", at: current.range)
             // Skip the rest: nothing more useful can be said about it.
+            abandoned = true
             at = tokens.count - 1
             throw Failure()
         }
