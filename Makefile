@@ -52,6 +52,12 @@ demo: build
 	echo && echo "== the latest model and its neighbourhood: pedigree show artifact $$model" && \
 	$(PEDIGREE) show --db pedigree.sqlite artifact $$model && \
 	echo && echo "== pedigree check" && $(PEDIGREE) check --db pedigree.sqlite
+	@# The questions of DESIGN.md, as Grammar/examples/01..07 ask them.
+	@for f in Grammar/examples/0[1-7]-*.pq; do \
+		q=$$(sed -n '/^----$$/q;/^#/!p' $$f); \
+		echo; echo "== $$(sed -n '1s/^# //p' $$f)"; echo "pedigree query \"$$q\""; \
+		$(PEDIGREE) query --db pedigree.sqlite "$$q" || exit 1; \
+	done
 
 # Storage benchmarks, release build (the Benchmarks package depends on this one by path).
 bench: deps

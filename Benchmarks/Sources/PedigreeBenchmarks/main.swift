@@ -1,5 +1,7 @@
-// Storage benchmarks: bulk import rate, open time (file to ready graph), and resident memory per
-// node and per edge, on generated chain stores. Run through `make bench` (release build).
+// Benchmarks on generated chain stores, release build (`make bench`):
+// - storage: bulk import rate, open time (file to ready graph), resident memory per node and edge;
+// - queries: parse + plan, provenance and impact questions with small answers, and full
+//   downstream closures (edges per second), each the median of many runs on an open store.
 //
 //   PedigreeBenchmarks [--sizes 20000,200000] [--dir DIR] [--repeat N]
 //   PedigreeBenchmarks open-rss FILE     (internal: prints the resident bytes an open adds)
@@ -112,5 +114,54 @@ for n in sizes {
     let perNode = Double(bare.bytes) / Double(bare.nodes)
     let perEdge = Double(full.bytes - bare.bytes) / Double(max(full.edges, 1))
     print("| memory.\(name) | \(full.bytes / 1_048_576) MiB resident for the open store: \(Int(perNode)) B per node (with its attributions and associations), \(Int(perEdge)) B per event |")
+
+    try queryBenchmarks(name: name, snapshot: try MetadataStore(path: path, mode: .readOnly).snapshot, executions: n)
+}
+
+/// The median time of `runs` calls, in seconds.
+func medianTime(runs: Int, _ body: () throws -> Void) rethrows -> Double {
+    var times: [Double] = []
+    for _ in 0..<runs { times.append(try seconds(body)) }
+    return median(times)
+}
+
+func format(_ s: Double) -> String {
+    if s < 1e-3 { return String(format: "%.1f µs", s * 1e6) }
+    if s < 1 { return String(format: "%.2f ms", s * 1e3) }
+    return String(format: "%.2f s", s)
+}
+
+func queryBenchmarks(name: String, snapshot g: GraphSnapshot, executions n: Int) throws {
+    func answerSize(_ r: QueryResult) -> Int {
+        switch r.rows {
+        case .nodes(let nodes): nodes.count
+        case .count(let c): c
+        case .groups(let rows): rows.reduce(0) { $0 + $1.count }
+        case .subgraph(let s): s.artifacts.count + s.executions.count
+        case .paths(let p): p.count
+        }
+    }
+    let small = "artifact(name = 'a-\(n / 2)-0') upstream{1,6}"
+    let cases: [(String, String)] = [
+        ("provenance.depth6", small),
+        ("impact.depth6", "artifact(name = 'a-\(n / 2)-1') downstream{1,6}"),
+        ("provenance.depth20", "artifact(name = 'a-\(n - 1)-0') upstream{1,20} return count"),
+        ("impact.count.depth4", "artifact(name = 'a-\(n / 3)-0') both{1,4} return count group by type"),
+        ("shortest-path", "shortest path artifact(name = 'a-\(n / 2)-0') upstream* artifact(type = 'Dataset')"),
+    ]
+    let plan = medianTime(runs: 2000) { _ = try? g.plan(small) }
+    print("| parse+bind+plan.\(name) | \(format(plan)) |")
+    for (label, q) in cases {
+        let p = try g.plan(q)
+        let r = try g.run(p)
+        let t = try medianTime(runs: 200) { _ = try g.run(p) }
+        print("| \(label).\(name) | \(format(t)) median, \(answerSize(r)) nodes in the answer |")
+    }
+    // Full downstream closure from every dataset: each event is followed at most once.
+    let closure = try g.plan("artifact(type = 'Dataset') downstream* return count")
+    let reached = try g.run(closure)
+    let t = try medianTime(runs: 9) { _ = try g.run(closure) }
+    let edgesPerSecond = Double(g.events.count) / t
+    print("| closure.downstream.\(name) | \(format(t)) median, \(answerSize(reached)) nodes, \(String(format: "%.1f", edgesPerSecond / 1e6))M edges/s |")
 }
 try? FileManager.default.removeItem(atPath: dir)

@@ -1,0 +1,116 @@
+import Foundation
+import Pedigree
+import Testing
+
+@Suite struct QueryExecutionTests {
+    static let chain: GraphSnapshot = {
+        let store = try! MetadataStore.inMemory()
+        try! store.insert(SyntheticStore.chain(executions: 3_000, seed: 7))
+        return store.snapshot
+    }()
+
+    @Test func visitBudgetIsAClearError() throws {
+        let message = expectError(.resourceExhausted) {
+            _ = try Self.chain.query("artifact(name = 'dataset-0') downstream*", limits: QueryLimits(maxVisits: 5_000))
+        }
+        #expect(message.contains("budget"))
+    }
+
+    @Test func deadlineIsAClearError() throws {
+        let message = expectError(.deadlineExceeded) {
+            _ = try Self.chain.query("node() both*", limits: QueryLimits(timeout: .nanoseconds(1)))
+        }
+        #expect(message.contains("deadline"))
+    }
+
+    @Test func cancellationStopsAQuery() async throws {
+        let g = Self.chain
+        let task = Task { () throws -> QueryResult in
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try g.query("node() both*")
+        }
+        await #expect(throws: MetadataError.self) { _ = try await task.value }
+        do {
+            _ = try await task.value
+        } catch let error as MetadataError {
+            #expect(error.code == .cancelled)
+        }
+    }
+
+    @Test func limitsAreNeverSilent() throws {
+        let r = try Self.chain.query("artifact(type = 'Model') limit 5")
+        guard case .nodes(let nodes) = r.rows else { Issue.record("not nodes"); return }
+        #expect(nodes.count == 5)
+        let t = try #require(r.truncated)
+        #expect(t.returned == 5 && t.omitted == 1995)
+        // Early stop: the count of what was left is unknown, and says so.
+        let early = try Self.chain.query("artifact(name = 'dataset-0') downstream* limit 3")
+        #expect(early.truncated?.omitted == nil && early.truncated?.returned == 3)
+        // No limit reached: no truncation.
+        #expect(try Self.chain.query("artifact(type = 'Model') limit 5000").truncated == nil)
+    }
+
+    /// The reverse strategy answers exactly what the forward one does.
+    @Test func reverseAndForwardAgree() throws {
+        let g = Self.chain
+        var rng = SplitMix64(seed: 11)
+        var reversed = 0
+        for _ in 0..<40 {
+            let target = Int(rng.next() % 6000) + 11
+            let bounds = ["*", "{1,6}", "{2,10}", "{0,4}"][Int(rng.next() % 4)]
+            let q = "artifact(type = 'Dataset' or type = 'Examples') downstream\(bounds) where id != \(target + 7) artifact(id = \(target))"
+            let plan = try g.plan(q)
+            if case .reverse = plan.steps[0].strategy { reversed += 1 }
+            let a = AnswerText.render(try g.run(plan), g)
+            let b = AnswerText.render(try g.run(try g.plan(q, disabledRules: [.reverseSelectiveStep])), g)
+            #expect(a == b, "\(q)")
+        }
+        #expect(reversed == 40, "the rule should fire on these queries")
+    }
+
+    /// Depths are the smallest number of hops, found independently by a plain BFS here.
+    @Test func depthsAreShortestHops() throws {
+        let g = Self.chain
+        let r = try g.query("artifact(name = 'dataset-3') downstream{1,12} return nodes with depth")
+        guard case .nodes(let nodes) = r.rows else { Issue.record("not nodes"); return }
+        var depth: [String: Int] = [:]
+        let start = g.artifactIndex(typeID: g.type(kind: .artifact, name: "Dataset", version: nil)!.id!, name: "dataset-3")!
+        var frontier: [(NodeKind, Int32)] = [(.artifact, start)]
+        depth["artifact \(start)"] = 0
+        var d = 0
+        while !frontier.isEmpty && d < 12 {
+            var next: [(NodeKind, Int32)] = []
+            for (kind, i) in frontier {
+                let events = kind == .artifact ? g.artifactEvents.items(i) : g.executionEvents.items(i)
+                for e in events {
+                    let ev = g.events[Int(e)]
+                    guard ev.event.type.isInput == (kind == .artifact) else { continue }
+                    let far: (NodeKind, Int32) = kind == .artifact ? (.execution, ev.execution) : (.artifact, ev.artifact)
+                    let key = "\(far.0) \(far.1)"
+                    if depth[key] == nil {
+                        depth[key] = d + 1
+                        next.append(far)
+                    }
+                }
+            }
+            frontier = next
+            d += 1
+        }
+        #expect(nodes.count == depth.count - 1)
+        for n in nodes { #expect(depth["\(n.node.kind) \(n.node.index)"] == n.depth) }
+    }
+
+    @Test func badQueriesGiveDiagnostics() throws {
+        let g = ExamplesTests.demo
+        for (q, id) in [("artifact(type = 'Modle')", "bind.unknown-type"), ("artifact(span = 'x')", "bind.value-kind"),
+                        ("artifact((a = 1)", "syntax.expected"), ("artifact() sideways", "syntax.expected"), ("", "syntax.empty"),
+                        ("artifact() downstream via (INPUTS)", "bind.unknown-event-type"), ("artifact(state = LIVID)", "bind.unknown-value")] {
+            do {
+                _ = try g.plan(q)
+                Issue.record("\(q) planned")
+            } catch let error as QueryError {
+                #expect(error.diagnostics.first?.id == id, "\(q): \(error.diagnostics.map(\.id))")
+            }
+        }
+    }
+}
