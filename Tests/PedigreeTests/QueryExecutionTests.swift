@@ -68,6 +68,34 @@ import Testing
         #expect(reversed == 40, "the rule should fire on these queries")
     }
 
+    /// Searching from both ends finds paths as short as searching from one, and valid ones.
+    @Test func bidirectionalShortestPathsAreShortest() throws {
+        let g = Self.chain
+        var rng = SplitMix64(seed: 5)
+        var fired = 0
+        for _ in 0..<40 {
+            let a = Int(rng.next() % 6000) + 11, b = Int(rng.next() % 6000) + 11
+            let (from, to) = (max(a, b), min(a, b))
+            let q = "shortest path artifact(id = \(from)) upstream* where id != \(from - 3) artifact(id = \(to))"
+            let plan = try g.plan(q)
+            if case .bidirectional = plan.steps[0].strategy { fired += 1 }
+            guard case .paths(let two) = try g.run(plan).rows,
+                case .paths(let one) = try g.run(try g.plan(q, disabledRules: [.searchFromBothEnds])).rows
+            else { Issue.record("not paths"); continue }
+            #expect(two.count == one.count, "\(q)")
+            guard let p = two.first, let o = one.first else { continue }
+            #expect(p.events.count == o.events.count, "\(q): \(p.events.count) vs \(o.events.count) hops")
+            // The path is a real walk: consecutive nodes joined by the named events, upstream.
+            for (i, e) in p.events.enumerated() {
+                let ev = g.events[Int(e)]
+                let ends = Set([NodeRef(.artifact, ev.artifact), NodeRef(.execution, ev.execution)])
+                #expect(ends == Set([p.nodes[i], p.nodes[i + 1]]))
+            }
+            #expect(AnswerText.id(p.nodes.first!, g) == "artifact \(from)" && AnswerText.id(p.nodes.last!, g) == "artifact \(to)")
+        }
+        #expect(fired == 40)
+    }
+
     /// Depths are the smallest number of hops, found independently by a plain BFS here.
     @Test func depthsAreShortestHops() throws {
         let g = Self.chain

@@ -266,7 +266,7 @@ public struct Executor {
             let isLast = i == plan.steps.count - 1
             let outcome: StepOutcome
             switch stepPlan.strategy {
-            case .forward:
+            case .forward, .bidirectional:
                 outcome = try forward(stepPlan.step, from: sources, stopAfter: isLast ? plan.earlyStopAfter : nil, recordEdges: wantsSubgraph)
             case .reverse(let plans):
                 outcome = try reverse(stepPlan.step, targets: plans, from: sources)
@@ -453,6 +453,9 @@ public struct Executor {
     /// One shortest path from any source to a node matching the step's target.
     private mutating func shortestPath(_ plan: Plan, from sources: [NodeRef]) throws(QueryAbort) -> QueryResult {
         let step = plan.steps[0].step
+        if case .bidirectional(let targetPlans) = plan.steps[0].strategy {
+            return result(.paths(try meetInTheMiddle(step, from: sources, targets: try select(step.target!, targetPlans)).map { [$0] } ?? []), plan: plan)
+        }
         var parent: [NodeRef: (NodeRef, Int32)] = [:]
         var seen = Set(sources)
         var frontier = sources.sorted()
@@ -489,6 +492,70 @@ public struct Executor {
             depth += 1
         }
         return result(.paths([]), plan: plan)
+    }
+
+    /// Breadth-first from the sources forward and from the targets backward, one level at a time
+    /// on the smaller frontier, until they meet; the path through the meeting node is a shortest
+    /// one. Inner nodes must pass `where` and be neither `prune` nor `until` nodes; targets must
+    /// pass `where` and not be pruned.
+    private mutating func meetInTheMiddle(_ step: BoundStep, from sources: [NodeRef], targets allTargets: [NodeRef]) throws(QueryAbort) -> LineagePath? {
+        let targets = allTargets.filter { !isPruned(step, $0) && passesWhere(step, $0) }
+        guard !sources.isEmpty, !targets.isEmpty else { return nil }
+        if step.min == 0, let both = sources.sorted().first(where: { Set(targets).contains($0) }) {
+            return LineagePath(nodes: [both], events: [])
+        }
+        let back: Step.Direction = step.direction == .downstream ? .upstream : step.direction == .upstream ? .downstream : .both
+        // parent pointers: forward side towards a source, backward side towards a target.
+        var fromSource: [NodeRef: (NodeRef, Int32)?] = Dictionary(uniqueKeysWithValues: sources.map { ($0, nil) })
+        var fromTarget: [NodeRef: (NodeRef, Int32)?] = Dictionary(targets.map { ($0, nil) }, uniquingKeysWith: { a, _ in a })
+        var forwardFrontier = sources.sorted(), backwardFrontier = targets.sorted()
+        var forwardDepth = 0, backwardDepth = 0
+        func isInner(_ n: NodeRef) -> Bool { passesWhere(step, n) && !isPruned(step, n) && !isUntil(step, n) }
+        func path(through m: NodeRef) -> LineagePath {
+            var head: [NodeRef] = [m], headEvents: [Int32] = []
+            var at = m
+            while case let (p, e)?? = fromSource[at] { head.append(p); headEvents.append(e); at = p }
+            var tail: [NodeRef] = [], tailEvents: [Int32] = []
+            at = m
+            while case let (n, e)?? = fromTarget[at] { tail.append(n); tailEvents.append(e); at = n }
+            return LineagePath(nodes: head.reversed() + tail, events: headEvents.reversed() + tailEvents)
+        }
+        while !forwardFrontier.isEmpty || !backwardFrontier.isEmpty {
+            if let max = step.max, forwardDepth + backwardDepth >= max { return nil }
+            let expandForward = !forwardFrontier.isEmpty && (backwardFrontier.isEmpty || forwardFrontier.count <= backwardFrontier.count)
+            var next: [NodeRef] = []
+            var meetings: [NodeRef] = []
+            let frontier = expandForward ? forwardFrontier : backwardFrontier
+            for n in frontier {
+                // A node may be walked past only if it is a source (forward side), a target
+                // (backward side) or a valid inner node.
+                let isEnd = expandForward ? fromSource[n]! == nil : fromTarget[n]! == nil
+                if !isEnd && !isInner(n) { continue }
+                try forEachEdge(n, expandForward ? step.direction : back, step.eventTypes) { (far, e) throws(QueryAbort) in
+                    if expandForward {
+                        guard fromSource[far] == nil else { return }
+                        try visit()
+                        fromSource[far] = .some((n, e))
+                        if fromTarget[far] != nil { meetings.append(far) } else { next.append(far) }
+                    } else {
+                        guard fromTarget[far] == nil else { return }
+                        try visit()
+                        fromTarget[far] = .some((n, e))
+                        if fromSource[far] != nil { meetings.append(far) } else { next.append(far) }
+                    }
+                }
+            }
+            if expandForward { forwardDepth += 1 } else { backwardDepth += 1 }
+            // A meeting node is valid if it is an end of its own side or a valid inner node.
+            let valid = meetings.filter { m in
+                (fromSource[m]! == nil || fromTarget[m]! == nil || isInner(m)) && forwardDepth + backwardDepth >= step.min
+            }
+            if let m = valid.min(by: { ($0.kind == .artifact ? 0 : 1, id(of: $0)) < ($1.kind == .artifact ? 0 : 1, id(of: $1)) }) {
+                return path(through: m)
+            }
+            if expandForward { forwardFrontier = next } else { backwardFrontier = next }
+        }
+        return nil
     }
 
     /// Every acyclic path from a source to a target within the bounds (depth-first).

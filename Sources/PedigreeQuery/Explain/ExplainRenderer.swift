@@ -29,6 +29,8 @@ public enum ExplainRenderer {
             case .forward: text = "Extend \(step.step.text)"
             case .reverse(let targets):
                 text = "ReverseExtend \(step.step.text)  from target via " + targets.map(\.access.description).joined(separator: "; ")
+            case .bidirectional(let targets):
+                text = "BidirectionalExtend \(step.step.text)  meeting target via " + targets.map(\.access.description).joined(separator: "; ")
             }
             text += "  [\(bounds(step.step))" + (step.step.eventTypes.map { ", via " + $0.map(\.description).sorted().joined(separator: ", ") } ?? "") + "]"
             operators.append((text, profile.flatMap { $0.count > i + 1 ? $0[i + 1].rows : nil } ?? step.estimate))

@@ -51,6 +51,9 @@ public enum StepStrategy: Hashable, Sendable {
     /// From the target's few candidates back towards the sources, when the target is far more
     /// selective than the sources (`ReverseSelectiveStep`).
     case reverse([AccessPlan])
+    /// Shortest path: breadth-first from both ends at once, expanding the smaller frontier,
+    /// when both ends are index lookups (`SearchFromBothEnds`).
+    case bidirectional([AccessPlan])
 }
 
 public struct StepPlan: Sendable {

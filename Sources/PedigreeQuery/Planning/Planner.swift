@@ -40,6 +40,7 @@ public enum Planner {
         case useIndexForStart = "UseIndexForStart"
         case reverseSelectiveStep = "ReverseSelectiveStep"
         case stopEarlyUnderLimit = "StopEarlyUnderLimit"
+        case searchFromBothEnds = "SearchFromBothEnds"
     }
 
     public static func plan(_ query: BoundQuery, statistics: some PlannerStatistics, disabled: Set<Rule> = []) -> Plan {
@@ -54,6 +55,16 @@ public enum Planner {
             var stepRules: [String] = []
             var strategy = StepStrategy.forward
             let isLast = i == query.steps.count - 1
+            if query.source.pathMode == .shortestPath, !disabled.contains(.searchFromBothEnds), let target = step.target {
+                let targetPlans = accessPlans(target, statistics)
+                let targetEstimate = targetPlans.reduce(0) { $0 + $1.estimate }
+                if targetPlans.allSatisfy({ !isScan($0.access) }), start.allSatisfy({ !isScan($0.access) }),
+                    targetEstimate <= 1_000, estimate <= 1_000, step.min <= 1
+                {
+                    strategy = .bidirectional(targetPlans)
+                    stepRules.append("SearchFromBothEnds: both ends are index lookups (≈\(estimate) and ≈\(targetEstimate)); search from both and meet in the middle")
+                }
+            }
             if isLast, !disabled.contains(.reverseSelectiveStep), query.source.pathMode == .reach, let target = step.target {
                 let targetPlans = accessPlans(target, statistics)
                 let targetEstimate = targetPlans.reduce(0) { $0 + $1.estimate }
@@ -71,6 +82,7 @@ public enum Planner {
                 stepEstimate = min(reach, targetShare)
             }
             if case .reverse(let plans) = strategy { stepEstimate = plans.reduce(0) { $0 + $1.estimate } }
+            if case .bidirectional = strategy { stepEstimate = 1 }
             steps.append(StepPlan(step: step, strategy: strategy, estimate: max(stepEstimate, 0), rules: stepRules))
             estimate = stepEstimate
         }
