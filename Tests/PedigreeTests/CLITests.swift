@@ -140,4 +140,34 @@ import Testing
         let ids = store.snapshot.artifacts.map { $0.id!.rawValue }
         #expect(ids == Array(1...Int64(n)), "the committed prefix is not contiguous")
     }
+
+    @Test func queriesPrintEveryFormatAndBadQueriesExit65() throws {
+        let demo = temporaryStorePath()
+        #expect(try runPedigree(["demo", "--db", demo]).0 == 0)
+        let q = "artifact(name = 'chicago-taxi-run-1/examples') downstream* artifact(type = 'Model')"
+        let (code, ids, _) = try runPedigree(["query", "--db", demo, "--format", "ids", q])
+        #expect(code == 0 && ids == "artifact 6\nartifact 14\n")
+        let (_, csv, _) = try runPedigree(["query", "--db", demo, "--format", "csv", q + " return nodes with depth"])
+        #expect(csv.hasPrefix("kind,id,type,name,depth\nartifact,6,Model,chicago-taxi-run-1/model,"))
+        let (_, json, _) = try runPedigree(["query", "--db", demo, "--format", "json", "artifact(id = 29) upstream{1,2} return subgraph"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect((object["nodes"] as? [Any])?.count == 5 && (object["edges"] as? [Any])?.count == 4)
+        let (_, timed, timing) = try runPedigree(["query", "--db", demo, "--timing", "--repeat", "5", "--param", "n=1",
+                                                  "artifact(type = 'Model') limit $n"])
+        #expect(timed.contains("artifact 6") && timing.contains("open:") && timing.contains("median of 5") && timing.contains("truncated"))
+
+        // Bad queries: a clear diagnostic with carets, exit 65; as data with --format json.
+        for bad in ["artifact(type = 'Modell')", "artifact(span = 'x')", "artifact((a = 1)", "artifact() sideways", "",
+                    "artifact(" + String(repeating: "(", count: 100_000) + "a = 1)"] {
+            let (code, _, err) = try runPedigree(["query", "--db", demo, "-"], stdin: bad)
+            #expect(code == 65, "\(bad.prefix(40)): \(err)")
+            #expect(err.contains("error:") && err.contains("^"), "\(err.prefix(300))")
+        }
+        let (jcode, jout, _) = try runPedigree(["explain", "--db", demo, "--format", "json", "artifact(type = 'Modell')"])
+        #expect(jcode == 65)
+        let diag = try #require(try JSONSerialization.jsonObject(with: Data(jout.utf8)) as? [String: Any])
+        let first = try #require((diag["errors"] as? [[String: Any]])?.first)
+        #expect(first["id"] as? String == "bind.unknown-type" && first["line"] as? Int == 1 && first["column"] as? Int == 17)
+        #expect((first["notes"] as? [String]) == ["did you mean 'Model'?"])
+    }
 }
