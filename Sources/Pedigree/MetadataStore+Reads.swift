@@ -1,3 +1,6 @@
+internal import Foundation
+internal import PedigreeStore
+
 /// MLMD's reads, answered from the current snapshot (no SQL, no locks held while reading).
 extension GraphSnapshot {
     // MARK: Types
@@ -125,20 +128,24 @@ extension GraphSnapshot {
         guard let options else { return Page(items: nodes.sorted { $0.id! < $1.id! }, nextPageToken: nil) }
         guard let filter = options.filterQuery, !filter.isEmpty else { return try nodes.page(options) }
         let predicate = try bindFilter(filter, kind: N.kind)
-        let evaluator = PredicateEvaluator(self)
+        let evaluator = PredicateEvaluator(self, storage: Self.mlmdStorageText)
         return try nodes.filter { node in
             evaluator.matches(predicate, kind: N.kind, index: nodeIndex(kind: N.kind, id: node.id!.rawValue)!)
         }.page(options)
     }
 
-    /// Parses and binds a filter query; its diagnostics become one InvalidArgument error.
+    /// Parses and binds a filter query with ml-metadata's semantics (`PredicateBinder` in
+    /// MLMD-compatible mode): what ml-metadata rejects is one InvalidArgument error with the
+    /// diagnostics; unknown types, properties and contexts match nothing.
     func bindFilter(_ text: String, kind: NodeKind) throws -> BoundPredicate {
-        let (parsed, diagnostics) = Parser.parsePredicate(text)
-        if let parsed, diagnostics.isEmpty {
-            var binder = PredicateBinder(snapshot: self)
-            if let bound = binder.bind(parsed, for: kind) { return bound }
-            throw MetadataError.invalidArgument("Invalid `filter_query`:\n" + DiagnosticRenderer.render(binder.diagnostics, in: text))
-        }
-        throw MetadataError.invalidArgument("Invalid `filter_query`:\n" + DiagnosticRenderer.render(diagnostics, in: text))
+        var binder = PredicateBinder(snapshot: self, mlmdCompatible: true)
+        if let bound = binder.bindFilterQuery(text, for: kind) { return bound }
+        throw MetadataError.invalidArgument(
+            "Invalid `filter_query`:\n" + DiagnosticRenderer.render(binder.diagnostics, in: binder.diagnosticSource ?? text))
     }
+
+    /// Struct and proto property values as ml-metadata's SQLite columns hold them.
+    static let mlmdStorageText = MLMDStorageText(
+        structText: { "mlmd-struct::" + Data(ProtoWire.encodeStruct($0)).base64EncodedString() },
+        protoText: { Data(ProtoWire.encodeAny($0)).base64EncodedString() })
 }
