@@ -198,4 +198,10 @@ check library-writes-B py write_after.py "$B"
 check library-writes-large-ids py write_after.py "$L"
 check export-B-after-library-write dump_and_export_agree "$B"
 
+echo "== f: filter_query, Pedigree against the library on the same stores"
+# Every documented construct, MLMD's quirks and refusals, random AND/OR/NOT combinations;
+# each under id order, a part under the other orders (filter_diff.py prints one line per
+# disagreement).
+check filter-differential py filter_diff.py --pedigree "$PEDIGREE" --work "$work/filter"
+
 finish
