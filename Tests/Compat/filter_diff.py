@@ -1,6 +1,6 @@
 """Differential test of filter_query: Pedigree's `list --filter` against the real ml-metadata.
 
-Usage: $PY filter_diff.py --pedigree BIN --work DIR [--stores SEED:SIZE,...] [--jobs N]
+Usage: $PY filter_diff.py --pedigree BIN --work DIR [--stores SEED:SIZE,...] [--existing DB]... [--jobs N]
 
 For each store (written by filter_store.py with the library) and each query of a large list
 (every construct ListOperationOptions.filter_query documents, the quirks of MLMD's SQL, inputs
@@ -15,7 +15,10 @@ compares
     pedigree list artifacts|executions|contexts --db DB --filter=Q --order-by ... [--desc] --format ids
 
 on the same file: the same ids in the same order, or an error on both sides (MLMD raises;
-Pedigree exits 65). Every query runs ordered by id; a third of them also under another order.
+Pedigree exits 65). Every query runs ordered by id; a fifth of them also under another order.
+The first store gets every query, the others a sample. An --existing store (one Pedigree wrote
+from edge_values.py: NaN, infinities, no uri, events without time) gets queries on those values
+and a small sample of the others.
 Prints one line per disagreement and a summary; exits 1 if anything disagrees.
 """
 
@@ -286,7 +289,29 @@ OUTSIDE_GRAMMAR = [
     "custom_properties.flag.bool_value", "NOT custom_properties.flag.bool_value",
     "custom_properties.count.int_value = custom_properties.count.int_value",
     "create_time_since_epoch = contexts_a.create_time_since_epoch", "id BETWEEN 1 AND 3", "id = 1 + 1",
-    "LOWER(name) = 'x'", "name = NULL OR TRUE", "id IN UNNEST([1, 2])", "name IS TRUE", "name = CONCAT('a', 'b')",
+    "LOWER(name) = 'x'", "id IN UNNEST([1, 2])", "name IS TRUE", "name = CONCAT('a', 'b')", "'x' = name", "1 < id",
+    "TRUE", "id = 1 OR TRUE",
+]
+
+
+# For stores Pedigree wrote from edge_values.py: values the library reads but cannot write
+# (NaN as the text 'NaN', infinities, -0, denormals, no uri, events without time).
+EDGE_QUERIES = [
+    "custom_properties.nan.double_value > 0", "custom_properties.nan.double_value < 0", "custom_properties.nan.double_value = 0",
+    "custom_properties.nan.double_value != 1", "custom_properties.nan.double_value IS NULL", "custom_properties.nan.double_value IN (1, 2)",
+    "custom_properties.nan.double_value > 1e308", "custom_properties.nan.int_value IS NULL", "custom_properties.nan.string_value IS NULL",
+    "custom_properties.pos_inf.double_value > 1e308", "custom_properties.pos_inf.double_value = 1e400",
+    "custom_properties.neg_inf.double_value < -1e308", "custom_properties.neg_zero.double_value = 0",
+    "custom_properties.neg_zero.double_value < 0", "custom_properties.denormal_min.double_value > 0",
+    "custom_properties.tiny.double_value > 0", "custom_properties.tiny.double_value < 1e-299",
+    "custom_properties.fifteen_digits.double_value = 0.333333333333333", "custom_properties.fifteen_digits.double_value > 0.333333",
+    "custom_properties.integral_json.double_value = 3", "custom_properties.integral_json.double_value IN (3)",
+    "custom_properties.small.double_value > 0", "custom_properties.small.double_value = 0.00000015",
+    "properties.score.double_value > 0", "properties.score.double_value IS NOT NULL", "properties.note.string_value = ''",
+    "uri IS NULL", "uri = ''", "uri IS NOT NULL AND uri = ''", "name IS NULL", "state IS NULL", "state = UNKNOWN",
+    "state != UNKNOWN", "events_0.milliseconds_since_epoch IS NULL", "events_0.milliseconds_since_epoch > 0",
+    "events_0.type = INPUT AND events_0.milliseconds_since_epoch IS NULL", "type = 'CompatEdge'", "type = 'CompatEdgeRun'",
+    "custom_properties.neg_inf.double_value < 0",
 ]
 
 
@@ -385,8 +410,10 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--stores", default="1:150,2:40,3:12", help="SEED:SIZE,...")
     ap.add_argument("--combos", type=int, default=30, help="random combinations per kind and store")
-    ap.add_argument("--sample", type=float, default=0.2, help="share of the queries run on the stores after the first")
+    ap.add_argument("--sample", type=float, default=0.15, help="share of the queries run on the stores after the first")
     ap.add_argument("--jobs", type=int, default=max(2, os.cpu_count() or 2))
+    ap.add_argument("--existing", action="append", default=[],
+                    help="also an existing store (opened read-only): the edge queries and 5%% of the others")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -394,16 +421,21 @@ def main():
     failures = comparisons = errors_agreed = 0
     distinct = set()
     outside_rejected = outside_total = 0
-    for n, spec in enumerate(args.stores.split(",")):
-        seed, size = (int(x) for x in spec.split(":"))
-        db = os.path.join(args.work, f"filter-{seed}-{size}.sqlite")
-        if os.path.exists(db):
-            os.remove(db)
-        sys.argv = ["filter_store.py", db, "--seed", str(seed), "--size", str(size)]
-        filter_store.main()
+    specs = [s for s in args.stores.split(",") if s] + args.existing
+    for n, spec in enumerate(specs):
+        existing = spec in args.existing
+        if existing:
+            db, seed, size = spec, 0, os.path.basename(spec)
+        else:
+            seed, size = (int(x) for x in spec.split(":"))
+            db = os.path.join(args.work, f"filter-{seed}-{size}.sqlite")
+            if os.path.exists(db):
+                os.remove(db)
+            sys.argv = ["filter_store.py", db, "--seed", str(seed), "--size", str(size)]
+            filter_store.main()
         config = mlmd.ConnectionConfig()
         config.sqlite.filename_uri = db
-        config.sqlite.connection_mode = 3
+        config.sqlite.connection_mode = 1 if existing else 3
         store = metadata_store.MetadataStore(config)
         r = random.Random(seed * 7919)
         values = Values(store, r)
@@ -416,7 +448,9 @@ def main():
 
         for kind in KINDS:
             qs = queries_for(kind, values, r, args.combos)
-            if n > 0:
+            if existing:
+                qs = (EDGE_QUERIES if kind != "contexts" else []) + r.sample(qs, len(qs) // 20)
+            elif n > 0:
                 # The first store gets every query; the others a sample (time).
                 qs = r.sample(qs, int(len(qs) * args.sample))
             for k, q in enumerate(qs):
@@ -426,7 +460,7 @@ def main():
                     orders.append(ORDERS[1 + (k // 5) % 5])
                 for field, asc in orders:
                     add(kind, q, field, asc, mlmd_ids(store, kind, q, field, asc))
-            if n == 0:
+            if n == 0 and not existing:
                 for q in OUTSIDE_GRAMMAR:
                     add(kind, q, "id", True, ("outside", ""))
         with pool:
