@@ -205,4 +205,15 @@ echo "== f: filter_query, Pedigree against the library on the same stores"
 # events without time; the library opens it read-only.
 check filter-differential py filter_diff.py --pedigree "$PEDIGREE" --work "$work/filter" --existing "$N"
 
+# ---- g: lineage subgraphs (lineage_diff.py) -------------------------------------------------
+echo "== g: get_lineage_subgraph, the library against the equivalent Pedigree query"
+# Chain stores (pedigree generate), stores the library writes (lineage_fixture.py), the demo
+# and fixture A; every direction, hops 0..100, start and ending filters. Known differences
+# are counted, not failed; their reasons are printed at the end of the log. About a minute.
+check lineage-differential py lineage_diff.py --pedigree "$PEDIGREE" --work "$work/lineage" \
+  --store "fixture=$A" --report "$work/lineage/differences.json"
+# Its summary (cases, known differences, time) is worth seeing even when it passes.
+sed -n 's/^lineage: /      lineage: /p' "$work"/logs/*-lineage-differential.log || true
+# ---- end of g ---------------------------------------------------------------------------------
+
 finish
