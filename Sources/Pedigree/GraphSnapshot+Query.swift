@@ -16,7 +16,7 @@ extension GraphSnapshot {
     }
 
     public func run(_ plan: Plan, limits: QueryLimits = QueryLimits()) throws -> QueryResult {
-        var executor = Executor(snapshot: self, limits: limits)
+        let executor = Executor(snapshot: self, limits: limits)
         do {
             return try executor.run(plan)
         } catch {

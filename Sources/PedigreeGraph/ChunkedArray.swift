@@ -2,10 +2,10 @@
 /// table of chunks and the one chunk touched, never the whole array. Snapshots of the graph share
 /// all untouched chunks.
 public struct ChunkedArray<Element: Sendable>: Sendable, RandomAccessCollection {
-    public static var chunkShift: Int { 12 }
-    public static var chunkSize: Int { 1 << chunkShift }
+    @inlinable public static var chunkShift: Int { 12 }
+    @inlinable public static var chunkSize: Int { 1 << chunkShift }
 
-    private var chunks: [[Element]] = []
+    @usableFromInline var chunks: [[Element]] = []
     public private(set) var count: Int = 0
 
     public init() {}
@@ -17,6 +17,7 @@ public struct ChunkedArray<Element: Sendable>: Sendable, RandomAccessCollection 
     public var startIndex: Int { 0 }
     public var endIndex: Int { count }
 
+    @inlinable
     public subscript(position: Int) -> Element {
         get { chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)] }
         set { chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)] = newValue }

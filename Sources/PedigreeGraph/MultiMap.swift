@@ -1,16 +1,21 @@
 /// A map from dense indices to lists of `Int32`, stored as compressed rows per chunk of keys.
 /// Appending to one key's list copies one chunk (about a thousand keys' lists), never the whole map.
 public struct MultiMap: Sendable {
-    private static var keyShift: Int { 10 }
-    private static var keysPerChunk: Int { 1 << keyShift }
+    @usableFromInline static var keyShift: Int { 10 }
+    @usableFromInline static var keysPerChunk: Int { 1 << keyShift }
 
-    private struct Chunk: Sendable {
+    @usableFromInline struct Chunk: Sendable {
         /// offsets[k]..<offsets[k + 1] are key k's items.
-        var offsets: [Int32]
-        var items: [Int32]
+        @usableFromInline var offsets: [Int32]
+        @usableFromInline var items: [Int32]
+
+        @usableFromInline init(offsets: [Int32], items: [Int32]) {
+            self.offsets = offsets
+            self.items = items
+        }
     }
 
-    private var chunks: [Chunk] = []
+    @usableFromInline var chunks: [Chunk] = []
     public private(set) var keyCount = 0
     public private(set) var itemCount = 0
 
@@ -104,7 +109,7 @@ public struct MultiMap: Sendable {
     }
 
     /// The items of `key`, in insertion order.
-    @inline(__always)
+    @inlinable
     public func items(_ key: Int32) -> ArraySlice<Int32> {
         let k = Int(key)
         let chunk = chunks[k >> Self.keyShift]
@@ -112,6 +117,7 @@ public struct MultiMap: Sendable {
         return chunk.items[Int(chunk.offsets[local])..<Int(chunk.offsets[local + 1])]
     }
 
+    @inlinable
     public func count(_ key: Int32) -> Int {
         let k = Int(key)
         let chunk = chunks[k >> Self.keyShift]

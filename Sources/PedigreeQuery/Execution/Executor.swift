@@ -19,7 +19,8 @@ struct Bitset {
 }
 
 /// Runs plans over a snapshot. Checks its budgets and the deadline every few thousand visits.
-public struct Executor {
+/// A class, so that the hot loops' closures never copy it (and the snapshot inside).
+public final class Executor {
     public let snapshot: GraphSnapshot
     public let limits: QueryLimits
     private let evaluator: PredicateEvaluator
@@ -40,7 +41,7 @@ public struct Executor {
     // MARK: Budgets
 
     @inline(__always)
-    private mutating func visit() throws(QueryAbort) {
+    private func visit() throws(QueryAbort) {
         visits += 1
         if visits & 4095 == 0 { try checkpoint() }
     }
@@ -79,6 +80,7 @@ public struct Executor {
         case .byID(let kind, let id): return g.nodeIndex(kind: kind, id: id).map { [$0] } ?? []
         case .byExternalID(let kind, let e): return g.nodeIndex(kind: kind, externalID: e).map { [$0] } ?? []
         case .byName(let kind, let t, _, let name): return g.nodeIndex(kind: kind, typeID: t, name: name).map { [$0] } ?? []
+        case .byNameAnyType(let kind, let name): return g.types(of: kind).compactMap { g.nodeIndex(kind: kind, typeID: $0.id!, name: name) }.sorted()
         case .byURI(let u): return g.artifactIndices(uri: u).sorted()
         case .byType(_, let t, _): return g.nodeIndices(ofType: t)
         case .byState(let kind, let s):
@@ -90,7 +92,7 @@ public struct Executor {
     }
 
     /// The nodes matching a test, found through the given access plans.
-    mutating func select(_ test: BoundNodeTest, _ plans: [AccessPlan]) throws(QueryAbort) -> [NodeRef] {
+    func select(_ test: BoundNodeTest, _ plans: [AccessPlan]) throws(QueryAbort) -> [NodeRef] {
         var out: [NodeRef] = []
         for plan in plans {
             for i in candidates(plan) {
@@ -141,7 +143,7 @@ public struct Executor {
     }
 
     /// Breadth-first from `sources`; `stopAfter`: end after the depth at which that many results exist.
-    mutating func forward(_ step: BoundStep, from sources: [NodeRef], stopAfter: Int?, recordEdges: Bool) throws(QueryAbort) -> StepOutcome {
+    func forward(_ step: BoundStep, from sources: [NodeRef], stopAfter: Int?, recordEdges: Bool) throws(QueryAbort) -> StepOutcome {
         var seenA = Bitset(count: snapshot.artifacts.count)
         var seenE = Bitset(count: snapshot.executions.count)
         var outcome = StepOutcome(results: [], reached: [:], edges: [])
@@ -187,7 +189,7 @@ public struct Executor {
 
     /// From each target candidate back towards `sources`: a candidate is a result at the length
     /// of its shortest valid path from a source, when that lies within the bounds.
-    mutating func reverse(_ step: BoundStep, targets plans: [AccessPlan], from sources: [NodeRef]) throws(QueryAbort) -> StepOutcome {
+    func reverse(_ step: BoundStep, targets plans: [AccessPlan], from sources: [NodeRef]) throws(QueryAbort) -> StepOutcome {
         var isSourceA = Bitset(count: snapshot.artifacts.count)
         var isSourceE = Bitset(count: snapshot.executions.count)
         for s in sources { _ = s.kind == .artifact ? isSourceA.insert(s.index) : isSourceE.insert(s.index) }
@@ -241,7 +243,7 @@ public struct Executor {
 
     // MARK: Running a plan
 
-    public mutating func run(_ plan: Plan) throws(QueryAbort) -> QueryResult {
+    public func run(_ plan: Plan) throws(QueryAbort) -> QueryResult {
         let query = plan.query
         let returnClause = query.source.returnClause
         let wantsSubgraph = returnClause == .subgraph
@@ -255,8 +257,7 @@ public struct Executor {
         case .reach: break
         }
 
-        var depthOf: [NodeRef: Int] = [:]
-        for s in sources { depthOf[s] = 0 }
+        var found: [(NodeRef, Int)] = sources.map { ($0, 0) }
         var regionNodes: Set<NodeRef> = Set(sources)
         var regionEdges: Set<Int32> = []
         var stoppedEarly = false
@@ -274,12 +275,13 @@ public struct Executor {
             if wantsSubgraph { addPaths(outcome, to: &regionNodes, &regionEdges) }
             stoppedEarly = stoppedEarly || outcome.stoppedEarly
             sources = outcome.results.map(\.0)
-            depthOf = Dictionary(outcome.results.map { ($0.0, $0.1) }, uniquingKeysWith: min)
+            found = outcome.results
             record("\(stepPlan.strategy == .forward ? "Extend" : "ReverseExtend") \(stepPlan.step.text)", rows: sources.count,
                    visited: visits - visitsBefore, since: t0)
         }
 
-        var nodes = sources.map { ResultNode(node: $0, id: id(of: $0), depth: depthOf[$0] ?? 0) }
+        if case .count(let keys) = returnClause, keys.isEmpty { return result(.count(found.count), plan: plan) }
+        var nodes = found.map { ResultNode(node: $0.0, id: id(of: $0.0), depth: $0.1) }
         nodes.sort { ($0.depth, $0.node.kind == .artifact ? 0 : 1, $0.id) < ($1.depth, $1.node.kind == .artifact ? 0 : 1, $1.id) }
         if !query.orderBy.isEmpty { nodes = order(nodes, by: query.orderBy) }
 
@@ -304,7 +306,7 @@ public struct Executor {
         }
     }
 
-    private mutating func record(_ name: String, rows: Int, visited: Int? = nil, since: ContinuousClock.Instant) {
+    private func record(_ name: String, rows: Int, visited: Int? = nil, since: ContinuousClock.Instant) {
         let elapsed = clock.now - since
         let ns = UInt64(elapsed.components.seconds) * 1_000_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000)
         profile.append(OperatorProfile(name: name, rows: rows, visited: visited ?? rows, nanoseconds: ns))
@@ -451,7 +453,7 @@ public struct Executor {
     // MARK: Paths
 
     /// One shortest path from any source to a node matching the step's target.
-    private mutating func shortestPath(_ plan: Plan, from sources: [NodeRef]) throws(QueryAbort) -> QueryResult {
+    private func shortestPath(_ plan: Plan, from sources: [NodeRef]) throws(QueryAbort) -> QueryResult {
         let step = plan.steps[0].step
         if case .bidirectional(let targetPlans) = plan.steps[0].strategy {
             return result(.paths(try meetInTheMiddle(step, from: sources, targets: try select(step.target!, targetPlans)).map { [$0] } ?? []), plan: plan)
@@ -498,7 +500,7 @@ public struct Executor {
     /// on the smaller frontier, until they meet; the path through the meeting node is a shortest
     /// one. Inner nodes must pass `where` and be neither `prune` nor `until` nodes; targets must
     /// pass `where` and not be pruned.
-    private mutating func meetInTheMiddle(_ step: BoundStep, from sources: [NodeRef], targets allTargets: [NodeRef]) throws(QueryAbort) -> LineagePath? {
+    private func meetInTheMiddle(_ step: BoundStep, from sources: [NodeRef], targets allTargets: [NodeRef]) throws(QueryAbort) -> LineagePath? {
         let targets = allTargets.filter { !isPruned(step, $0) && passesWhere(step, $0) }
         guard !sources.isEmpty, !targets.isEmpty else { return nil }
         if step.min == 0, let both = sources.sorted().first(where: { Set(targets).contains($0) }) {
@@ -559,7 +561,7 @@ public struct Executor {
     }
 
     /// Every acyclic path from a source to a target within the bounds (depth-first).
-    private mutating func allPaths(_ plan: Plan, from sources: [NodeRef]) throws(QueryAbort) -> QueryResult {
+    private func allPaths(_ plan: Plan, from sources: [NodeRef]) throws(QueryAbort) -> QueryResult {
         let step = plan.steps[0].step
         var paths: [LineagePath] = []
         var nodes: [NodeRef] = []

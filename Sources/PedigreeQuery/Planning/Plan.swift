@@ -5,6 +5,8 @@ public enum Access: Hashable, Sendable, CustomStringConvertible {
     case byID(NodeKind, Int64)
     case byExternalID(NodeKind, String)
     case byName(NodeKind, TypeID, typeName: String, name: String)
+    /// A name without a type: one (type, name) lookup per type of the kind.
+    case byNameAnyType(NodeKind, String)
     case byURI(String)
     case byState(NodeKind, Int?)
     case byType(NodeKind, TypeID, typeName: String)
@@ -15,6 +17,7 @@ public enum Access: Hashable, Sendable, CustomStringConvertible {
         case .byID(let k, let id): "IndexLookup \(k) by id = \(id)"
         case .byExternalID(let k, let e): "IndexLookup \(k) by external_id = '\(e)'"
         case .byName(let k, _, let t, let n): "IndexLookup \(k) by (type, name) = ('\(t)', '\(n)')"
+        case .byNameAnyType(let k, let n): "IndexLookup \(k) by (type, name) for each \(k) type, name = '\(n)'"
         case .byURI(let u): "IndexLookup artifact by uri = '\(u)'"
         case .byState(let k, let s): "StateScan \(k) state = \(Access.stateName(k, s))"
         case .byType(let k, _, let t): "TypeScan \(k) type = '\(t)'"
@@ -38,7 +41,9 @@ public struct AccessPlan: Hashable, Sendable {
 extension Access {
     public var kind: NodeKind {
         switch self {
-        case .byID(let k, _), .byExternalID(let k, _), .byName(let k, _, _, _), .byState(let k, _), .byType(let k, _, _), .scan(let k): k
+        case .byID(let k, _), .byExternalID(let k, _), .byName(let k, _, _, _), .byNameAnyType(let k, _), .byState(let k, _),
+            .byType(let k, _, _), .scan(let k):
+            k
         case .byURI: .artifact
         }
     }

@@ -144,6 +144,9 @@ public enum Planner {
         if let typeName, let name {
             let ids = stats.typeIDs(kind: kind, name: typeName)
             if ids.count == 1 { consider(.byName(kind, ids[0], typeName: typeName, name: name), 1) }
+        } else if let name {
+            // Names are unique per type, and in practice across types: about one node.
+            consider(.byNameAnyType(kind, name), min(1, stats.nodeCount(kind)))
         }
         return best
     }
