@@ -1066,10 +1066,10 @@ struct MLMDScope {
         }
         let join: MLMDJoin
         switch name {
-        case .attribute: join = .type  // not reached
         case .relation(let r): join = .related(r)
         case .events: join = .events
         case .property(let custom, let sqlName): join = try propertyJoin(sqlName, custom: custom)
+        case .attribute: preconditionFailure("attributes are resolved above")
         }
         let t = try table(key, join)
         guard f.inSQL else { throw .sql("no such column: table_\(t).\(f.column.rawValue)", at: path.range) }
