@@ -12,8 +12,9 @@ public struct ListOptions: Sendable, Equatable {
     public var ascending: Bool
     /// The token a previous page returned, to continue after it.
     public var nextPageToken: String?
-    /// MLMD's filter_query syntax (`uri LIKE 'gs://%' AND properties.n.int_value > 3`), plus
-    /// Pedigree's property shorthand (`n > 3`).
+    /// MLMD's filter_query (`uri LIKE 'gs://%' AND properties.n.int_value > 3`), with
+    /// ml-metadata's own semantics, quirks included, so that list reads answer as it does. (The
+    /// query language's property shorthand, `n > 3`, is not part of filter_query.)
     public var filterQuery: String?
 
     public init(

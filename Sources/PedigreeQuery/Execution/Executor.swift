@@ -368,34 +368,9 @@ public final class Executor {
     /// An order or group key's value on a node: an attribute or a property; nil when absent.
     private func key(_ operand: BoundOperand, _ n: NodeRef) -> BoundValue? {
         switch n.kind {
-        case .artifact: Self.key(operand, snapshot.artifacts[Int(n.index)], snapshot)
-        case .execution: Self.key(operand, snapshot.executions[Int(n.index)], snapshot)
-        case .context: Self.key(operand, snapshot.contexts[Int(n.index)], snapshot)
-        }
-    }
-
-    private static func key<N: MetadataNode>(_ o: BoundOperand, _ n: N, _ g: GraphSnapshot) -> BoundValue? {
-        switch o {
-        case .id: return .int(n.id!.rawValue)
-        case .typeID: return .int(n.typeID.rawValue)
-        case .typeName: return g.type(n.typeID).map { .string($0.name) }
-        case .name: return n.nodeName.map { .string($0) }
-        case .uri: return (n as? Artifact)?.uri.map { .string($0) }
-        case .artifactState: return (n as? Artifact)?.state.map { .int(Int64($0.rawValue)) }
-        case .executionState: return (n as? Execution)?.lastKnownState.map { .int(Int64($0.rawValue)) }
-        case .externalID: return n.externalID.map { .string($0) }
-        case .createTime: return .int(n.createTime ?? 0)
-        case .updateTime: return .int(n.updateTime ?? 0)
-        case .property(let name, _, let custom):
-            let v: Value? = custom == true ? n.customProperties[name] : custom == false ? n.properties[name] : n.properties[name] ?? n.customProperties[name]
-            switch v {
-            case .int(let i)?: return .int(i)
-            case .double(let d)?: return .double(d)
-            case .string(let s)?: return .string(s)
-            case .bool(let b)?: return .bool(b)
-            default: return nil
-            }
-        case .related, .event: return nil
+        case .artifact: PredicateEvaluator.value(operand, of: snapshot.artifacts[Int(n.index)], snapshot)
+        case .execution: PredicateEvaluator.value(operand, of: snapshot.executions[Int(n.index)], snapshot)
+        case .context: PredicateEvaluator.value(operand, of: snapshot.contexts[Int(n.index)], snapshot)
         }
     }
 

@@ -180,7 +180,7 @@ public struct PredicateEvaluator: Sendable {
         }
     }
 
-    private static func value<N: MetadataNode>(_ o: BoundOperand, of n: N, _ g: GraphSnapshot) -> BoundValue? {
+    static func value<N: MetadataNode>(_ o: BoundOperand, of n: N, _ g: GraphSnapshot) -> BoundValue? {
         switch o {
         case .id: return .int(n.id!.rawValue)
         case .typeID: return .int(n.typeID.rawValue)
