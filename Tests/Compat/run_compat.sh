@@ -209,7 +209,8 @@ check filter-differential py filter_diff.py --pedigree "$PEDIGREE" --work "$work
 echo "== g: get_lineage_subgraph, the library against the equivalent Pedigree query"
 # Chain stores (pedigree generate), stores the library writes (lineage_fixture.py), the demo
 # and fixture A; every direction, hops 0..100, start and ending filters. Known differences
-# are counted, not failed; their reasons are printed at the end of the log. About a minute.
+# are counted, not failed; their reasons are printed at the end of the log. About 90 s of CPU
+# time: under a minute on an idle 2-core machine.
 check lineage-differential py lineage_diff.py --pedigree "$PEDIGREE" --work "$work/lineage" \
   --store "fixture=$A" --report "$work/lineage/differences.json"
 # Its summary (cases, known differences, time) is worth seeing even when it passes.
