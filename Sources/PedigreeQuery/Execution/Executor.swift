@@ -167,7 +167,14 @@ public final class Executor {
                 try forEachEdge(n, step.direction, step.eventTypes) { (far, e) throws(QueryAbort) in
                     let fresh = far.kind == .artifact ? seenA.insert(far.index) : seenE.insert(far.index)
                     if !fresh {
-                        if recordEdges, step.direction != .both, outcome.reached[far] != nil { outcome.edges.append((n, far, e)) }
+                        // As MLMD's lineage subgraph: an event into a node already reached is kept
+                        // when walking one way; walking both ways, only if that node is new in
+                        // this hop or is an `until` (ending) node.
+                        if recordEdges, let d = outcome.reached[far],
+                            step.direction != .both || d == depth + 1 || (d > 0 && isUntil(step, far))
+                        {
+                            outcome.edges.append((n, far, e))
+                        }
                         return
                     }
                     try visit()
