@@ -231,6 +231,7 @@ struct ResultPrinter {
             let keys = result.plan.query.groupBy.map { k -> String in
                 switch k {
                 case .kind: "kind"
+                case .state: "state"
                 case .operand(_, let name): name
                 }
             }

@@ -407,6 +407,12 @@ public final class Executor {
             let row = keys.map { k -> String in
                 switch k {
                 case .kind: return n.node.kind.description
+                case .state:
+                    switch n.node.kind {
+                    case .artifact: return snapshot.artifacts[Int(n.node.index)].state?.description ?? "(none)"
+                    case .execution: return snapshot.executions[Int(n.node.index)].lastKnownState?.description ?? "(none)"
+                    case .context: return "(none)"
+                    }
                 case .operand(let o, _):
                     switch key(o, n.node) {
                     case nil: return "(none)"

@@ -53,6 +53,8 @@ public enum BoundOrderKey: Hashable, Sendable {
 
 public enum BoundGroupKey: Hashable, Sendable {
     case kind
+    /// `state`: an artifact's state or an execution's last known state.
+    case state
     case operand(BoundOperand, name: String)
 }
 
@@ -96,6 +98,8 @@ public struct QueryBinder {
             for key in keys {
                 if key.names.count == 1, key.names[0].value.lowercased() == "kind" {
                     groupBy.append(.kind)
+                } else if key.names.count == 1, key.names[0].value == "state" {
+                    groupBy.append(.state)
                 } else if let operand = bindKey(key) {
                     groupBy.append(.operand(operand, name: key.description))
                 }
