@@ -148,19 +148,14 @@ public struct QueryBinder {
     /// and if it binds for none, the diagnostics of the first kind are reported.
     private mutating func bindPredicate(_ predicate: Predicate, into test: inout BoundNodeTest) {
         var reports: [[Diagnostic]] = []
-        if test.artifacts {
+        let kinds: [(NodeKind, WritableKeyPath<BoundNodeTest, Bool>, WritableKeyPath<BoundNodeTest, BoundPredicate?>)] = [
+            (.artifact, \.artifacts, \.artifactPredicate), (.execution, \.executions, \.executionPredicate),
+        ]
+        for (kind, admits, bound) in kinds where test[keyPath: admits] {
             var binder = PredicateBinder(snapshot: snapshot, parameters: parameters)
-            test.artifactPredicate = binder.bind(predicate, for: .artifact)
-            if test.artifactPredicate == nil {
-                test.artifacts = false
-                reports.append(binder.diagnostics)
-            }
-        }
-        if test.executions {
-            var binder = PredicateBinder(snapshot: snapshot, parameters: parameters)
-            test.executionPredicate = binder.bind(predicate, for: .execution)
-            if test.executionPredicate == nil {
-                test.executions = false
+            test[keyPath: bound] = binder.bind(predicate, for: kind)
+            if test[keyPath: bound] == nil {
+                test[keyPath: admits] = false
                 reports.append(binder.diagnostics)
             }
         }
