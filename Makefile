@@ -4,7 +4,7 @@ SWIFT ?= swift
 VENV := .venv
 PY := $(VENV)/bin/python
 PEDIGREE := .build/debug/pedigree
-APT_PACKAGES := libsqlite3-dev pkg-config sqlite3
+APT_PACKAGES := libsqlite3-dev pkg-config sqlite3 libgraphviz-dev graphviz
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all build release test swift-test compat demo bench deps venv clean
@@ -18,6 +18,8 @@ deps:
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+	@# Graphviz finds its layout and render plugins through a config file that `dot -c` writes.
+	@if ! echo 'digraph { a -> b }' | dot -Tsvg >/dev/null 2>&1; then echo "registering Graphviz plugins: dot -c"; $(SUDO) dot -c; fi
 
 # The real ml-metadata library, for the compatibility suite (Python 3.11: its wheels need it).
 venv: $(VENV)/.ready
@@ -58,6 +60,9 @@ demo: build
 		echo; echo "== $$(sed -n '1s/^# //p' $$f)"; echo "pedigree query \"$$q\""; \
 		$(PEDIGREE) query --db pedigree.sqlite "$$q" || exit 1; \
 	done
+	@echo; echo "== the provenance of the latest model, drawn: lineage.svg and lineage.png"
+	$(PEDIGREE) render --db pedigree.sqlite "artifact(id = 29) upstream* return subgraph" -o lineage.svg
+	$(PEDIGREE) render --db pedigree.sqlite "artifact(id = 29) upstream* return subgraph" -o lineage.png
 
 # Storage benchmarks, release build (the Benchmarks package depends on this one by path).
 bench: deps

@@ -18,13 +18,17 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CGraphviz", pkgConfig: "libgvc", providers: [.apt(["libgraphviz-dev"])]),
         .target(name: "PedigreeModel", swiftSettings: strict),
         .target(name: "PedigreeStore", dependencies: ["CSQLite", "PedigreeModel"], swiftSettings: strict),
         .target(name: "PedigreeGraph", dependencies: ["PedigreeModel"], swiftSettings: strict),
         .target(name: "PedigreeQuery", dependencies: ["PedigreeModel", "PedigreeGraph"], swiftSettings: strict),
         .target(
+            name: "PedigreeRender", dependencies: ["CGraphviz", "PedigreeModel", "PedigreeGraph", "PedigreeQuery"],
+            swiftSettings: strict),
+        .target(
             name: "Pedigree",
-            dependencies: ["PedigreeModel", "PedigreeStore", "PedigreeGraph", "PedigreeQuery"],
+            dependencies: ["PedigreeModel", "PedigreeStore", "PedigreeGraph", "PedigreeQuery", "PedigreeRender"],
             swiftSettings: strict),
         .executableTarget(
             name: "pedigree",

@@ -9,7 +9,7 @@ struct PedigreeCommand: ParsableCommand {
         abstract: "A lineage query engine for ML Metadata (MLMD) stores.",
         subcommands: [
             InitCommand.self, StatsCommand.self, ShowCommand.self, ImportCommand.self, ExportCommand.self,
-            QueryCommand.self, ExplainCommand.self, ListCommand.self, CheckCommand.self, DemoCommand.self, GenerateCommand.self,
+            QueryCommand.self, ExplainCommand.self, RenderCommand.self, ListCommand.self, CheckCommand.self, DemoCommand.self, GenerateCommand.self,
         ])
 
     /// Runs a command body, mapping errors to sysexits codes: 65 bad data, 70 internal.

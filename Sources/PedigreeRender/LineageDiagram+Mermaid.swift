@@ -1,0 +1,100 @@
+import PedigreeModel
+
+extension LineageDiagram {
+    /// The diagram as a Mermaid flowchart, for Markdown: artifacts as stadiums, executions as
+    /// rectangles, a class per type for its colour, classes for states and highlights,
+    /// contexts as subgraphs. Deterministic, like `dot()`.
+    public func mermaid() -> String {
+        var out = ["flowchart \(options.rankDirection.rawValue)"]
+        for note in notes { out.append("  %% note: \(note)") }
+        if !notes.isEmpty {
+            out.append("  notes[\"" + notes.map { Self.mermaidText("note: \($0)") }.joined(separator: "<br/>") + "\"]")
+            out.append("  class notes note")
+        }
+        for n in nodes where n.cluster == nil { out.append("  " + mermaidNode(n)) }
+        for (i, c) in clusters.enumerated() {
+            out.append("  subgraph cluster_\(i + 1) [\"\(Self.mermaidText("\(c.typeName) \(c.name) (context \(c.contextID))"))\"]")
+            for n in nodes where n.cluster == i { out.append("    " + mermaidNode(n)) }
+            out.append("  end")
+        }
+        for e in edges {
+            let arrow = e.isDashed ? "-.->" : "-->"
+            out.append("  \(e.from) \(arrow)" + (e.label.map { "|\"\(Self.mermaidText($0))\"|" } ?? "") + " \(e.to)")
+        }
+        // Colours per type, then states and highlights (later classes win).
+        var typeClasses: [String: [String]] = [:]
+        for n in nodes { typeClasses[n.typeName, default: []].append(n.key) }
+        for name in typeClasses.keys.sorted() {
+            let cls = Self.mermaidClass(name)
+            out.append("  classDef \(cls) fill:\(DiagramStyle.fill(name)),stroke:\(DiagramStyle.border),color:#000")
+            out.append("  class \(typeClasses[name]!.joined(separator: ",")) \(cls)")
+        }
+        for mark in StateMark.allCases where mark != .none {
+            let keys = nodes.filter { $0.mark == mark }.map(\.key)
+            guard !keys.isEmpty else { continue }
+            out.append("  classDef \(mark.rawValue) \(Self.mermaidStyle(mark))")
+            out.append("  class \(keys.joined(separator: ",")) \(mark.rawValue)")
+        }
+        let results = nodes.filter { $0.isResult && !$0.isStart }.map(\.key)
+        if !results.isEmpty {
+            out.append("  classDef result stroke:\(DiagramStyle.resultColor),stroke-width:3px")
+            out.append("  class \(results.joined(separator: ",")) result")
+        }
+        let starts = nodes.filter(\.isStart).map(\.key)
+        if !starts.isEmpty {
+            out.append("  classDef start stroke:\(DiagramStyle.startColor),stroke-width:4px")
+            out.append("  class \(starts.joined(separator: ",")) start")
+        }
+        if !notes.isEmpty { out.append("  classDef note fill:#fff,stroke:#bbb,color:#555") }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    func mermaidNode(_ n: Node) -> String {
+        var lines: [String]
+        if n.isGroup {
+            lines = ["\(n.ids.count) × \(n.typeName)", "ids \(n.ids.first!)…\(n.ids.last!)"]
+        } else {
+            lines = ["\(n.typeName) #\(n.ids[0])"]
+            if let name = n.name { lines.append(name) }
+        }
+        if let state = n.state { lines.append(state) }
+        let text = "\"" + lines.map(Self.mermaidText).joined(separator: "<br/>") + "\""
+        switch (n.kind, n.isGroup) {
+        case (.artifact, false): return "\(n.key)([\(text)])"
+        case (.artifact, true): return "\(n.key)(((\(text))))"
+        case (_, false): return "\(n.key)[\(text)]"
+        case (_, true): return "\(n.key)[[\(text)]]"
+        }
+    }
+
+    static func mermaidStyle(_ mark: StateMark) -> String {
+        switch mark {
+        case .none: ""
+        case .deleted, .canceled: "stroke-dasharray:5 3,color:\(DiagramStyle.mutedText)"
+        case .abandoned: "stroke-dasharray:2 2,color:\(DiagramStyle.mutedText)"
+        case .pending: "stroke-dasharray:2 2"
+        case .failed: "stroke:\(DiagramStyle.failedColor),stroke-width:2px,color:\(DiagramStyle.failedColor)"
+        }
+    }
+
+    /// Text inside a quoted Mermaid label: quotes and markup as entity codes.
+    static func mermaidText(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "\"": out += "#quot;"
+            case "<": out += "#lt;"
+            case ">": out += "#gt;"
+            case "#": out += "#35;"
+            case "\n", "\r": out += " "
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// A class name from a type name: letters, digits and underscores.
+    static func mermaidClass(_ typeName: String) -> String {
+        "type_" + String(typeName.unicodeScalars.map { ($0.properties.isAlphabetic || ("0"..."9").contains($0)) && $0.isASCII ? Character($0) : "_" })
+    }
+}

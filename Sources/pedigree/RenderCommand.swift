@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import Pedigree
+
+enum DiagramFormatArgument: String, ExpressibleByArgument, CaseIterable {
+    case svg, png, pdf, dot, mermaid
+}
+
+enum RankDirectionArgument: String, ExpressibleByArgument, CaseIterable {
+    case LR, TB
+}
+
+enum CollapseArgument: String, ExpressibleByArgument, CaseIterable {
+    case executions
+}
+
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Draw a query's result as a lineage diagram (SVG, PNG, PDF, DOT or Mermaid).",
+        discussion: """
+            The format comes from --format, or else from the output file's extension (.svg .png \
+            .pdf .dot .mmd). Without -o, text formats (svg, dot, mermaid) go to standard output.
+            Example: pedigree render "artifact(id = 29) upstream* return subgraph" -o lineage.svg
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The query, e.g. \"artifact(id = 29) upstream* return subgraph\"; '-' reads it from standard input.")
+    var text: String?
+    @Option(name: [.customShort("o"), .long], help: "The file to write ('-': standard output).") var output: String?
+    @Option(help: "svg, png, pdf, dot or mermaid (default: from the output file's extension).") var format: DiagramFormatArgument?
+    @Option(help: "LR (left to right) or TB (top to bottom).") var rankdir: RankDirectionArgument = .LR
+    @Option(
+        name: .customLong("cluster-by"), parsing: .upToNextOption,
+        help: ArgumentHelp("Draw the contexts of a type as clusters: --cluster-by context-type NAME.", valueName: "context-type NAME"))
+    var clusterBy: [String] = []
+    @Option(help: "executions: draw artifact -> artifact edges labelled with the execution's type.") var collapse: CollapseArgument?
+    @Option(help: "Above this many nodes, group nodes of one type that share their neighbours.") var maxNodes: Int = DiagramOptions().maxNodes
+    @Flag(help: "Leave the legend out.") var noLegend = false
+    @OptionGroup var options: QueryOptions
+
+    mutating func validate() throws {
+        // `--cluster-by context-type NAME 'Q'`: the option takes its two values, the rest is the query.
+        if clusterBy.count == 3, text == nil { text = clusterBy.removeLast() }
+        if !clusterBy.isEmpty, clusterBy.count != 2 || clusterBy[0] != "context-type" {
+            throw ValidationError("--cluster-by takes 'context-type NAME', got '\(clusterBy.joined(separator: " "))'")
+        }
+        guard text != nil else { throw ValidationError("Missing expected argument '<text>' (the query)") }
+        if maxNodes < 1 { throw ValidationError("--max-nodes must be at least 1") }
+        _ = try resolvedFormat()
+    }
+
+    func resolvedFormat() throws -> DiagramOptions.Format {
+        if let format { return DiagramOptions.Format(rawValue: format.rawValue)! }
+        guard let output, output != "-" else {
+            throw ValidationError("say which format: --format svg|png|pdf|dot|mermaid, or -o FILE with one of the extensions .svg .png .pdf .dot .mmd")
+        }
+        let ext = URL(fileURLWithPath: output).pathExtension
+        guard let format = DiagramOptions.Format(fileExtension: ext) else {
+            throw ValidationError(
+                "cannot tell the format from \(ext.isEmpty ? "a file name without an extension" : "the extension '.\(ext)'") of '\(output)': "
+                    + "use .svg .png .pdf .dot or .mmd, or --format svg|png|pdf|dot|mermaid")
+        }
+        return format
+    }
+
+    func run() throws {
+        try PedigreeCommand.run {
+            let format = try resolvedFormat()
+            let toStdout = output == nil || output == "-"
+            if toStdout, !format.isText {
+                throw ValidationError("\(format.rawValue) is binary: write it to a file with -o FILE")
+            }
+            let snapshot = try store.open(.readOnly).snapshot
+            let text = readQuery(self.text ?? "-")
+            let plan: Plan
+            do {
+                plan = try snapshot.plan(text, parameters: try options.parameters())
+            } catch let error as QueryError {
+                try reportQueryError(error, json: false)
+            }
+            let result = try snapshot.run(plan, limits: options.limits)
+            let diagramOptions = DiagramOptions(
+                format: format, rankDirection: rankdir == .TB ? .topToBottom : .leftToRight,
+                clusterContextType: clusterBy.count == 2 ? clusterBy[1] : nil, collapseExecutions: collapse == .executions,
+                maxNodes: maxNodes, legend: !noLegend)
+            let diagram = try snapshot.diagram(result, options: diagramOptions)
+            if let t = result.truncated { printError("truncated: \(t)") }
+            for note in diagram.notes { printError("note: \(note)") }
+            let bytes = try diagram.render()
+            if toStdout {
+                FileHandle.standardOutput.write(Data(bytes))
+                return
+            }
+            let path = output!
+            do {
+                try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                printError("pedigree: cannot write \(path): \(Self.reason(error))")
+                throw ExitCode(73)  // EX_CANTCREAT
+            }
+            let nodes = diagram.nodes.count, edges = diagram.edges.count
+            print("wrote \(path) (\(format.rawValue), \(nodes) node\(nodes == 1 ? "" : "s"), \(edges) edge\(edges == 1 ? "" : "s"), \(bytes.count) bytes)")
+        }
+    }
+
+    /// The operating system's reason, without Foundation's wrapping.
+    static func reason(_ error: any Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
+            let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+        {
+            return String(cString: strerror(code.rawValue))
+        }
+        return ns.localizedDescription
+    }
+}

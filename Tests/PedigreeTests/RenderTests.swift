@@ -1,0 +1,218 @@
+import Foundation
+import Pedigree
+import Testing
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Lineage diagrams: golden DOT and Mermaid text, Graphviz output, errors.
+@Suite struct RenderTests {
+    /// One trainer reading 10 dataset shards and writing a model (grouping has something to group).
+    static let fanout: GraphSnapshot = {
+        let f = try! Fixture()
+        let shards = (0..<10).map { i in
+            MetadataStore.ArtifactAndEvent(
+                artifact: Artifact(typeID: f.dataset, name: "shard-\(i)", uri: "gs://data/shard-\(i)", state: .live,
+                                   properties: ["rows": .int(Int64(1000 + i))]),
+                event: Event(type: .input))
+        }
+        let model = MetadataStore.ArtifactAndEvent(
+            artifact: Artifact(typeID: f.model, name: "model", state: .live, properties: ["accuracy": .double(0.91)]), event: Event(type: .output))
+        _ = try! f.store.putExecution(Execution(typeID: f.trainer, name: "train", lastKnownState: .complete),
+                                      artifactsAndEvents: shards + [model], contexts: [Context(typeID: f.run, name: "run-1")])
+        return f.store.snapshot
+    }()
+
+    /// The directive's words after the format: `collapse`, `tb`, `no-legend`, `cluster=TYPE`,
+    /// `max-nodes=N`, `fixture=fanout`.
+    static func options(_ directive: String) -> (DiagramOptions, GraphSnapshot) {
+        var options = DiagramOptions()
+        var snapshot = ExamplesTests.demo
+        for word in directive.split(separator: " ").dropFirst() {
+            let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
+            switch parts[0] {
+            case "collapse": options.collapseExecutions = true
+            case "tb": options.rankDirection = .topToBottom
+            case "no-legend": options.legend = false
+            case "cluster": options.clusterContextType = parts[1]
+            case "max-nodes": options.maxNodes = Int(parts[1])!
+            case "fixture": snapshot = parts[1] == "fanout" ? fanout : snapshot
+            default: Issue.record("unknown directive word \(word)")
+            }
+        }
+        return (options, snapshot)
+    }
+
+    static func text(_ c: GoldenCase) -> String {
+        let (options, g) = Self.options(c.directive)
+        do {
+            let diagram = try g.diagram(try g.query(c.input), options: options)
+            return c.directive.hasPrefix("mermaid") ? diagram.mermaid() : diagram.dot()
+        } catch {
+            return "error: \(error)"
+        }
+    }
+
+    @Test(arguments: Golden.cases("render-dot.txt"))
+    func dot(_ c: GoldenCase) {
+        Golden.check(c, actual: Self.text(c).trimmingCharacters(in: .newlines))
+    }
+
+    @Test(arguments: Golden.cases("render-mermaid.txt"))
+    func mermaid(_ c: GoldenCase) {
+        Golden.check(c, actual: Self.text(c).trimmingCharacters(in: .newlines))
+    }
+
+    @Test func goldenFilesHaveCases() {
+        #expect(Golden.cases("render-dot.txt").count >= 6)
+        #expect(Golden.cases("render-mermaid.txt").count >= 4)
+    }
+
+    /// The same result gives the same text, byte for byte.
+    @Test func deterministic() throws {
+        let g = ExamplesTests.demo
+        let q = "execution(type = 'ExampleGen') downstream* return subgraph"
+        let texts = try (0..<5).map { _ in try g.diagram(try g.query(q), options: DiagramOptions(clusterContextType: "pipeline_run")).dot() }
+        #expect(Set(texts).count == 1)
+    }
+
+    // MARK: Graphviz output
+
+    static let provenance = "artifact(id = 29) upstream* return subgraph"
+
+    @Test func svgParsesAndHoldsEveryNode() throws {
+        let g = ExamplesTests.demo
+        for q in [Self.provenance, "execution(type = 'ExampleGen') downstream* return subgraph"] {
+            let diagram = try g.diagram(try g.query(q))
+            let svg = try diagram.render(.svg)
+            let collector = SVGIDs()
+            let parser = XMLParser(data: Data(svg))
+            parser.delegate = collector
+            #expect(parser.parse(), "SVG does not parse: \(parser.parserError.map { "\($0)" } ?? "")")
+            #expect(!diagram.nodes.isEmpty)
+            for n in diagram.nodes { #expect(collector.ids.contains(n.elementID), "no element \(n.elementID)") }
+        }
+    }
+
+    @Test func pngHasSignatureAndPlausibleSize() throws {
+        let g = ExamplesTests.demo
+        let png = try g.render(try g.query(Self.provenance), options: DiagramOptions(format: .png))
+        #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+        let (width, height) = Self.pngSize(png)
+        #expect((400...11_520).contains(width), "width \(width)")
+        #expect((100...11_520).contains(height), "height \(height)")
+        #expect(png.count > 10_000 && png.count < 5_000_000)
+    }
+
+    @Test func pngSizeIsBounded() throws {
+        // 300 nodes in one long row would be far wider than the bound at natural size.
+        var dot = "digraph { rankdir=LR\n"
+        for i in 0..<300 { dot += "n\(i) -> n\(i + 1)\n" }
+        dot += "}"
+        let diagramDOT = dot.replacingOccurrences(of: "rankdir=LR", with: "rankdir=LR dpi=96 size=\"120,120\"")
+        let png = try Graphviz.render(dot: diagramDOT, format: .png)
+        let (width, _) = Self.pngSize(png)
+        #expect(width <= 120 * 96)
+    }
+
+    @Test func pdfStartsWithMagic() throws {
+        let g = ExamplesTests.demo
+        let pdf = try g.render(try g.query(Self.provenance), options: DiagramOptions(format: .pdf))
+        #expect(String(decoding: pdf.prefix(5), as: UTF8.self) == "%PDF-")
+    }
+
+    @Test func textFormatsNeedNoGraphviz() throws {
+        let g = ExamplesTests.demo
+        let result = try g.query(Self.provenance)
+        let dot = try g.render(result, options: DiagramOptions(format: .dot))
+        #expect(String(decoding: dot, as: UTF8.self).hasPrefix("digraph lineage {"))
+        let mermaid = try g.render(result, options: DiagramOptions(format: .mermaid))
+        #expect(String(decoding: mermaid, as: UTF8.self).hasPrefix("flowchart LR"))
+    }
+
+    @Test func concurrentRendersDoNotCrash() async throws {
+        let g = ExamplesTests.demo
+        let queries = [Self.provenance, "execution(type = 'ExampleGen') downstream* return subgraph", "artifact(type = 'Model') upstream{1,2}"]
+        let sizes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<32 {
+                group.addTask {
+                    let format: DiagramOptions.Format = [.svg, .png, .pdf, .svg][i % 4]
+                    let bytes = try g.render(try g.query(queries[i % queries.count]), options: DiagramOptions(format: format))
+                    return bytes.count
+                }
+            }
+            var sizes: [Int] = []
+            for try await n in group { sizes.append(n) }
+            return sizes
+        }
+        #expect(sizes.count == 32)
+        #expect(sizes.allSatisfy { $0 > 1000 })
+    }
+
+    @Test func badDOTIsInvalidArgumentWithGraphvizMessage() {
+        let message = expectError(.invalidArgument) { _ = try Graphviz.render(dot: "digraph { a -> }", format: .svg) }
+        #expect(message.contains("syntax error"), "\(message)")
+        // Graphviz is usable after an error.
+        #expect((try? Graphviz.render(dot: "digraph { a -> b }", format: .svg))?.isEmpty == false)
+    }
+
+    // MARK: What cannot be drawn
+
+    @Test func countsAndEmptyResultsAreRefused() throws {
+        let g = ExamplesTests.demo
+        let count = expectError(.invalidArgument) { _ = try g.diagram(try g.query("artifact(type = 'Model') return count")) }
+        #expect(count.contains("count has no diagram"))
+        let empty = expectError(.invalidArgument) { _ = try g.diagram(try g.query("artifact(id = 999) upstream*")) }
+        #expect(empty.contains("no nodes"))
+        let onlyExecutions = expectError(.invalidArgument) {
+            _ = try g.diagram(try g.query("execution(type = 'Trainer')"), options: DiagramOptions(collapseExecutions: true))
+        }
+        #expect(onlyExecutions.contains("only executions"))
+        let cluster = expectError(.invalidArgument) {
+            _ = try g.diagram(try g.query(Self.provenance), options: DiagramOptions(clusterContextType: "run"))
+        }
+        #expect(cluster.contains("no context type named 'run'") && cluster.contains("'pipeline_run'"), "\(cluster)")
+    }
+
+    @Test func groupingSaysWhatItGrouped() throws {
+        let g = Self.fanout
+        let diagram = try g.diagram(try g.query("artifact(name = 'model') upstream* return subgraph"), options: DiagramOptions(maxNodes: 5))
+        #expect(diagram.nodes.count == 3)
+        let groups = diagram.nodes.filter(\.isGroup)
+        #expect(groups.count == 1)
+        let group = try #require(groups.first)
+        #expect(group.ids.count == 10 && group.typeName == "Dataset")
+        #expect(diagram.notes.first?.contains("10 Dataset artifacts into 1 node") == true, "\(diagram.notes)")
+        #expect(diagram.dot().contains("note: 12 nodes, more than 5"))
+        // Under the threshold nothing is grouped.
+        let full = try g.diagram(try g.query("artifact(name = 'model') upstream* return subgraph"))
+        #expect(full.nodes.count == 12 && full.notes.isEmpty)
+    }
+
+    @Test func startAndResultsAreHighlighted() throws {
+        let g = ExamplesTests.demo
+        // Results are the models; the start dataset and the executions between are not.
+        let diagram = try g.diagram(try g.query("artifact(id = 1) downstream* artifact(type = 'Model') return subgraph"))
+        #expect(diagram.nodes.filter(\.isStart).map(\.key) == ["a1"])
+        let results = diagram.nodes.filter(\.isResult)
+        #expect(!results.isEmpty && results.allSatisfy { $0.typeName == "Model" })
+        // When every node but the start is a result, results are not marked.
+        let provenance = try g.diagram(try g.query(Self.provenance))
+        #expect(provenance.nodes.filter(\.isResult).isEmpty && provenance.nodes.filter(\.isStart).map(\.key) == ["a29"])
+    }
+
+    static func pngSize(_ png: [UInt8]) -> (Int, Int) {
+        guard png.count >= 24 else { return (0, 0) }
+        func be32(_ at: Int) -> Int { png[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
+        return (be32(16), be32(20))
+    }
+}
+
+/// Collects the `id` attributes of an SVG document.
+private final class SVGIDs: NSObject, XMLParserDelegate {
+    var ids: Set<String> = []
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        if let id = attributes["id"] { ids.insert(id) }
+    }
+}
