@@ -1,0 +1,566 @@
+#!/usr/bin/env python3
+"""Pedigree side by side with its peers on the same generated `chain` store (issue 6).
+
+For a store written by `pedigree generate --shape chain --executions N --seed S`, asks five
+lineage questions of each peer and checks every answer (a set of artifact and execution ids)
+against Pedigree's:
+
+  Q1 downstream of dataset-0 within 20 hops      Q4 full downstream closure of dataset-0
+  Q2 upstream of a-<N-1>-1 within 20 hops        Q5 Model artifacts downstream of dataset-3
+  Q3 both ways from a-<N/2>-0 within 4 hops
+
+(one hop is one event, as MLMD's max_num_hops counts them). The peers:
+
+  ml-metadata  the real library (1.17.1), in-process, get_lineage_subgraph on the file
+  SQLite       a recursive CTE over MLMD's own tables (Event, Artifact, Type) in the same file
+  DuckDB       the same recursive CTE over the same tables, copied into a DuckDB file
+  Kuzu         Cypher shortest-path walks (reachability) over Artifact/Execution nodes
+  Pedigree     the release CLI, store opened once, `--repeat`; its own timing on stderr
+
+It prints markdown: the median latency of each question per peer with the ratio peer/Pedigree,
+load time and size per peer, and the durable single-execution write latency (ml-metadata's
+put_execution on a file; Pedigree's from `PedigreeBenchmarks put-execution` when given).
+A peer that cannot give an answer is marked "capped" (a documented limit) or "wrong" (an answer
+that differs from Pedigree's), with the reason; a peer that is not installed is marked so.
+
+  run_peers.py --pedigree .build-bench/release/pedigree --executions 200000 --seed 42 \\
+      [--swift-bench Benchmarks/.build/release/PedigreeBenchmarks] [--workdir DIR]
+      [--repeat 25] [--budget 10] [--write-calls 300] [--peers mlmd,sqlite,duckdb,kuzu]
+"""
+
+import argparse
+import csv
+import os
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+INPUT_TYPES = (2, 3, 5)        # INPUT, DECLARED_INPUT, INTERNAL_INPUT: artifact -> execution
+OUTPUT_TYPES = (1, 4, 6, 7)    # OUTPUT, DECLARED_OUTPUT, INTERNAL_OUTPUT, PENDING_OUTPUT
+MLMD_MAX_HOPS = 100            # kQueryLineageSubgraphMaxNumHops
+KUZU_MAX_DEPTH = 30            # Kuzu's default var_length_extend_max_depth
+PEERS = ["mlmd", "sqlite", "duckdb", "kuzu"]
+TITLE = {"pedigree": "Pedigree", "mlmd": "ml-metadata", "sqlite": "SQLite", "duckdb": "DuckDB", "kuzu": "Kuzu"}
+
+
+class Question:
+    def __init__(self, key, text, start, direction, hops, model=False):
+        self.key, self.text, self.start, self.direction = key, text, start, direction
+        self.hops, self.model = hops, model      # hops None: no limit (excludes the start node)
+
+    def pedigree(self):
+        walk = {"down": "downstream", "up": "upstream", "both": "both"}[self.direction]
+        if self.hops is not None:
+            return f"artifact(name = '{self.start}') {walk}{{0,{self.hops}}} return subgraph"
+        if self.model:
+            return f"artifact(name = '{self.start}') {walk}* artifact(type = 'Model')"
+        return f"artifact(name = '{self.start}') {walk}*"
+
+
+def questions(n):
+    return [
+        Question("Q1", "downstream of dataset-0, 20 hops", "dataset-0", "down", 20),
+        Question("Q2", f"upstream of a-{n - 1}-1, 20 hops", f"a-{n - 1}-1", "up", 20),
+        Question("Q3", f"both ways from a-{n // 2}-0, 4 hops", f"a-{n // 2}-0", "both", 4),
+        Question("Q4", "downstream closure of dataset-0", "dataset-0", "down", None),
+        Question("Q5", "Model artifacts downstream of dataset-3", "dataset-3", "down", None, model=True),
+    ]
+
+
+class Capped(Exception):
+    """A documented limit of the peer keeps it from giving the answer."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Timing
+
+def timed(fn, repeat, budget):
+    """(median seconds, runs, last answer): at least one run, at most `repeat`, stopping early
+    once `budget` seconds have been spent."""
+    times, answer, spent = [], None, 0.0
+    while len(times) < repeat and (not times or spent < budget):
+        t0 = time.perf_counter()
+        answer = fn()
+        dt = time.perf_counter() - t0
+        times.append(dt)
+        spent += dt
+    return statistics.median(times), len(times), answer
+
+
+def fmt(s):
+    if s is None:
+        return "–"
+    if s < 1e-3:
+        return f"{s * 1e6:.1f} µs"
+    if s < 1:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s:.2f} s"
+
+
+def parse_duration(text):
+    m = re.match(r"\s*([0-9.]+)\s*(ns|µs|us|ms|s)\s*$", text)
+    if not m:
+        raise ValueError(f"cannot read the duration {text!r}")
+    return float(m.group(1)) * {"ns": 1e-9, "µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}[m.group(2)]
+
+
+def size_of(path):
+    p = Path(path)
+    if p.is_dir():
+        return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+    total = 0
+    for suffix in ("", "-wal", "-shm", ".wal"):
+        q = Path(str(p) + suffix)
+        if q.exists():
+            total += q.stat().st_size
+    return total
+
+
+def mib(n):
+    return f"{n / 1048576:.1f} MiB"
+
+
+# ---------------------------------------------------------------------------------------------
+# Pedigree
+
+class Pedigree:
+    def __init__(self, binary, db):
+        self.binary, self.db = binary, db
+        self.open_times = []
+
+    def run(self, q, repeat):
+        cmd = [self.binary, "query", "--db", self.db, "--format", "ids", "--timing", "--repeat", str(repeat),
+               q.pedigree()]
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError(f"pedigree query failed ({p.returncode}): {p.stderr.strip()}")
+        m = re.search(r"open: (.+?); query: (.+?) \(median of (\d+)\)", p.stderr)
+        if not m:
+            raise RuntimeError(f"no timing on pedigree's stderr: {p.stderr!r}")
+        self.open_times.append(parse_duration(m.group(1)))
+        answer = set()
+        for line in p.stdout.splitlines():
+            kind, _, ident = line.partition(" ")
+            if kind in ("artifact", "execution"):
+                answer.add((kind, int(ident)))
+        return parse_duration(m.group(2)), int(m.group(3)), answer
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL peers: one recursive CTE over MLMD's tables (k 0 = artifact, 1 = execution)
+
+def cte_sql(q, param):
+    """The recursive query for a question; `param` is the placeholder for the start name."""
+    ins, outs = ",".join(map(str, INPUT_TYPES)), ",".join(map(str, OUTPUT_TYPES))
+    down = [
+        f"SELECT 1, e.execution_id{{d}} FROM w JOIN Event e ON w.k = 0 AND e.artifact_id = w.id AND e.type IN ({ins}){{lim}}",
+        f"SELECT 0, e.artifact_id{{d}} FROM w JOIN Event e ON w.k = 1 AND e.execution_id = w.id AND e.type IN ({outs}){{lim}}",
+    ]
+    up = [
+        f"SELECT 1, e.execution_id{{d}} FROM w JOIN Event e ON w.k = 0 AND e.artifact_id = w.id AND e.type IN ({outs}){{lim}}",
+        f"SELECT 0, e.artifact_id{{d}} FROM w JOIN Event e ON w.k = 1 AND e.execution_id = w.id AND e.type IN ({ins}){{lim}}",
+    ]
+    steps = {"down": down, "up": up, "both": down + up}[q.direction]
+    if q.hops is None:
+        cols, seed, d, lim = "k, id", f"SELECT 0, id FROM Artifact WHERE name = {param}", "", ""
+    else:
+        cols, seed, d, lim = "k, id, d", f"SELECT 0, id, 0 FROM Artifact WHERE name = {param}", ", w.d + 1", f" WHERE w.d < {q.hops}"
+    body = "\n  UNION ".join([seed] + [s.format(d=d, lim=lim) for s in steps])
+    if q.model:
+        tail = ("SELECT w.k, w.id FROM w JOIN Artifact a ON w.k = 0 AND a.id = w.id "
+                "JOIN Type t ON t.id = a.type_id AND t.name = 'Model'")
+    else:
+        tail = "SELECT DISTINCT k, id FROM w"
+    return f"WITH RECURSIVE w({cols}) AS (\n  {body}\n)\n{tail}"
+
+
+def to_answer(rows, q, start_id):
+    answer = {("artifact" if k == 0 else "execution", int(i)) for k, i in rows}
+    if q.hops is None:
+        answer.discard(("artifact", start_id))
+    return answer
+
+
+class SQLitePeer:
+    def __init__(self, db):
+        self.conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+
+    def query(self, q):
+        sql = cte_sql(q, "?")
+        start = self.conn.execute("SELECT id FROM Artifact WHERE name = ?", (q.start,)).fetchone()[0]
+        return lambda: to_answer(self.conn.execute(sql, (q.start,) * 1).fetchall(), q, start)
+
+
+def export_csv(db, work):
+    """The tables the peers need, as CSV files (DuckDB's sqlite extension downloads from outside
+    PyPI, so the copy goes through Python's sqlite3)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    files = {}
+    queries = {
+        "artifact": "SELECT a.id, a.type_id, a.name, t.name FROM Artifact a JOIN Type t ON t.id = a.type_id",
+        "execution": "SELECT id FROM Execution",
+        "type": "SELECT id, name FROM Type",
+        "event": "SELECT artifact_id, execution_id, type FROM Event",
+        "consumes": f"SELECT artifact_id, execution_id FROM Event WHERE type IN {INPUT_TYPES}",
+        "produces": f"SELECT execution_id, artifact_id FROM Event WHERE type IN {OUTPUT_TYPES}",
+    }
+    for name, sql in queries.items():
+        path = work / f"{name}.csv"
+        with open(path, "w", newline="") as f:
+            csv.writer(f).writerows(conn.execute(sql))
+        files[name] = path
+    conn.close()
+    return files
+
+
+class DuckDBPeer:
+    def __init__(self, files, work):
+        import duckdb
+        self.path = work / "chain.duckdb"
+        if self.path.exists():
+            self.path.unlink()
+        self.conn = duckdb.connect(str(self.path))
+        c = self.conn
+        c.execute(f"CREATE TABLE Artifact AS SELECT column0::BIGINT AS id, column1::BIGINT AS type_id, column2::VARCHAR AS name "
+                  f"FROM read_csv('{files['artifact']}', header = false, all_varchar = true)")
+        c.execute(f"CREATE TABLE Type AS SELECT column0::BIGINT AS id, column1::VARCHAR AS name "
+                  f"FROM read_csv('{files['type']}', header = false, all_varchar = true)")
+        c.execute(f"CREATE TABLE Event AS SELECT column0::BIGINT AS artifact_id, column1::BIGINT AS execution_id, "
+                  f"column2::INTEGER AS type FROM read_csv('{files['event']}', header = false)")
+        # DuckDB's recursive CTE may name itself only once, so the two event directions become one
+        # edge table (node = 2 * id + kind, kind 0 artifact, 1 execution), built here from Event.
+        ins, outs = ",".join(map(str, INPUT_TYPES)), ",".join(map(str, OUTPUT_TYPES))
+        c.execute(f"CREATE TABLE Lineage AS SELECT 2 * artifact_id AS src, 2 * execution_id + 1 AS dst FROM Event "
+                  f"WHERE type IN ({ins}) UNION ALL SELECT 2 * execution_id + 1, 2 * artifact_id FROM Event "
+                  f"WHERE type IN ({outs})")
+        c.execute("CREATE TABLE LineageBoth AS SELECT src, dst FROM Lineage UNION ALL SELECT dst, src FROM Lineage")
+        c.execute("CHECKPOINT")
+
+    @staticmethod
+    def sql(q):
+        table = "LineageBoth" if q.direction == "both" else "Lineage"
+        src, dst = ("dst", "src") if q.direction == "up" else ("src", "dst")
+        if q.hops is None:
+            cols, seed, d, lim = "n", "SELECT 2 * id FROM Artifact WHERE name = ?", "", ""
+        else:
+            cols, seed, d, lim = "n, d", "SELECT 2 * id, 0 FROM Artifact WHERE name = ?", ", w.d + 1", f" WHERE w.d < {q.hops}"
+        body = f"{seed}\n  UNION SELECT l.{dst}{d} FROM w JOIN {table} l ON l.{src} = w.n{lim}"
+        if q.model:
+            tail = ("SELECT 0, a.id FROM w JOIN Artifact a ON w.n % 2 = 0 AND a.id = w.n // 2 "
+                    "JOIN Type t ON t.id = a.type_id AND t.name = 'Model'")
+        else:
+            tail = "SELECT DISTINCT n % 2, n // 2 FROM w"
+        return f"WITH RECURSIVE w({cols}) AS (\n  {body}\n)\n{tail}"
+
+    def query(self, q):
+        sql = self.sql(q)
+        start = self.conn.execute("SELECT id FROM Artifact WHERE name = ?", [q.start]).fetchone()[0]
+        return lambda: to_answer(self.conn.execute(sql, [q.start]).fetchall(), q, start)
+
+
+class KuzuPeer:
+    def __init__(self, files, work):
+        import kuzu
+        self.path = work / "chain.kuzu"
+        if self.path.exists():
+            shutil.rmtree(self.path) if self.path.is_dir() else self.path.unlink()
+        self.db = kuzu.Database(str(self.path))
+        self.conn = kuzu.Connection(self.db)
+        c = self.conn
+        c.execute("CREATE NODE TABLE Artifact(id INT64, type_id INT64, name STRING, type STRING, PRIMARY KEY(id))")
+        c.execute("CREATE NODE TABLE Execution(id INT64, PRIMARY KEY(id))")
+        c.execute("CREATE REL TABLE Lineage(FROM Artifact TO Execution, FROM Execution TO Artifact)")
+        c.execute(f"COPY Artifact FROM '{files['artifact']}' (header = false)")
+        c.execute(f"COPY Execution FROM '{files['execution']}' (header = false)")
+        c.execute(f"COPY Lineage FROM '{files['consumes']}' (from = 'Artifact', to = 'Execution', header = false)")
+        c.execute(f"COPY Lineage FROM '{files['produces']}' (from = 'Execution', to = 'Artifact', header = false)")
+
+    def cypher(self, q):
+        arrow = {"down": ("-", "->"), "up": ("<-", "-"), "both": ("-", "-")}[q.direction]
+        bound = f" 1..{q.hops}" if q.hops is not None else ""
+        target = "(m:Artifact)" if q.model else "(m)"
+        where = " WHERE m.type = 'Model'" if q.model else ""
+        return (f"MATCH (s:Artifact {{name: $name}}){arrow[0]}[:Lineage* SHORTEST{bound}]{arrow[1]}{target}{where} "
+                f"RETURN DISTINCT label(m), m.id")
+
+    def query(self, q):
+        cypher = self.cypher(q)
+        start = self.conn.execute("MATCH (a:Artifact {name: $name}) RETURN a.id", {"name": q.start}).get_next()[0]
+
+        def run():
+            r = self.conn.execute(cypher, {"name": q.start})
+            answer = set()
+            while r.has_next():
+                label, ident = r.get_next()
+                answer.add((label.lower(), int(ident)))
+            if q.hops is not None:
+                answer.add(("artifact", start))
+            return answer
+        return run
+
+
+# ---------------------------------------------------------------------------------------------
+# ml-metadata
+
+def mlmd_store(path, readonly):
+    from ml_metadata.metadata_store import metadata_store
+    from ml_metadata.proto import metadata_store_pb2 as mlmd
+    config = mlmd.ConnectionConfig()
+    config.sqlite.filename_uri = str(path)
+    config.sqlite.connection_mode = (mlmd.SqliteMetadataSourceConfig.READONLY if readonly
+                                     else mlmd.SqliteMetadataSourceConfig.READWRITE_OPENCREATE)
+    return metadata_store.MetadataStore(config)
+
+
+class MLMDPeer:
+    MASK = ["artifacts", "executions", "contexts", "events", "attributions", "associations"]
+
+    def __init__(self, db):
+        from ml_metadata.proto import metadata_store_pb2 as mlmd
+        self.mlmd = mlmd
+        self.store = mlmd_store(db, readonly=True)
+        self.model_type = self.store.get_artifact_type("Model").id
+        self.db = db
+
+    def start_id(self, name):
+        """The start artifact's id (only to leave it out of closures, as Pedigree's `*` does)."""
+        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as conn:
+            return conn.execute("SELECT id FROM Artifact WHERE name = ?", (name,)).fetchone()[0]
+
+    def query(self, q):
+        Q = self.mlmd.LineageSubgraphQueryOptions
+        direction = {"down": Q.DOWNSTREAM, "up": Q.UPSTREAM, "both": Q.BIDIRECTIONAL}[q.direction]
+        hops = q.hops if q.hops is not None else MLMD_MAX_HOPS
+        options = Q(max_num_hops=hops, direction=direction)
+        options.starting_artifacts.filter_query = f"name = '{q.start}'"
+        start_id = self.start_id(q.start)
+
+        def run():
+            g = self.store.get_lineage_subgraph(query_options=options, field_mask_paths=self.MASK)
+            if q.model:
+                return {("artifact", a.id) for a in g.artifacts if a.type_id == self.model_type}
+            answer = {("artifact", a.id) for a in g.artifacts} | {("execution", x.id) for x in g.executions}
+            if q.hops is None:
+                answer.discard(("artifact", start_id))
+            return answer
+        return run
+
+
+def mlmd_put_execution_latency(work, calls):
+    """ml-metadata's put_execution on a file: the workload of `PedigreeBenchmarks put-execution`."""
+    from ml_metadata.proto import metadata_store_pb2 as mlmd
+    path = work / "mlmd-put-execution.sqlite"
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    store = mlmd_store(path, readonly=False)
+    dataset = store.put_artifact_type(mlmd.ArtifactType(name="Dataset"))
+    model = store.put_artifact_type(mlmd.ArtifactType(name="Model"))
+    trainer = store.put_execution_type(mlmd.ExecutionType(name="Trainer"))
+    run = store.put_context_type(mlmd.ContextType(name="PipelineRun"))
+    inputs = []
+    for i in range(2):
+        a = mlmd.Artifact(type_id=dataset, name=f"input-{i}", uri=f"/data/input-{i}", state=mlmd.Artifact.LIVE)
+        [a.id] = store.put_artifacts([a])
+        inputs.append(a)
+    times = []
+    for c in range(calls):
+        outputs = [mlmd.Artifact(type_id=model, name=f"m-{c}-{j}", uri=f"/data/m-{c}-{j}", state=mlmd.Artifact.LIVE)
+                   for j in range(2)]
+        pairs = ([(a, mlmd.Event(type=mlmd.Event.INPUT)) for a in inputs]
+                 + [(a, mlmd.Event(type=mlmd.Event.OUTPUT)) for a in outputs])
+        execution = mlmd.Execution(type_id=trainer, name=f"e-{c}", last_known_state=mlmd.Execution.COMPLETE)
+        context = mlmd.Context(type_id=run, name="bench-run")
+        t0 = time.perf_counter()
+        _, artifact_ids, _ = store.put_execution(execution, pairs, [context], reuse_context_if_already_exist=True)
+        times.append(time.perf_counter() - t0)
+        for a, i in zip(outputs, artifact_ids[2:]):
+            a.id = i
+        inputs = outputs
+    journal = sqlite3.connect(str(path)).execute("PRAGMA journal_mode").fetchone()[0]
+    del store
+    times.sort()
+    return times[len(times) // 2], times[len(times) * 9 // 10], journal
+
+
+# ---------------------------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pedigree", required=True, help="the release pedigree binary")
+    ap.add_argument("--executions", type=int, default=200000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workdir", help="where the stores go (default: a temporary directory, removed after)")
+    ap.add_argument("--repeat", type=int, default=25, help="runs per question and peer (median)")
+    ap.add_argument("--budget", type=float, default=10.0, help="seconds per question and peer before stopping early")
+    ap.add_argument("--write-calls", type=int, default=300, help="put_execution calls (median)")
+    ap.add_argument("--swift-bench", help="PedigreeBenchmarks binary, for Pedigree's put_execution latency")
+    ap.add_argument("--peers", default=",".join(PEERS))
+    args = ap.parse_args()
+
+    peers = [p for p in args.peers.split(",") if p]
+    work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="pedigree-peers-"))
+    work.mkdir(parents=True, exist_ok=True)
+    n, seed = args.executions, args.seed
+    db = work / f"chain-n{n}-s{seed}.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+
+    log = lambda msg: print(f"[peers] {msg}", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    subprocess.run([args.pedigree, "generate", "--db", str(db), "--executions", str(n), "--seed", str(seed)],
+                   check=True, stdout=subprocess.DEVNULL)
+    generate_time = time.perf_counter() - t0
+    log(f"generated {db} in {generate_time:.1f} s")
+
+    qs = questions(n)
+    notes = []            # footnotes: why a peer is missing, capped or wrong
+    loads = {}            # peer -> (load seconds, size bytes, how)
+    results = {}          # (peer, Q) -> (median, runs, status, detail)
+    answers = {}
+
+    ped = Pedigree(args.pedigree, str(db))
+    for q in qs:
+        t, runs, answer = ped.run(q, args.repeat)
+        answers[q.key] = answer
+        results[("pedigree", q.key)] = (t, runs, "ok", "")
+        log(f"pedigree {q.key}: {fmt(t)} ({len(answer)} nodes)")
+    for q in qs:
+        if len(answers[q.key]) <= (1 if q.hops is not None else 0):
+            notes.append(f"{q.key}: the answer is trivial with seed {seed} ({q.start} has no lineage); "
+                         "pick another seed for a meaningful comparison.")
+    loads["pedigree"] = (statistics.median(ped.open_times), size_of(db), "open: MLMD file to ready graph")
+
+    files = None
+    for peer in peers:
+        try:
+            if peer == "mlmd":
+                from ml_metadata.metadata_store import metadata_store  # noqa: F401  (import is not load)
+            t0 = time.perf_counter()
+            if peer == "mlmd":
+                impl, how, size = MLMDPeer(str(db)), "connect to the MLMD file", size_of(db)
+            elif peer == "sqlite":
+                impl, how, size = SQLitePeer(str(db)), "connect to the MLMD file", size_of(db)
+            elif peer == "duckdb":
+                import duckdb  # noqa: F401  (fails here if not installed)
+                files = files or export_csv(db, work)
+                impl = DuckDBPeer(files, work)
+                how, size = "CSV export of Artifact, Type, Event from the MLMD file + CREATE TABLE AS", size_of(impl.path)
+            elif peer == "kuzu":
+                import kuzu  # noqa: F401
+                files = files or export_csv(db, work)
+                impl = KuzuPeer(files, work)
+                how, size = "CSV export from the MLMD file + COPY of nodes and edges", size_of(impl.path)
+            else:
+                raise SystemExit(f"unknown peer {peer}")
+            loads[peer] = (time.perf_counter() - t0, size, how)
+        except ImportError as e:
+            notes.append(f"{TITLE[peer]}: not installed ({e}); not measured.")
+            log(f"{peer}: not installed: {e}")
+            continue
+        log(f"{peer}: loaded in {fmt(loads[peer][0])}")
+        for q in qs:
+            try:
+                if peer == "mlmd" and q.hops is None:
+                    capped = True
+                else:
+                    capped = False
+                t, runs, answer = timed(impl.query(q), args.repeat, args.budget)
+            except Exception as e:  # a peer's own error is reported, not hidden
+                results[(peer, q.key)] = (None, 0, "error", f"{type(e).__name__}: {e}".splitlines()[0][:200])
+                notes.append(f"{TITLE[peer]} {q.key}: error: {results[(peer, q.key)][3]}")
+                log(f"{peer} {q.key}: error {e}")
+                continue
+            want = answers[q.key]
+            if answer == want:
+                status, detail = "ok", ""
+            else:
+                missing, extra = len(want - answer), len(answer - want)
+                diff = f"{len(answer)} nodes, {missing} missing, {extra} extra of {len(want)}"
+                if capped:
+                    status = "capped"
+                    detail = (f"get_lineage_subgraph takes at most {MLMD_MAX_HOPS} hops (max_num_hops); "
+                              f"the closure needs more: {diff}")
+                elif peer == "kuzu" and q.hops is None:
+                    status = "wrong"
+                    detail = (f"Kuzu clamps a variable-length path without an upper bound at {KUZU_MAX_DEPTH} hops "
+                              f"(var_length_extend_max_depth); answered {diff}")
+                else:
+                    status, detail = "wrong", f"answered {diff}"
+                notes.append(f"{TITLE[peer]} {q.key} {status}: {detail}")
+            results[(peer, q.key)] = (t, runs, status, detail)
+            log(f"{peer} {q.key}: {fmt(t)} x{runs} {status} {detail}")
+        del impl
+
+    write = {}
+    if "mlmd" in peers and "mlmd" in loads:
+        m, p90, journal = mlmd_put_execution_latency(work, args.write_calls)
+        write["mlmd"] = (m, p90, f"SQLite journal_mode={journal}, synchronous default (FULL)")
+        log(f"mlmd put_execution: {fmt(m)}")
+    if args.swift_bench:
+        p = subprocess.run([args.swift_bench, "put-execution", "--write-calls", str(args.write_calls),
+                            "--dir", str(work / "swift-put")], capture_output=True, text=True, check=True)
+        m = re.search(r"put_execution\.durable\.file \| (.+?) median, (.+?) p90", p.stdout)
+        if m:
+            write["pedigree"] = (parse_duration(m.group(1)), parse_duration(m.group(2)), "WAL, synchronous=FULL")
+        log(f"pedigree put_execution: {p.stdout.strip().splitlines()[-1]}")
+
+    # -- the tables
+    print(f"### Lineage questions: chain store, {n} executions, seed {seed}\n")
+    print(f"Median latency (runs in parentheses where fewer than {args.repeat}); × is the ratio peer / Pedigree, "
+          "given only for answers equal to Pedigree's node set (every answer is checked).\n")
+    cols = ["pedigree"] + [p for p in peers if p in loads]
+    print("| question | answer | " + " | ".join(TITLE[c] for c in cols) + " |")
+    print("| --- | --- |" + " --- |" * len(cols))
+    for q in qs:
+        base = results[("pedigree", q.key)][0]
+        cells = []
+        for c in cols:
+            t, runs, status, _ = results.get((c, q.key), (None, 0, "–", ""))
+            if t is None:
+                cells.append(status)
+                continue
+            cell = fmt(t)
+            if runs < args.repeat:
+                cell += f" ({runs})"
+            if c != "pedigree" and status == "ok":
+                cell += f" ({t / base:,.0f}×)" if t / base >= 10 else f" ({t / base:.1f}×)"
+            if status != "ok":
+                cell = f"**{status}**: {cell}"
+            cells.append(cell)
+        print(f"| {q.key}: {q.text} | {len(answers[q.key])} nodes | " + " | ".join(cells) + " |")
+    print()
+    for q in qs:
+        print(f"- {q.key} in Pedigree: `{q.pedigree()}`")
+    if notes:
+        print()
+        for note in notes:
+            print(f"- {note}")
+    print("\n### Load and size\n")
+    print(f"Store generated by `pedigree generate --executions {n} --seed {seed}` in {generate_time:.1f} s.\n")
+    print("| peer | load | size | how |")
+    print("| --- | --- | --- | --- |")
+    for c in cols:
+        t, size, how = loads[c]
+        print(f"| {TITLE[c]} | {fmt(t)} | {mib(size)} | {how} |")
+    if write:
+        print(f"\n### Durable single-execution write (put_execution on a file, median of {args.write_calls})\n")
+        print("One execution, 2 input artifacts (the previous call's outputs, with ids), 2 new output artifacts, "
+              "1 context reused by name; each call its own transaction.\n")
+        print("| store | median | p90 | journal |")
+        print("| --- | --- | --- | --- |")
+        for c in ("pedigree", "mlmd"):
+            if c in write:
+                m, p90, how = write[c]
+                print(f"| {TITLE[c]} | {fmt(m)} | {fmt(p90)} | {how} |")
+    if not args.workdir:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
