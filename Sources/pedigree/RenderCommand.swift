@@ -47,7 +47,10 @@ struct RenderCommand: ParsableCommand {
         }
         guard text != nil else { throw ValidationError("Missing expected argument '<text>' (the query)") }
         if maxNodes < 1 { throw ValidationError("--max-nodes must be at least 1") }
-        _ = try resolvedFormat()
+        let format = try resolvedFormat()
+        if output == nil || output == "-", !format.isText {
+            throw ValidationError("\(format.rawValue) is binary: write it to a file with -o FILE")
+        }
     }
 
     func resolvedFormat() throws -> DiagramOptions.Format {
@@ -68,9 +71,6 @@ struct RenderCommand: ParsableCommand {
         try PedigreeCommand.run {
             let format = try resolvedFormat()
             let toStdout = output == nil || output == "-"
-            if toStdout, !format.isText {
-                throw ValidationError("\(format.rawValue) is binary: write it to a file with -o FILE")
-            }
             let snapshot = try store.open(.readOnly).snapshot
             let text = readQuery(self.text ?? "-")
             let plan: Plan
