@@ -500,7 +500,7 @@ def main():
     write = {}
     if "mlmd" in peers and "mlmd" in loads:
         m, p90, journal = mlmd_put_execution_latency(work, args.write_calls)
-        write["mlmd"] = (m, p90, f"SQLite journal_mode={journal}, synchronous default (FULL)")
+        write["mlmd"] = (m, p90, f"rollback journal (journal_mode={journal}), MLMD's own SQLite settings")
         log(f"mlmd put_execution: {fmt(m)}")
     if args.swift_bench:
         p = subprocess.run([args.swift_bench, "put-execution", "--write-calls", str(args.write_calls),

@@ -3,7 +3,11 @@
 // - queries: parse + plan, provenance and impact questions with small answers, and full
 //   downstream closures (edges per second), each the median of many runs on an open store.
 //
-//   PedigreeBenchmarks [--sizes 20000,200000] [--dir DIR] [--repeat N]
+// - durable writes: single-execution put_execution latency on a file (each call its own
+//   transaction, WAL with synchronous = FULL), median of --write-calls calls.
+//
+//   PedigreeBenchmarks [--sizes 20000,200000] [--dir DIR] [--repeat N] [--write-calls N]
+//   PedigreeBenchmarks put-execution [--write-calls N] [--dir DIR]   (only the write latency)
 //   PedigreeBenchmarks open-rss FILE     (internal: prints the resident bytes an open adds)
 
 import Foundation
@@ -41,10 +45,70 @@ func option(_ name: String) -> String? {
     guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
     return arguments[i + 1]
 }
+let writeCalls = Int(option("--write-calls") ?? "300") ?? 300
+
+/// Durable single-execution writes: each call is MLMD's PutExecution of one execution with 2
+/// input artifacts (the previous call's outputs, passed with their ids, as TFX passes inputs),
+/// 2 new output artifacts and 1 context (reused by name), in its own transaction on a file.
+/// The same workload as the ml-metadata figure of Benchmarks/peers/run_peers.py.
+func putExecutionLatency(dir: String, calls: Int) throws -> (median: Double, p90: Double) {
+    let path = "\(dir)/put-execution.sqlite"
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    let store = try MetadataStore(path: path)
+    defer {
+        store.close()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+    let dataset = try store.putType(NodeType(kind: .artifact, name: "Dataset"))
+    let model = try store.putType(NodeType(kind: .artifact, name: "Model"))
+    let trainer = try store.putType(NodeType(kind: .execution, name: "Trainer"))
+    let run = try store.putType(NodeType(kind: .context, name: "PipelineRun"))
+    var inputs = try store.putArtifacts([
+        Artifact(typeID: dataset, name: "input-0", uri: "/data/input-0", state: .live),
+        Artifact(typeID: dataset, name: "input-1", uri: "/data/input-1", state: .live),
+    ]).enumerated().map { i, id in
+        Artifact(id: id, typeID: dataset, name: "input-\(i)", uri: "/data/input-\(i)", state: .live)
+    }
+    var times: [Double] = []
+    for c in 0..<calls {
+        let outputs = (0..<2).map { j in Artifact(typeID: model, name: "m-\(c)-\(j)", uri: "/data/m-\(c)-\(j)", state: .live) }
+        let pairs =
+            inputs.map { MetadataStore.ArtifactAndEvent(artifact: $0, event: Event(type: .input)) }
+            + outputs.map { MetadataStore.ArtifactAndEvent(artifact: $0, event: Event(type: .output)) }
+        let execution = Execution(typeID: trainer, name: "e-\(c)", lastKnownState: .complete)
+        let context = Context(typeID: run, name: "bench-run")
+        var result: MetadataStore.PutExecutionResult?
+        times.append(try seconds {
+            result = try store.putExecution(execution, artifactsAndEvents: pairs, contexts: [context], reuseContextIfAlreadyExist: true)
+        })
+        let ids = result!.artifactIDs
+        inputs = outputs.enumerated().map { j, a in
+            var a = a
+            a.id = ids[2 + j]
+            return a
+        }
+    }
+    let sorted = times.sorted()
+    return (sorted[sorted.count / 2], sorted[sorted.count * 9 / 10])
+}
+
 let sizes = (option("--sizes") ?? "20000,200000").split(separator: ",").compactMap { Int($0) }
 let repeats = Int(option("--repeat") ?? "3") ?? 3
 let dir = option("--dir") ?? NSTemporaryDirectory() + "pedigree-bench-\(getpid())"
 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+
+func printPutExecution() throws {
+    let w = try putExecutionLatency(dir: dir, calls: writeCalls)
+    print("| put_execution.durable.file | \(format(w.median)) median, \(format(w.p90)) p90 of \(writeCalls) calls (1 execution, 2 input + 2 output artifacts, 1 context; own transaction each) |")
+}
+
+if arguments.count > 1, arguments[1] == "put-execution" {
+    print("| benchmark | value |")
+    print("| --- | --- |")
+    try printPutExecution()
+    try? FileManager.default.removeItem(atPath: dir)
+    exit(0)
+}
 
 func openRSS(_ path: String) throws -> (bytes: Int, nodes: Int, edges: Int) {
     let p = Process()
@@ -164,4 +228,5 @@ func queryBenchmarks(name: String, snapshot g: GraphSnapshot, executions n: Int)
     let edgesPerSecond = Double(g.events.count) / t
     print("| closure.downstream.\(name) | \(format(t)) median, \(answerSize(reached)) nodes, \(String(format: "%.1f", edgesPerSecond / 1e6))M edges/s |")
 }
+try printPutExecution()
 try? FileManager.default.removeItem(atPath: dir)
