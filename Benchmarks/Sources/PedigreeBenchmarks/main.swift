@@ -228,5 +228,6 @@ func queryBenchmarks(name: String, snapshot g: GraphSnapshot, executions n: Int)
     let edgesPerSecond = Double(g.events.count) / t
     print("| closure.downstream.\(name) | \(format(t)) median, \(answerSize(reached)) nodes, \(String(format: "%.1f", edgesPerSecond / 1e6))M edges/s |")
 }
+try renderBenchmarks()
 try printPutExecution()
 try? FileManager.default.removeItem(atPath: dir)
