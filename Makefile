@@ -7,7 +7,7 @@ PEDIGREE := .build/debug/pedigree
 APT_PACKAGES := libsqlite3-dev pkg-config sqlite3 libgraphviz-dev graphviz
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build release test swift-test compat demo bench deps venv clean
+.PHONY: all build release test swift-test compat demo bench bench-smoke bench-build peers-venv deps venv clean
 
 all: build
 
@@ -64,9 +64,34 @@ demo: build
 	$(PEDIGREE) render --db pedigree.sqlite "artifact(id = 29) upstream* return subgraph" -o lineage.svg
 	$(PEDIGREE) render --db pedigree.sqlite "artifact(id = 29) upstream* return subgraph" -o lineage.png
 
-# Storage benchmarks, release build (the Benchmarks package depends on this one by path).
-bench: deps
-	cd Benchmarks && $(SWIFT) build -c release && .build/release/PedigreeBenchmarks --sizes $${SIZES:-20000,200000}
+# Benchmarks, release builds: the Swift benchmarks (the Benchmarks package depends on this one by
+# path) and the peers comparison (Benchmarks/peers: ml-metadata, SQLite, DuckDB, Kuzu against the
+# release CLI) on one chain store, written to Benchmarks/RESULTS.md. Sizes: SIZES (Swift, default
+# 20000,200000), EXECUTIONS (peers, default 200000), SEED (default 1); see Benchmarks/bench.sh.
+PEERS_VENV := Benchmarks/peers/.venv
+PEERS_PYTHON ?= $(shell command -v python3.11 || echo python3)
+
+# The peers' own venv (ml-metadata's wheels need Python 3.11).
+peers-venv: $(PEERS_VENV)/.ready
+$(PEERS_VENV)/.ready: Benchmarks/peers/requirements.txt
+	@if ! python3 -m venv --help >/dev/null 2>&1; then $(SUDO) apt-get install -y -qq python3-venv; fi
+	$(PEERS_PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install -q --upgrade pip
+	$(PEERS_VENV)/bin/python -m pip install -q -r Benchmarks/peers/requirements.txt
+	touch $@
+
+bench-build: deps
+	$(SWIFT) build -c release --scratch-path .build-bench
+	cd Benchmarks && $(SWIFT) build -c release
+
+bench: bench-build peers-venv
+	bash Benchmarks/bench.sh
+
+# A small run of both (a few thousand executions, every peer), failing when a peer is missing,
+# errs or answers wrong beyond its known limit; the report goes to .build-bench/bench-smoke.md.
+bench-smoke: bench-build peers-venv
+	OUT=.build-bench/bench-smoke.md SIZES=2000 EXECUTIONS=3000 REPEAT=5 BUDGET=2 WRITE_CALLS=100 STRICT=1 \
+		bash Benchmarks/bench.sh
 
 clean:
-	rm -rf .build Benchmarks/.build $(VENV)
+	rm -rf .build .build-bench Benchmarks/.build $(VENV) $(PEERS_VENV)

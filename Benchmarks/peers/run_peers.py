@@ -401,6 +401,9 @@ def main():
     ap.add_argument("--write-calls", type=int, default=300, help="put_execution calls (median)")
     ap.add_argument("--swift-bench", help="PedigreeBenchmarks binary, for Pedigree's put_execution latency")
     ap.add_argument("--peers", default=",".join(PEERS))
+    ap.add_argument("--strict", action="store_true",
+                    help="exit 1 when a peer is missing, fails, or answers wrong other than by its known limit "
+                         "(the smoke run, so the comparison never rots)")
     args = ap.parse_args()
 
     peers = [p for p in args.peers.split(",") if p]
@@ -560,6 +563,16 @@ def main():
                 print(f"| {TITLE[c]} | {fmt(m)} | {fmt(p90)} | {how} |")
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
+    if args.strict:
+        bad = [p for p in peers if p not in loads]
+        for (peer, key), (_, _, status, _) in results.items():
+            known = status == "capped" or (status == "wrong" and peer == "kuzu"
+                                           and next(q for q in qs if q.key == key).hops is None)
+            if status != "ok" and not known:
+                bad.append(f"{peer} {key}: {status}")
+        if bad:
+            print(f"[peers] strict: {'; '.join(bad)}", file=sys.stderr)
+            sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs the Swift benchmarks and the peers comparison and writes one markdown report
+# (`make bench` writes Benchmarks/RESULTS.md; `make bench-smoke` a small one under .build-bench/).
+# Expects the binaries and the peers' venv that the Makefile builds.
+#
+#   OUT=Benchmarks/RESULTS.md SIZES=20000,200000 EXECUTIONS=200000 SEED=1 REPEAT=25 BUDGET=10 \
+#     WRITE_CALLS=300 STRICT= bash Benchmarks/bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=${OUT:-Benchmarks/RESULTS.md}
+SIZES=${SIZES:-20000,200000}
+EXECUTIONS=${EXECUTIONS:-200000}
+SEED=${SEED:-1}
+REPEAT=${REPEAT:-25}
+BUDGET=${BUDGET:-10}
+WRITE_CALLS=${WRITE_CALLS:-300}
+PEDIGREE=${PEDIGREE:-.build-bench/release/pedigree}
+SWIFT_BENCH=${SWIFT_BENCH:-Benchmarks/.build/release/PedigreeBenchmarks}
+PEERS_PY=${PEERS_PY:-Benchmarks/peers/.venv/bin/python}
+
+swift_cmd="$SWIFT_BENCH --sizes $SIZES --write-calls $WRITE_CALLS"
+peers_cmd="$PEERS_PY Benchmarks/peers/run_peers.py --pedigree $PEDIGREE --swift-bench $SWIFT_BENCH --executions $EXECUTIONS --seed $SEED --repeat $REPEAT --budget $BUDGET --write-calls $WRITE_CALLS${STRICT:+ --strict}"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+start=$(date +%s)
+echo "== $swift_cmd" >&2
+$swift_cmd > "$tmp/swift.md"
+cat "$tmp/swift.md" >&2
+echo "== $peers_cmd" >&2
+$peers_cmd > "$tmp/peers.md"
+cat "$tmp/peers.md" >&2
+elapsed=$(( $(date +%s) - start ))
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+mkdir -p "$(dirname "$OUT")"
+{
+    echo "# Benchmark results"
+    echo
+    echo "Written by \`make bench\` (Benchmarks/bench.sh); every figure below was measured in this run."
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- machine: $(nproc) CPUs ($cpu), $mem memory, $(uname -sr)"
+    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' (with uncommitted changes in Sources)')"
+    echo "- peers: $($PEERS_PY -c 'import importlib.metadata as m; print(", ".join(f"{p} {m.version(p)}" for p in ("ml-metadata", "duckdb", "kuzu")))' 2>/dev/null || echo 'see the notes below')"
+    echo "- Python $($PEERS_PY -c 'import sys, sqlite3; print(sys.version.split()[0], "with SQLite", sqlite3.sqlite_version)')"
+    echo "- wall time of both runs: ${elapsed} s"
+    echo
+    echo "Commands (release builds: \`swift build -c release --scratch-path .build-bench\` for the CLI,"
+    echo "\`swift build -c release\` in Benchmarks/):"
+    echo
+    echo '```sh'
+    echo "$swift_cmd"
+    echo "$peers_cmd"
+    echo '```'
+    echo
+    echo "## Pedigree on its own (Benchmarks/Sources/PedigreeBenchmarks)"
+    echo
+    cat "$tmp/swift.md"
+    echo
+    echo "## Side by side with the peers (Benchmarks/peers/run_peers.py)"
+    echo
+    cat "$tmp/peers.md"
+} > "$OUT"
+echo "wrote $OUT in ${elapsed} s" >&2
