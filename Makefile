@@ -61,8 +61,8 @@ demo: build
 		$(PEDIGREE) query --db pedigree.sqlite "$$q" || exit 1; \
 	done
 	@echo; echo "== the provenance of the latest model, drawn: lineage.svg and lineage.png"
-	$(PEDIGREE) render --db pedigree.sqlite "artifact(id = 29) upstream* return subgraph" -o lineage.svg
-	$(PEDIGREE) render --db pedigree.sqlite "artifact(id = 29) upstream* return subgraph" -o lineage.png
+	$(PEDIGREE) render --db pedigree.sqlite "artifact(id = 29) upstream* return subgraph" --rankdir TB -o lineage.svg
+	$(PEDIGREE) render --db pedigree.sqlite "artifact(id = 29) upstream* return subgraph" --rankdir TB -o lineage.png
 
 # Benchmarks, release builds: the Swift benchmarks (the Benchmarks package depends on this one by
 # path) and the peers comparison (Benchmarks/peers: ml-metadata, SQLite, DuckDB, Kuzu against the

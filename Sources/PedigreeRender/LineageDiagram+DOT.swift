@@ -127,7 +127,10 @@ extension LineageDiagram {
             case .leftToRight:
                 if row.count > 1 { out.append("    " + row.joined(separator: " -> ") + " [style=\"invis\"]") }
             case .topToBottom:
-                if row.count > 1 { out.append("    { rank=\"same\"; " + row.joined(separator: "; ") + " }") }
+                if row.count > 1 {
+                    out.append("    { rank=\"same\"; " + row.joined(separator: "; ") + " }")
+                    out.append("    " + row.joined(separator: " -> ") + " [style=\"invis\"]")
+                }
                 if i > 0 { out.append("    \(rows[i - 1][0]) -> \(row[0]) [style=\"invis\"]") }
             }
         }
