@@ -13,7 +13,7 @@ extension LineageDiagram {
             ("nodesep", "0.25"), ("ranksep", "0.4"), ("newrank", "true"),
         ]
         if !notes.isEmpty {
-            graph += [("labelloc", "b"), ("labeljust", "l"), ("label", notes.map { "note: \($0)" }.joined(separator: "\n"))]
+            graph += [("labelloc", "b"), ("labeljust", "l"), ("label", notes.map { Self.wrap("note: \($0)", width: 100) }.joined(separator: "\n"))]
         }
         graph += graphAttributes
         out.append("  graph " + Self.attributes(graph))
@@ -27,7 +27,7 @@ extension LineageDiagram {
         for (i, c) in clusters.enumerated() {
             out.append("  subgraph cluster_\(i + 1) {")
             out.append("    graph " + Self.attributes([
-                ("label", "\(c.typeName) \(c.name) (context \(c.contextID))"), ("style", "rounded,dashed"), ("color", "#999999"),
+                ("label", "\(c.typeName) \(c.name) (context \(c.contextID))"), ("labelloc", "t"), ("style", "rounded,dashed"), ("color", "#999999"),
                 ("fontcolor", "#555555"), ("tooltip", "context \(c.contextID) (\(c.typeName))"),
             ]))
             let members = nodes.filter { $0.cluster == i }.map(\.key)
@@ -111,10 +111,10 @@ extension LineageDiagram {
             entries.append(("legend_\(entries.count + 1)", a))
         }
         if nodes.contains(where: \.isGroup) {
-            entries.append(("legend_\(entries.count + 1)", plain + [("label", "group of nodes\nwith the same neighbours"), ("peripheries", "2")]))
+            entries.append(("legend_\(entries.count + 1)", plain + [("label", "nodes of one type\ndrawn as one"), ("peripheries", "2")]))
         }
         var out = ["  subgraph cluster_legend {"]
-        out.append("    graph " + Self.attributes([("label", "Legend"), ("style", "rounded"), ("color", "#bbbbbb"), ("fontcolor", "#555555")]))
+        out.append("    graph " + Self.attributes([("label", "Legend"), ("labelloc", "t"), ("style", "rounded"), ("color", "#bbbbbb"), ("fontcolor", "#555555")]))
         out.append("    node " + Self.attributes([("fontsize", "9"), ("tooltip", " ")]))
         for e in entries { out.append("    \(e.key) " + Self.attributes(e.attributes)) }
         // A grid of about as many rows as columns: rows run across the rank direction.
@@ -136,6 +136,22 @@ extension LineageDiagram {
         }
         out.append("  }")
         return out
+    }
+
+    /// Breaks a long line at spaces into lines of at most `width` characters (where it can).
+    static func wrap(_ text: String, width: Int) -> String {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if !line.isEmpty, line.count + 1 + word.count > width {
+                lines.append(line)
+                line = String(word)
+            } else {
+                line += (line.isEmpty ? "" : " ") + word
+            }
+        }
+        lines.append(line)
+        return lines.joined(separator: "\n")
     }
 
     static func attributes(_ pairs: [(String, String)]) -> String {

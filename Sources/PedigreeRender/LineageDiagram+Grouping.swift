@@ -21,58 +21,11 @@ extension LineageDiagram {
     static func group(_ draft: inout DiagramDraft, snapshot g: GraphSnapshot, maxNodes: Int) -> [String] {
         let before = draft.nodes.count
         var rounds = 0
-        while draft.nodes.count > maxNodes, rounds < 16 {
-            rounds += 1
-            var incoming = [[Int]](repeating: [], count: draft.nodes.count)
-            var outgoing = [[Int]](repeating: [], count: draft.nodes.count)
-            for p in draft.edges.keys.sorted() {
-                outgoing[p.from].append(p.to)
-                incoming[p.to].append(p.from)
-            }
-            var bucketOf: [Int] = Array(0..<draft.nodes.count)
-            var firstWith: [Signature: Int] = [:]
-            var sizes: [Int: Int] = [:]
-            for (i, n) in draft.nodes.enumerated() where !n.isStart {
-                let s = Signature(kind: n.kind, typeID: n.typeID, mark: n.mark, state: n.state, isResult: n.isResult, cluster: n.cluster,
-                                  incoming: incoming[i], outgoing: outgoing[i])
-                let first = firstWith[s] ?? i
-                firstWith[s] = first
-                bucketOf[i] = first
-                sizes[first, default: 0] += 1
-            }
-            guard sizes.values.contains(where: { $0 > 1 }) else { break }
-            // New positions: each bucket where its first member stood.
-            var newPosition = [Int](repeating: -1, count: draft.nodes.count)
-            var merged: [DiagramDraft.Node] = []
-            for i in draft.nodes.indices {
-                let b = bucketOf[i]
-                if b == i {
-                    newPosition[i] = merged.count
-                    merged.append(draft.nodes[i])
-                } else {
-                    newPosition[i] = newPosition[b]
-                    merged[newPosition[b]].members += draft.nodes[i].members
-                    merged[newPosition[b]].ids += draft.nodes[i].ids
-                }
-            }
-            for i in merged.indices where merged[i].ids.count > 1 {
-                let order = merged[i].ids.indices.sorted { merged[i].ids[$0] < merged[i].ids[$1] }
-                merged[i].ids = order.map { merged[i].ids[$0] }
-                merged[i].members = order.map { merged[i].members[$0] }
-            }
-            var edges: [DiagramDraft.Pair: DiagramDraft.EdgeInfo] = [:]
-            for (p, info) in draft.edges {
-                let pair = DiagramDraft.Pair(from: newPosition[p.from], to: newPosition[p.to])
-                guard pair.from != pair.to else { continue }
-                var e = edges[pair] ?? .init()
-                e.labels.formUnion(info.labels)
-                e.isDashed = e.isDashed || info.isDashed
-                edges[pair] = e
-            }
-            draft.nodes = merged
-            draft.edges = edges
-        }
-
+        while draft.nodes.count > maxNodes, rounds < 16, merge(&draft, byNeighbours: true) { rounds += 1 }
+        let afterNeighbours = draft.nodes.count
+        // Still too many (a long chain has few nodes with equal neighbours): one node per type,
+        // state and cluster, whatever its neighbours; a summary of how the types connect.
+        let byType = draft.nodes.count > maxNodes && merge(&draft, byNeighbours: false)
         // Say what was grouped, per kind and type.
         struct Tally { var nodes = 0, groups = 0 }
         var tallies: [TypeID: Tally] = [:]
@@ -89,7 +42,9 @@ extension LineageDiagram {
                 let tally = tallies[t]!
                 return "\(tally.nodes) \(type?.name ?? "?") \(type?.kind.description ?? "node")s into \(tally.groups) node\(tally.groups == 1 ? "" : "s")"
             }
-            notes.append("\(before) nodes, more than \(maxNodes): grouped nodes of one type with the same neighbours: " + parts.joined(separator: "; "))
+            notes.append("\(before) nodes, more than \(maxNodes): grouped nodes of one type with the same neighbours"
+                + (byType ? " (\(afterNeighbours) nodes), then the rest by type, whatever their neighbours" : "") + ": "
+                + parts.joined(separator: "; "))
             if draft.nodes.count > maxNodes {
                 notes.append("still \(draft.nodes.count) nodes after grouping")
             } else {
@@ -97,5 +52,62 @@ extension LineageDiagram {
             }
         }
         return notes
+    }
+
+    /// One round of merging: the nodes with equal signatures (with or without their neighbours)
+    /// become one, where the first of them stood. Returns whether anything merged.
+    static func merge(_ draft: inout DiagramDraft, byNeighbours: Bool) -> Bool {
+        var incoming = [[Int]](repeating: [], count: draft.nodes.count)
+        var outgoing = [[Int]](repeating: [], count: draft.nodes.count)
+        if byNeighbours {
+            for p in draft.edges.keys.sorted() {
+                outgoing[p.from].append(p.to)
+                incoming[p.to].append(p.from)
+            }
+        }
+        var bucketOf: [Int] = Array(0..<draft.nodes.count)
+        var firstWith: [Signature: Int] = [:]
+        var merges = false
+        for (i, n) in draft.nodes.enumerated() where !n.isStart {
+            let s = Signature(kind: n.kind, typeID: n.typeID, mark: n.mark, state: n.state, isResult: n.isResult, cluster: n.cluster,
+                              incoming: incoming[i], outgoing: outgoing[i])
+            if let first = firstWith[s] {
+                bucketOf[i] = first
+                merges = true
+            } else {
+                firstWith[s] = i
+            }
+        }
+        guard merges else { return false }
+        var newPosition = [Int](repeating: -1, count: draft.nodes.count)
+        var merged: [DiagramDraft.Node] = []
+        for i in draft.nodes.indices {
+            let b = bucketOf[i]
+            if b == i {
+                newPosition[i] = merged.count
+                merged.append(draft.nodes[i])
+            } else {
+                newPosition[i] = newPosition[b]
+                merged[newPosition[b]].members += draft.nodes[i].members
+                merged[newPosition[b]].ids += draft.nodes[i].ids
+            }
+        }
+        for i in merged.indices where merged[i].ids.count > 1 {
+            let order = merged[i].ids.indices.sorted { merged[i].ids[$0] < merged[i].ids[$1] }
+            merged[i].ids = order.map { merged[i].ids[$0] }
+            merged[i].members = order.map { merged[i].members[$0] }
+        }
+        var edges: [DiagramDraft.Pair: DiagramDraft.EdgeInfo] = [:]
+        for (p, info) in draft.edges {
+            let pair = DiagramDraft.Pair(from: newPosition[p.from], to: newPosition[p.to])
+            guard pair.from != pair.to else { continue }
+            var e = edges[pair] ?? .init()
+            e.labels.formUnion(info.labels)
+            e.isDashed = e.isDashed || info.isDashed
+            edges[pair] = e
+        }
+        draft.nodes = merged
+        draft.edges = edges
+        return true
     }
 }

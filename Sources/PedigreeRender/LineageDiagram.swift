@@ -384,7 +384,7 @@ extension LineageDiagram {
 
     static func groupTooltip(_ n: DiagramDraft.Node, _ typeName: String) -> String {
         let shown = n.ids.prefix(50).map(String.init).joined(separator: ", ")
-        return "\(n.ids.count) \(typeName) \(n.kind)s with the same neighbours\nids: \(shown)\(n.ids.count > 50 ? ", …" : "")"
+        return "\(n.ids.count) \(typeName) \(n.kind)s drawn as one node\nids: \(shown)\(n.ids.count > 50 ? ", …" : "")"
     }
 
     static func text(_ v: Value) -> String {
