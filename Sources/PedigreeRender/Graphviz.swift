@@ -28,7 +28,11 @@ public enum Graphviz {
             }
             defer { agclose(graph) }
             guard gvLayout(gvc, graph, "dot") == 0 else {
-                throw MetadataError(.internal, "Graphviz layout failed: \(lastError() ?? "no message") (if the layout type \"dot\" is not recognized, run `dot -c` as root)")
+                let message = lastError() ?? "no message"
+                if message.contains("not recognized") {
+                    throw MetadataError(.internal, "Graphviz has no \"dot\" layout plugin registered: run `dot -c` as root (`make deps` does)")
+                }
+                throw MetadataError(.internal, "Graphviz layout failed: \(message)")
             }
             defer { gvFreeLayout(gvc, graph) }
             var data: UnsafeMutablePointer<CChar>?

@@ -189,6 +189,22 @@ import FoundationXML
         #expect(full.nodes.count == 12 && full.notes.isEmpty)
     }
 
+    @Test func chainsAreSummarisedByType() throws {
+        let store = try MetadataStore.inMemory()
+        try store.insert(SyntheticStore.chain(executions: 200, seed: 7))
+        let g = store.snapshot
+        let result = try g.query("artifact(type = 'Dataset') downstream* return subgraph")
+        let diagram = try g.diagram(result)
+        #expect(diagram.nodes.count <= 300)
+        // The ten datasets (the start) stay; everything else is one node per type.
+        #expect(diagram.nodes.filter(\.isStart).count == 10 && diagram.nodes.allSatisfy { $0.isStart || $0.isGroup })
+        #expect(diagram.notes.first?.contains("then the rest by type") == true, "\(diagram.notes)")
+        let clustered = try g.diagram(result, options: DiagramOptions(clusterContextType: "PipelineRun"))
+        #expect(clustered.clusters.count == 2 && clustered.nodes.count > diagram.nodes.count)
+        let svg = try clustered.render(.svg)
+        #expect(String(decoding: svg, as: UTF8.self).contains("note: "))
+    }
+
     @Test func startAndResultsAreHighlighted() throws {
         let g = ExamplesTests.demo
         // Results are the models; the start dataset and the executions between are not.
