@@ -8,8 +8,7 @@ extension LineageDiagram {
         var out = ["flowchart \(options.rankDirection.rawValue)"]
         for note in notes { out.append("  %% note: \(note)") }
         if !notes.isEmpty {
-            out.append("  notes[\"" + notes.map { Self.mermaidText("note: \($0)") }.joined(separator: "<br/>") + "\"]")
-            out.append("  class notes note")
+            out.append("  diagram_notes[\"" + notes.map { Self.mermaidText("note: \($0)") }.joined(separator: "<br/>") + "\"]")
         }
         for n in nodes where n.cluster == nil { out.append("  " + mermaidNode(n)) }
         for (i, c) in clusters.enumerated() {
@@ -45,7 +44,10 @@ extension LineageDiagram {
             out.append("  classDef start stroke:\(DiagramStyle.startColor),stroke-width:4px")
             out.append("  class \(starts.joined(separator: ",")) start")
         }
-        if !notes.isEmpty { out.append("  classDef note fill:#fff,stroke:#bbb,color:#555") }
+        if !notes.isEmpty {
+            out.append("  classDef diagram_note fill:#fff,stroke:#bbb,color:#555")
+            out.append("  class diagram_notes diagram_note")
+        }
         return out.joined(separator: "\n") + "\n"
     }
 
