@@ -200,6 +200,7 @@ class SQLitePeer:
 def export_csv(db, work):
     """The tables the peers need, as CSV files (DuckDB's sqlite extension downloads from outside
     PyPI, so the copy goes through Python's sqlite3)."""
+    work.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     files = {}
     queries = {
@@ -439,7 +440,6 @@ def main():
                          "pick another seed for a meaningful comparison.")
     loads["pedigree"] = (statistics.median(ped.open_times), size_of(db), "open: MLMD file to ready graph")
 
-    files = None
     for peer in peers:
         try:
             if peer == "mlmd":
@@ -451,13 +451,11 @@ def main():
                 impl, how, size = SQLitePeer(str(db)), "connect to the MLMD file", size_of(db)
             elif peer == "duckdb":
                 import duckdb  # noqa: F401  (fails here if not installed)
-                files = files or export_csv(db, work)
-                impl = DuckDBPeer(files, work)
-                how, size = "CSV export of Artifact, Type, Event from the MLMD file + CREATE TABLE AS", size_of(impl.path)
+                impl = DuckDBPeer(export_csv(db, work / "duckdb-csv"), work)
+                how, size = "CSV export of Artifact, Type, Event from the MLMD file + CREATE TABLE AS (+ edge tables)", size_of(impl.path)
             elif peer == "kuzu":
                 import kuzu  # noqa: F401
-                files = files or export_csv(db, work)
-                impl = KuzuPeer(files, work)
+                impl = KuzuPeer(export_csv(db, work / "kuzu-csv"), work)
                 how, size = "CSV export from the MLMD file + COPY of nodes and edges", size_of(impl.path)
             else:
                 raise SystemExit(f"unknown peer {peer}")
