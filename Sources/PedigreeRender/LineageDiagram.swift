@@ -87,9 +87,11 @@ extension LineageDiagram {
     /// The diagram of a query result: a subgraph as it is; a node set with the query's start
     /// nodes, and the events among them; paths as the union of their nodes and events. The
     /// query's start nodes and its results are highlighted. A count has no diagram, and an
-    /// empty result has nothing to draw: both are INVALID_ARGUMENT.
-    public init(snapshot g: GraphSnapshot, result: QueryResult, options: DiagramOptions = DiagramOptions()) throws(MetadataError) {
-        let executor = Executor(snapshot: g)
+    /// empty result has nothing to draw: both are INVALID_ARGUMENT. Finding the start nodes and
+    /// a subgraph's results runs (part of) the query again, under `limits`.
+    public init(snapshot g: GraphSnapshot, result: QueryResult, options: DiagramOptions = DiagramOptions(),
+                limits: QueryLimits = QueryLimits()) throws(MetadataError) {
+        let executor = Executor(snapshot: g, limits: limits)
         var start = Set((try? executor.startNodes(result.plan)) ?? [])
         var nodes: Set<NodeRef> = []
         var events: Set<Int32> = []
@@ -104,7 +106,7 @@ extension LineageDiagram {
             plan.query.source.limit = nil
             plan.query.limit = nil
             plan.earlyStopAfter = nil
-            if case .nodes(let found)? = (try? Executor(snapshot: g).run(plan))?.rows { results = Set(found.map(\.node)) }
+            if case .nodes(let found)? = (try? Executor(snapshot: g, limits: limits).run(plan))?.rows { results = Set(found.map(\.node)) }
         case .nodes(let found):
             results = Set(found.map(\.node))
             if !results.isEmpty { nodes = results.union(start) }
