@@ -20,8 +20,40 @@ extension LineageDiagram {
             let arrow = e.isDashed ? "-.->" : "-->"
             out.append("  \(e.from) \(arrow)" + (e.label.map { "|\"\(Self.mermaidText($0))\"|" } ?? "") + " \(e.to)")
         }
-        // Colours per type, then states and highlights (later classes win).
+        // The legend: a sample of each type, then the highlights, states and groups that occur.
         var typeClasses: [String: [String]] = [:]
+        var markKeys: [StateMark: [String]] = [:]
+        var legendStart: [String] = [], legendResult: [String] = []
+        if options.legend {
+            var entries: [String] = []
+            func key() -> String { "legend_\(entries.count + 1)" }
+            var seen: Set<String> = []
+            for n in nodes.sorted(by: { (Self.kindOrder($0.kind), $0.typeName) < (Self.kindOrder($1.kind), $1.typeName) })
+            where seen.insert("\(n.kind) \(n.typeName)").inserted {
+                let k = key()
+                let text = "\"\(Self.mermaidText(n.typeName))<br/>(\(n.kind))\""
+                entries.append(n.kind == .artifact ? "\(k)([\(text)])" : "\(k)[\(text)]")
+                typeClasses[n.typeName, default: []].append(k)
+            }
+            if nodes.contains(where: \.isStart) {
+                legendStart.append(key())
+                entries.append("\(legendStart[0])(\"start\")")
+            }
+            if nodes.contains(where: { $0.isResult && !$0.isStart }) {
+                legendResult.append(key())
+                entries.append("\(legendResult[0])(\"result\")")
+            }
+            for mark in StateMark.allCases where mark != .none && nodes.contains(where: { $0.mark == mark }) {
+                let k = key()
+                entries.append("\(k)(\"\(mark.legend)\")")
+                markKeys[mark, default: []].append(k)
+            }
+            if nodes.contains(where: \.isGroup) { entries.append("\(key())[[\"nodes of one type drawn as one\"]]") }
+            out.append("  subgraph legend [\"Legend\"]")
+            for e in entries { out.append("    " + e) }
+            out.append("  end")
+        }
+        // Colours per type, then states and highlights (later classes win).
         for n in nodes { typeClasses[n.typeName, default: []].append(n.key) }
         for name in typeClasses.keys.sorted() {
             let cls = Self.mermaidClass(name)
@@ -29,17 +61,17 @@ extension LineageDiagram {
             out.append("  class \(typeClasses[name]!.joined(separator: ",")) \(cls)")
         }
         for mark in StateMark.allCases where mark != .none {
-            let keys = nodes.filter { $0.mark == mark }.map(\.key)
+            let keys = nodes.filter { $0.mark == mark }.map(\.key) + (markKeys[mark] ?? [])
             guard !keys.isEmpty else { continue }
             out.append("  classDef \(mark.rawValue) \(Self.mermaidStyle(mark))")
             out.append("  class \(keys.joined(separator: ",")) \(mark.rawValue)")
         }
-        let results = nodes.filter { $0.isResult && !$0.isStart }.map(\.key)
+        let results = nodes.filter { $0.isResult && !$0.isStart }.map(\.key) + legendResult
         if !results.isEmpty {
             out.append("  classDef result stroke:\(DiagramStyle.resultColor),stroke-width:3px")
             out.append("  class \(results.joined(separator: ",")) result")
         }
-        let starts = nodes.filter(\.isStart).map(\.key)
+        let starts = nodes.filter(\.isStart).map(\.key) + legendStart
         if !starts.isEmpty {
             out.append("  classDef start stroke:\(DiagramStyle.startColor),stroke-width:4px")
             out.append("  class \(starts.joined(separator: ",")) start")
