@@ -28,7 +28,7 @@ struct RenderCommand: ParsableCommand {
     @Argument(help: "The query, e.g. \"artifact(id = 29) upstream* return subgraph\"; '-' reads it from standard input.")
     var text: String?
     @Option(name: [.customShort("o"), .long], help: "The file to write ('-': standard output).") var output: String?
-    @Option(help: "svg, png, pdf, dot or mermaid (default: from the output file's extension).") var format: DiagramFormatArgument?
+    @Option(help: "svg, png, pdf, dot or mermaid (default: from the output file's extension).") var format: String?
     @Option(help: "LR (left to right) or TB (top to bottom).") var rankdir: RankDirectionArgument = .LR
     @Option(
         name: .customLong("cluster-by"), parsing: .upToNextOption,
@@ -47,20 +47,26 @@ struct RenderCommand: ParsableCommand {
         }
         guard text != nil else { throw ValidationError("Missing expected argument '<text>' (the query)") }
         if maxNodes < 1 { throw ValidationError("--max-nodes must be at least 1") }
-        let format = try resolvedFormat()
-        if output == nil || output == "-", !format.isText {
+        if format == nil, output == nil || output == "-" {
+            throw ValidationError("say which format: --format svg|png|pdf|dot|mermaid, or -o FILE with one of the extensions .svg .png .pdf .dot .mmd")
+        }
+        // An unknown format is bad input (65), reported by run(); a binary one to a terminal is usage.
+        if let format = try? resolvedFormat(), output == nil || output == "-", !format.isText {
             throw ValidationError("\(format.rawValue) is binary: write it to a file with -o FILE")
         }
     }
 
     func resolvedFormat() throws -> DiagramOptions.Format {
-        if let format { return DiagramOptions.Format(rawValue: format.rawValue)! }
-        guard let output, output != "-" else {
-            throw ValidationError("say which format: --format svg|png|pdf|dot|mermaid, or -o FILE with one of the extensions .svg .png .pdf .dot .mmd")
+        if let format {
+            guard let known = DiagramFormatArgument(rawValue: format.lowercased()) else {
+                throw MetadataError.invalidArgument("unknown format '\(format)': use svg, png, pdf, dot or mermaid")
+            }
+            return DiagramOptions.Format(rawValue: known.rawValue)!
         }
+        let output = output ?? "-"
         let ext = URL(fileURLWithPath: output).pathExtension
         guard let format = DiagramOptions.Format(fileExtension: ext) else {
-            throw ValidationError(
+            throw MetadataError.invalidArgument(
                 "cannot tell the format from \(ext.isEmpty ? "a file name without an extension" : "the extension '.\(ext)'") of '\(output)': "
                     + "use .svg .png .pdf .dot or .mmd, or --format svg|png|pdf|dot|mermaid")
         }
@@ -96,8 +102,7 @@ struct RenderCommand: ParsableCommand {
             do {
                 try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
             } catch {
-                printError("pedigree: cannot write \(path): \(Self.reason(error))")
-                throw ExitCode(73)  // EX_CANTCREAT
+                throw MetadataError.invalidArgument("cannot write \(path): \(Self.reason(error))")
             }
             let nodes = diagram.nodes.count, edges = diagram.edges.count
             print("wrote \(path) (\(format.rawValue), \(nodes) node\(nodes == 1 ? "" : "s"), \(edges) edge\(edges == 1 ? "" : "s"), \(bytes.count) bytes)")
