@@ -20,6 +20,11 @@ enum GraphComparison {
         where live.executionIndices(state: state).count != a.executions(in: state) {
             note("the state index of \(state?.description ?? "unset") executions disagrees with its count")
         }
+        if !live.artifactTypes.elementsEqual(live.artifacts.lazy.map(\.typeID))
+            || !live.executionTypes.elementsEqual(live.executions.lazy.map(\.typeID))
+        {
+            note("the type columns disagree with the nodes")
+        }
         compareNodes(live.artifacts, fresh.artifacts, "artifact", note)
         compareNodes(live.executions, fresh.executions, "execution", note)
         compareNodes(live.contexts, fresh.contexts, "context", note)

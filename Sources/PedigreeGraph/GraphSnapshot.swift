@@ -31,6 +31,10 @@ public struct GraphSnapshot: Sendable {
     public private(set) var artifacts = ChunkedArray<Artifact>()
     public private(set) var executions = ChunkedArray<Execution>()
     public private(set) var contexts = ChunkedArray<Context>()
+    /// The type of each artifact and execution, by dense index: a compact column for scans and
+    /// traversals that test only the type.
+    public private(set) var artifactTypes = ChunkedArray<TypeID>()
+    public private(set) var executionTypes = ChunkedArray<TypeID>()
 
     // id -> dense index.
     private var artifactSlot = IDSlots()
@@ -242,10 +246,12 @@ extension GraphSnapshot {
                 addArtifactState(artifact.state, slot)
             }
             artifacts[Int(slot)] = artifact
+            artifactTypes[Int(slot)] = artifact.typeID
             indexArtifact(artifact, slot)
         } else {
             let slot = Int32(artifacts.count)
             artifacts.append(artifact)
+            artifactTypes.append(artifact.typeID)
             artifactSlot.set(id.rawValue, slot)
             artifactEvents.grow(to: artifacts.count)
             artifactContexts.grow(to: artifacts.count)
@@ -276,10 +282,12 @@ extension GraphSnapshot {
                 addExecutionState(execution.lastKnownState, slot)
             }
             executions[Int(slot)] = execution
+            executionTypes[Int(slot)] = execution.typeID
             indexExecution(execution, slot)
         } else {
             let slot = Int32(executions.count)
             executions.append(execution)
+            executionTypes.append(execution.typeID)
             executionSlot.set(id.rawValue, slot)
             executionEvents.grow(to: executions.count)
             executionContexts.grow(to: executions.count)
@@ -417,6 +425,7 @@ extension GraphSnapshot {
         for a in contents.artifacts {
             let slot = Int32(g.artifacts.count)
             g.artifacts.append(a)
+            g.artifactTypes.append(a.typeID)
             g.artifactSlot.set(a.id!.rawValue, slot)
             g.addToType(a.typeID, slot)
             g.addArtifactState(a.state, slot)
@@ -425,6 +434,7 @@ extension GraphSnapshot {
         for e in contents.executions {
             let slot = Int32(g.executions.count)
             g.executions.append(e)
+            g.executionTypes.append(e.typeID)
             g.executionSlot.set(e.id!.rawValue, slot)
             g.addToType(e.typeID, slot)
             g.addExecutionState(e.lastKnownState, slot)

@@ -58,9 +58,28 @@ public final class Executor {
 
     // MARK: Node tests
 
+    /// Type ids by type name and kind, for the `type = 'X'` fast path.
+    private var typeIDsByName: [String: [TypeID]] = [:]
+
+    private func typeIDs(named name: String, _ kind: NodeKind) -> [TypeID] {
+        let key = "\(kind.rawValue):\(name)"
+        if let ids = typeIDsByName[key] { return ids }
+        let ids = snapshot.types(of: kind).filter { $0.name == name }.map { $0.id! }
+        typeIDsByName[key] = ids
+        return ids
+    }
+
     func passes(_ test: BoundNodeTest, _ n: NodeRef) -> Bool {
         guard test.admits(n.kind) else { return false }
-        if let p = test.predicate(n.kind), !evaluator.matches(p, kind: n.kind, index: n.index) { return false }
+        if let p = test.predicate(n.kind) {
+            // The commonest target, `type = 'X'`, compares type ids instead of running the evaluator.
+            if case .compare(.typeName, .equal, .string(let name)) = p, n.kind != .context {
+                let typeID = n.kind == .artifact ? snapshot.artifactTypes[Int(n.index)] : snapshot.executionTypes[Int(n.index)]
+                if !typeIDs(named: name, n.kind).contains(typeID) { return false }
+            } else if !evaluator.matches(p, kind: n.kind, index: n.index) {
+                return false
+            }
+        }
         if test.hasScope {
             let contexts = n.kind == .artifact ? snapshot.artifactContexts.items(n.index) : snapshot.executionContexts.items(n.index)
             guard let scope = test.scope else { return !contexts.isEmpty }
