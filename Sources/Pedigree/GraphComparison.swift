@@ -22,8 +22,10 @@ enum GraphComparison {
         }
         if !live.artifactTypes.elementsEqual(live.artifacts.lazy.map(\.typeID))
             || !live.executionTypes.elementsEqual(live.executions.lazy.map(\.typeID))
+            || !live.artifactIDs.elementsEqual(live.artifacts.lazy.map { $0.id!.rawValue })
+            || !live.executionIDs.elementsEqual(live.executions.lazy.map { $0.id!.rawValue })
         {
-            note("the type columns disagree with the nodes")
+            note("the type or id columns disagree with the nodes")
         }
         compareNodes(live.artifacts, fresh.artifacts, "artifact", note)
         compareNodes(live.executions, fresh.executions, "execution", note)

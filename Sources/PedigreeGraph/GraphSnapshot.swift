@@ -35,6 +35,9 @@ public struct GraphSnapshot: Sendable {
     /// traversals that test only the type.
     public private(set) var artifactTypes = ChunkedArray<TypeID>()
     public private(set) var executionTypes = ChunkedArray<TypeID>()
+    /// The MLMD id of each artifact and execution, by dense index (ids never change).
+    public private(set) var artifactIDs = ChunkedArray<Int64>()
+    public private(set) var executionIDs = ChunkedArray<Int64>()
 
     // id -> dense index.
     private var artifactSlot = IDSlots()
@@ -252,6 +255,7 @@ extension GraphSnapshot {
             let slot = Int32(artifacts.count)
             artifacts.append(artifact)
             artifactTypes.append(artifact.typeID)
+            artifactIDs.append(id.rawValue)
             artifactSlot.set(id.rawValue, slot)
             artifactEvents.grow(to: artifacts.count)
             artifactContexts.grow(to: artifacts.count)
@@ -288,6 +292,7 @@ extension GraphSnapshot {
             let slot = Int32(executions.count)
             executions.append(execution)
             executionTypes.append(execution.typeID)
+            executionIDs.append(id.rawValue)
             executionSlot.set(id.rawValue, slot)
             executionEvents.grow(to: executions.count)
             executionContexts.grow(to: executions.count)
@@ -426,6 +431,7 @@ extension GraphSnapshot {
             let slot = Int32(g.artifacts.count)
             g.artifacts.append(a)
             g.artifactTypes.append(a.typeID)
+            g.artifactIDs.append(a.id!.rawValue)
             g.artifactSlot.set(a.id!.rawValue, slot)
             g.addToType(a.typeID, slot)
             g.addArtifactState(a.state, slot)
@@ -435,6 +441,7 @@ extension GraphSnapshot {
             let slot = Int32(g.executions.count)
             g.executions.append(e)
             g.executionTypes.append(e.typeID)
+            g.executionIDs.append(e.id!.rawValue)
             g.executionSlot.set(e.id!.rawValue, slot)
             g.addToType(e.typeID, slot)
             g.addExecutionState(e.lastKnownState, slot)

@@ -58,24 +58,13 @@ public final class Executor {
 
     // MARK: Node tests
 
-    /// Type ids by type name and kind, for the `type = 'X'` fast path.
-    private var typeIDsByName: [String: [TypeID]] = [:]
-
-    private func typeIDs(named name: String, _ kind: NodeKind) -> [TypeID] {
-        let key = "\(kind.rawValue):\(name)"
-        if let ids = typeIDsByName[key] { return ids }
-        let ids = snapshot.types(of: kind).filter { $0.name == name }.map { $0.id! }
-        typeIDsByName[key] = ids
-        return ids
-    }
-
     func passes(_ test: BoundNodeTest, _ n: NodeRef) -> Bool {
         guard test.admits(n.kind) else { return false }
         if let p = test.predicate(n.kind) {
-            // The commonest target, `type = 'X'`, compares type ids instead of running the evaluator.
-            if case .compare(.typeName, .equal, .string(let name)) = p, n.kind != .context {
+            // The commonest test, `type = 'X'`, compares type ids (resolved when bound).
+            if let ids = n.kind == .artifact ? test.artifactTypeIDs : n.kind == .execution ? test.executionTypeIDs : nil {
                 let typeID = n.kind == .artifact ? snapshot.artifactTypes[Int(n.index)] : snapshot.executionTypes[Int(n.index)]
-                if !typeIDs(named: name, n.kind).contains(typeID) { return false }
+                if !ids.contains(typeID) { return false }
             } else if !evaluator.matches(p, kind: n.kind, index: n.index) {
                 return false
             }
@@ -308,7 +297,19 @@ public final class Executor {
 
         if case .count(let keys) = returnClause, keys.isEmpty { return result(.count(found.count), plan: plan) }
         var nodes = found.map { ResultNode(node: $0.0, id: id(of: $0.0), depth: $0.1) }
-        nodes.sort { ($0.depth, $0.node.kind == .artifact ? 0 : 1, $0.id) < ($1.depth, $1.node.kind == .artifact ? 0 : 1, $1.id) }
+        // Results come in depth order (a breadth-first walk); sort each depth by kind, then id.
+        func key(_ n: ResultNode) -> (Int, Int64) { (n.node.kind == .artifact ? 0 : 1, n.id) }
+        if zip(nodes, nodes.dropFirst()).allSatisfy({ $0.depth <= $1.depth }) {
+            var start = 0
+            while start < nodes.count {
+                var end = start
+                while end < nodes.count, nodes[end].depth == nodes[start].depth { end += 1 }
+                nodes[start..<end].sort { key($0) < key($1) }
+                start = end
+            }
+        } else {
+            nodes.sort { ($0.depth, key($0).0, $0.id) < ($1.depth, key($1).0, $1.id) }
+        }
         if !query.orderBy.isEmpty { nodes = order(nodes, by: query.orderBy) }
 
         switch returnClause {
@@ -344,8 +345,8 @@ public final class Executor {
 
     func id(of n: NodeRef) -> Int64 {
         switch n.kind {
-        case .artifact: snapshot.artifacts[Int(n.index)].id!.rawValue
-        case .execution: snapshot.executions[Int(n.index)].id!.rawValue
+        case .artifact: snapshot.artifactIDs[Int(n.index)]
+        case .execution: snapshot.executionIDs[Int(n.index)]
         case .context: snapshot.contexts[Int(n.index)].id!.rawValue
         }
     }

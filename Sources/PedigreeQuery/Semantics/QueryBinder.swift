@@ -9,6 +9,10 @@ public struct BoundNodeTest: Hashable, Sendable {
     public var executions: Bool
     public var artifactPredicate: BoundPredicate?
     public var executionPredicate: BoundPredicate?
+    /// When a kind's predicate is exactly `type = 'X'`: the ids of the types named X, so the
+    /// executor compares type ids instead of evaluating the predicate.
+    public var artifactTypeIDs: [TypeID]?
+    public var executionTypeIDs: [TypeID]?
     /// `in context(...)`: the node must belong to a context matching this.
     public var scope: BoundPredicate?
     public var hasScope: Bool
@@ -16,7 +20,8 @@ public struct BoundNodeTest: Hashable, Sendable {
     public var text: String
 
     public static let any = BoundNodeTest(
-        artifacts: true, executions: true, artifactPredicate: nil, executionPredicate: nil, scope: nil, hasScope: false, text: "node")
+        artifacts: true, executions: true, artifactPredicate: nil, executionPredicate: nil, artifactTypeIDs: nil,
+        executionTypeIDs: nil, scope: nil, hasScope: false, text: "node")
 
     public func admits(_ kind: NodeKind) -> Bool { kind == .artifact ? artifacts : kind == .execution ? executions : false }
     public func predicate(_ kind: NodeKind) -> BoundPredicate? { kind == .artifact ? artifactPredicate : executionPredicate }
@@ -132,7 +137,7 @@ public struct QueryBinder {
     private mutating func bindPattern(_ p: NodePattern) -> BoundNodeTest {
         var test = BoundNodeTest(
             artifacts: p.kind != .execution, executions: p.kind != .artifact, artifactPredicate: nil, executionPredicate: nil,
-            scope: nil, hasScope: p.scope != nil, text: Printer.print(p))
+            artifactTypeIDs: nil, executionTypeIDs: nil, scope: nil, hasScope: p.scope != nil, text: Printer.print(p))
         if let predicate = p.predicate {
             bindPredicate(predicate, into: &test)
         }
@@ -148,15 +153,19 @@ public struct QueryBinder {
     /// and if it binds for none, the diagnostics of the first kind are reported.
     private mutating func bindPredicate(_ predicate: Predicate, into test: inout BoundNodeTest) {
         var reports: [[Diagnostic]] = []
-        let kinds: [(NodeKind, WritableKeyPath<BoundNodeTest, Bool>, WritableKeyPath<BoundNodeTest, BoundPredicate?>)] = [
-            (.artifact, \.artifacts, \.artifactPredicate), (.execution, \.executions, \.executionPredicate),
+        let kinds: [(NodeKind, WritableKeyPath<BoundNodeTest, Bool>, WritableKeyPath<BoundNodeTest, BoundPredicate?>,
+                     WritableKeyPath<BoundNodeTest, [TypeID]?>)] = [
+            (.artifact, \.artifacts, \.artifactPredicate, \.artifactTypeIDs),
+            (.execution, \.executions, \.executionPredicate, \.executionTypeIDs),
         ]
-        for (kind, admits, bound) in kinds where test[keyPath: admits] {
+        for (kind, admits, bound, typeIDs) in kinds where test[keyPath: admits] {
             var binder = PredicateBinder(snapshot: snapshot, parameters: parameters)
             test[keyPath: bound] = binder.bind(predicate, for: kind)
             if test[keyPath: bound] == nil {
                 test[keyPath: admits] = false
                 reports.append(binder.diagnostics)
+            } else if case .compare(.typeName, .equal, .string(let name))? = test[keyPath: bound] {
+                test[keyPath: typeIDs] = snapshot.types(of: kind).filter { $0.name == name }.map { $0.id! }
             }
         }
         if !test.artifacts && !test.executions, let first = reports.first { diagnostics += first }
