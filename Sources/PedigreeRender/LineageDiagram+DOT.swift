@@ -46,14 +46,7 @@ extension LineageDiagram {
     }
 
     func nodeAttributes(_ n: Node) -> [(String, String)] {
-        var lines: [String]
-        if n.isGroup {
-            lines = ["\(n.ids.count) × \(n.typeName)", "ids \(n.ids.first!)…\(n.ids.last!)"]
-        } else {
-            lines = ["\(n.typeName) #\(n.ids[0])"]
-            if let name = n.name { lines.append(name) }
-        }
-        if let state = n.state { lines.append(state) }
+        let lines = n.labelLines
         var a: [(String, String)] = [
             ("id", n.elementID), ("label", lines.joined(separator: "\n")), ("shape", DiagramStyle.shape(n.kind)),
             ("fillcolor", DiagramStyle.fill(n.typeName)),

@@ -84,14 +84,7 @@ extension LineageDiagram {
     }
 
     func mermaidNode(_ n: Node) -> String {
-        var lines: [String]
-        if n.isGroup {
-            lines = ["\(n.ids.count) × \(n.typeName)", "ids \(n.ids.first!)…\(n.ids.last!)"]
-        } else {
-            lines = ["\(n.typeName) #\(n.ids[0])"]
-            if let name = n.name { lines.append(name) }
-        }
-        if let state = n.state { lines.append(state) }
+        let lines = n.labelLines
         let text = "\"" + lines.map(Self.mermaidText).joined(separator: "<br/>") + "\""
         switch (n.kind, n.isGroup) {
         case (.artifact, false): return "\(n.key)([\(text)])"

@@ -53,6 +53,20 @@ public struct LineageDiagram: Sendable {
         public var tooltip: String
 
         public var isGroup: Bool { ids.count > 1 }
+
+        /// The label's lines, shared by the DOT and Mermaid output: type and id (or the group's
+        /// count and id range), the name, and the state worth showing.
+        var labelLines: [String] {
+            var lines: [String]
+            if isGroup {
+                lines = ["\(ids.count) × \(typeName)", "ids \(ids.first!)…\(ids.last!)"]
+            } else {
+                lines = ["\(typeName) #\(ids[0])"]
+                if let name { lines.append(name) }
+            }
+            if let state { lines.append(state) }
+            return lines
+        }
         /// The element id in SVG output: `artifact-29`, `execution-23`, `group-1`.
         public var elementID: String { isGroup ? "group-\(key.dropFirst())" : "\(kind)-\(ids[0])" }
     }
