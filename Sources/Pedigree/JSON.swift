@@ -176,8 +176,6 @@ enum JSON: Equatable {
 
 /// Writes JSON text: keys in the order given, doubles in their shortest exact form.
 struct JSONWriter {
-    private(set) var text = ""
-
     static func quoted(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {

@@ -17,17 +17,6 @@ package struct ShardedMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             count += (newValue == nil ? 0 : 1) - (old == nil ? 0 : 1)
         }
     }
-
-    /// Reserves room for about `n` entries in total.
-    package mutating func reserveCapacity(_ n: Int) {
-        for s in 0..<Self.shardCount { shards[s].reserveCapacity(n / Self.shardCount + 1) }
-    }
-
-    package func forEach(_ body: (Key, Value) throws -> Void) rethrows {
-        for shard in shards {
-            for (key, value) in shard { try body(key, value) }
-        }
-    }
 }
 
 extension Dictionary {
