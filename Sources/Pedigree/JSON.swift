@@ -175,8 +175,9 @@ enum JSON: Equatable {
 }
 
 /// Writes JSON text: keys in the order given, doubles in their shortest exact form.
-struct JSONWriter {
-    static func quoted(_ s: String) -> String {
+public enum JSONWriter {
+    /// A JSON string literal.
+    public static func quoted(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

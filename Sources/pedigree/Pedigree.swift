@@ -99,7 +99,7 @@ struct StatsCommand: ParsableCommand {
             switch format {
             case .json:
                 let body = fields.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n")
-                let byType = counts.byType.keys.sorted().map { "    \(jsonString($0)): \(counts.byType[$0]!)" }.joined(separator: ",\n")
+                let byType = counts.byType.keys.sorted().map { "    \(JSONWriter.quoted($0)): \(counts.byType[$0]!)" }.joined(separator: ",\n")
                 out.line("{\n\(body),\n  \"by_type\": {\(byType.isEmpty ? "" : "\n" + byType + "\n  ")}\n}")
             case .table:
                 for (name, n) in fields { out.line(name.padding(toLength: 18, withPad: " ", startingAt: 0) + String(n)) }
@@ -116,11 +116,6 @@ struct StatsCommand: ParsableCommand {
     }
 }
 
-func jsonString(_ s: String) -> String {
-    let data = try! JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])
-    let text = String(decoding: data, as: UTF8.self)
-    return String(text.dropFirst().dropLast())
-}
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

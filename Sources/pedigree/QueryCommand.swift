@@ -112,9 +112,9 @@ func reportQueryError(_ error: QueryError, json: Bool) throws -> Never {
     if json {
         let items = error.diagnostics.map { d -> String in
             let (line, column, _, _) = DiagnosticRenderer.location(of: d.range.start, in: error.source)
-            return "{\"id\":\(jsonString(d.id)),\"severity\":\"\(d.severity.rawValue)\",\"message\":\(jsonString(d.message)),"
+            return "{\"id\":\(JSONWriter.quoted(d.id)),\"severity\":\"\(d.severity.rawValue)\",\"message\":\(JSONWriter.quoted(d.message)),"
                 + "\"line\":\(line),\"column\":\(column),\"start\":\(d.range.start),\"end\":\(d.range.end),"
-                + "\"notes\":[\(d.notes.map(jsonString).joined(separator: ","))]}"
+                + "\"notes\":[\(d.notes.map(JSONWriter.quoted).joined(separator: ","))]}"
         }
         print("{\"errors\":[\(items.joined(separator: ","))]}")
     } else {
@@ -172,11 +172,11 @@ struct ResultPrinter {
 
     private func nodeJSON(_ n: NodeRef, depth: Int?) -> String {
         let (p, c) = properties(n)
-        var parts = ["\"kind\":\"\(n.kind)\"", "\"id\":\(id(n))", "\"type\":\(jsonString(typeName(n)))"]
-        if let name = name(n) { parts.append("\"name\":\(jsonString(name))") }
+        var parts = ["\"kind\":\"\(n.kind)\"", "\"id\":\(id(n))", "\"type\":\(JSONWriter.quoted(typeName(n)))"]
+        if let name = name(n) { parts.append("\"name\":\(JSONWriter.quoted(name))") }
         if n.kind == .artifact {
             let a = snapshot.artifacts[Int(n.index)]
-            if let uri = a.uri { parts.append("\"uri\":\(jsonString(uri))") }
+            if let uri = a.uri { parts.append("\"uri\":\(JSONWriter.quoted(uri))") }
             if let state = a.state { parts.append("\"state\":\"\(state)\"") }
         } else if n.kind == .execution, let s = snapshot.executions[Int(n.index)].lastKnownState {
             parts.append("\"last_known_state\":\"\(s)\"")
@@ -194,7 +194,7 @@ struct ResultPrinter {
 
     private func truncatedJSON(_ t: Truncation?) -> String {
         guard let t else { return "null" }
-        return "{\"reason\":\(jsonString(t.reason)),\"returned\":\(t.returned),\"omitted\":\(t.omitted.map(String.init) ?? "null")}"
+        return "{\"reason\":\(JSONWriter.quoted(t.reason)),\"returned\":\(t.returned),\"omitted\":\(t.omitted.map(String.init) ?? "null")}"
     }
 
     private func csvField(_ s: String) -> String {
@@ -238,7 +238,7 @@ struct ResultPrinter {
             switch format {
             case .json:
                 out.line("{\"groups\":[" + rows.map { r in
-                    "{" + zip(keys, r.keys).map { "\(jsonString($0)):\(jsonString($1))" }.joined(separator: ",") + ",\"count\":\(r.count)}"
+                    "{" + zip(keys, r.keys).map { "\(JSONWriter.quoted($0)):\(JSONWriter.quoted($1))" }.joined(separator: ",") + ",\"count\":\(r.count)}"
                 }.joined(separator: ",") + "],\"truncated\":null}")
             case .csv:
                 out.line((keys + ["count"]).map(csvField).joined(separator: ","))
@@ -254,7 +254,7 @@ struct ResultPrinter {
             case .json:
                 let contexts = s.contexts.map { c -> String in
                     let ctx = snapshot.contexts[Int(c)]
-                    return "{\"kind\":\"context\",\"id\":\(ctx.id!),\"type\":\(jsonString(snapshot.type(ctx.typeID)?.name ?? "?")),\"name\":\(jsonString(ctx.name))}"
+                    return "{\"kind\":\"context\",\"id\":\(ctx.id!),\"type\":\(JSONWriter.quoted(snapshot.type(ctx.typeID)?.name ?? "?")),\"name\":\(JSONWriter.quoted(ctx.name))}"
                 }
                 let attributions = s.attributions.map { "{\"context_id\":\(snapshot.contexts[Int($0.0)].id!),\"artifact_id\":\(snapshot.artifacts[Int($0.1)].id!)}" }
                 let associations = s.associations.map { "{\"context_id\":\(snapshot.contexts[Int($0.0)].id!),\"execution_id\":\(snapshot.executions[Int($0.1)].id!)}" }

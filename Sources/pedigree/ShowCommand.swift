@@ -33,7 +33,7 @@ struct ShowCommand: ParsableCommand {
                     }
                 let typeName = g.type(typeID)?.name ?? "?"
                 let text = "\(kind) \(id) (\(typeName)\(name.map { " \"\($0)\"" } ?? ""))"
-                let json = "{\"kind\":\"\(kind)\",\"id\":\(id),\"type\":\(jsonString(typeName))\(name.map { ",\"name\":" + jsonString($0) } ?? "")}"
+                let json = "{\"kind\":\"\(kind)\",\"id\":\(id),\"type\":\(JSONWriter.quoted(typeName))\(name.map { ",\"name\":" + JSONWriter.quoted($0) } ?? "")}"
                 return (text, json)
             }
             func eventLine(_ record: EventRecord, from kind: NodeKind) -> (String, String) {
@@ -47,7 +47,7 @@ struct ShowCommand: ParsableCommand {
                 let (other, otherJSON) = kind == .artifact ? describe(.execution, record.execution) : describe(.artifact, record.artifact)
                 let arrow = e.type.isInput == (kind == .artifact) ? "->" : "<-"
                 let text = "\(e.type.description.padding(toLength: 16, withPad: " ", startingAt: 0)) \(arrow) \(other)\(path.isEmpty ? "" : "  path \(path)")"
-                let json = "{\"type\":\"\(e.type)\",\"node\":\(otherJSON)\(path.isEmpty ? "" : ",\"path\":" + jsonString(path))\(e.time.map { ",\"milliseconds_since_epoch\":\($0)" } ?? "")}"
+                let json = "{\"type\":\"\(e.type)\",\"node\":\(otherJSON)\(path.isEmpty ? "" : ",\"path\":" + JSONWriter.quoted(path))\(e.time.map { ",\"milliseconds_since_epoch\":\($0)" } ?? "")}"
                 return (text, json)
             }
 
@@ -107,14 +107,14 @@ struct ShowCommand: ParsableCommand {
             var out = Output()
             switch format {
             case .json:
-                var parts = ["\"kind\":\"\(kind.rawValue)\"", "\"id\":\(id)", "\"type_id\":\(typeID)", "\"type\":\(jsonString(typeName))"]
-                for (k, v) in fields { if let v { parts.append("\(jsonString(k)):\(jsonString(v))") } }
+                var parts = ["\"kind\":\"\(kind.rawValue)\"", "\"id\":\(id)", "\"type_id\":\(typeID)", "\"type\":\(JSONWriter.quoted(typeName))"]
+                for (k, v) in fields { if let v { parts.append("\(JSONWriter.quoted(k)):\(JSONWriter.quoted(v))") } }
                 parts.append("\"properties\":\(Interchange.properties(props))")
                 parts.append("\"custom_properties\":\(Interchange.properties(custom))")
                 if let t = times.0 { parts.append("\"create_time_since_epoch\":\(t)") }
                 if let t = times.1 { parts.append("\"last_update_time_since_epoch\":\(t)") }
                 for section in relatedJSON.keys.sorted() {
-                    parts.append("\(jsonString(section)):[\(relatedJSON[section]!.joined(separator: ","))]")
+                    parts.append("\(JSONWriter.quoted(section)):[\(relatedJSON[section]!.joined(separator: ","))]")
                 }
                 out.line("{" + parts.joined(separator: ",") + "}")
             case .table:
@@ -149,7 +149,7 @@ struct ShowCommand: ParsableCommand {
         switch v {
         case .int(let i): "\(i)"
         case .double(let d): "\(d)"
-        case .string(let s): jsonString(s)
+        case .string(let s): JSONWriter.quoted(s)
         case .bool(let b): "\(b)"
         case .struct: "struct " + Interchange.properties(["v": v]).dropFirst(5).dropLast(1)
         case .proto(let any): "proto \(any.typeURL) (\(any.value.count) bytes)"
