@@ -7,9 +7,14 @@ PEDIGREE := .build/debug/pedigree
 APT_PACKAGES := libsqlite3-dev pkg-config sqlite3 libgraphviz-dev graphviz
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build release test swift-test compat demo bench bench-smoke bench-build peers-venv deps venv clean
+.PHONY: all build release test swift-test compat server-test wire demo bench bench-smoke bench-build peers-venv deps venv clean
 
 all: build
+
+# Regenerates Sources/PedigreeWire from ml-metadata's descriptors and Proto/ (needs protoc).
+wire: venv
+	@command -v protoc >/dev/null || $(SUDO) apt-get install -y -qq protobuf-compiler
+	PY=$(CURDIR)/$(PY) Scripts/generate-wire.sh
 
 # Installs the Debian packages that are missing (sudo only when not root).
 deps:
@@ -44,7 +49,11 @@ compat: build venv
 	$(PY) -m pytest -q Tests/Compat
 	PY=$(CURDIR)/$(PY) PEDIGREE=$(CURDIR)/$(PEDIGREE) bash Tests/Compat/run_compat.sh
 
-test: swift-test compat
+# ml-metadata's own test suite, run by its Python client against `pedigree serve` over gRPC.
+server-test: build venv
+	PY=$(CURDIR)/$(PY) PEDIGREE=$(CURDIR)/$(PEDIGREE) bash Tests/Server/run_mlmd_suite.sh
+
+test: swift-test compat server-test
 
 demo: build
 	rm -f pedigree.sqlite pedigree.sqlite-wal pedigree.sqlite-shm

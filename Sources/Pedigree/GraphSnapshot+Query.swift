@@ -2,9 +2,14 @@
 extension GraphSnapshot {
     /// Parses, binds and plans a query; throws `QueryError` with its diagnostics.
     public func plan(_ text: String, parameters: [String: String] = [:], disabledRules: Set<Planner.Rule> = []) throws -> Plan {
+        try plan(text, typedParameters: parameters.mapValues(Self.parameterValue), disabledRules: disabledRules)
+    }
+
+    /// `plan` with parameter values that already have their types (as the gRPC service gets them).
+    public func plan(_ text: String, typedParameters: [String: Literal.Value], disabledRules: Set<Planner.Rule> = []) throws -> Plan {
         let (parsed, diagnostics) = Parser.parse(text)
         guard let parsed, diagnostics.isEmpty else { throw QueryError(source: text, diagnostics: diagnostics) }
-        var binder = QueryBinder(snapshot: self, parameters: parameters.mapValues(Self.parameterValue))
+        var binder = QueryBinder(snapshot: self, parameters: typedParameters)
         guard let bound = binder.bind(parsed) else { throw QueryError(source: text, diagnostics: binder.diagnostics) }
         return Planner.plan(bound, statistics: self, disabled: disabledRules)
     }

@@ -55,14 +55,14 @@ extension MetadataStore {
     public func putExecution(
         _ execution: Execution, artifactsAndEvents: [ArtifactAndEvent], contexts: [Context],
         reuseContextIfAlreadyExist: Bool = false, reuseArtifactIfAlreadyExistByExternalID: Bool = false,
-        forceUpdateTime: Bool = false
+        forceUpdateTime: Bool = false, forceReuseContext: Bool = false
     ) async throws -> PutExecutionResult {
         try await perform {
             try $0.putExecution(
                 execution, artifactsAndEvents: artifactsAndEvents, contexts: contexts,
                 reuseContextIfAlreadyExist: reuseContextIfAlreadyExist,
                 reuseArtifactIfAlreadyExistByExternalID: reuseArtifactIfAlreadyExistByExternalID,
-                forceUpdateTime: forceUpdateTime)
+                forceUpdateTime: forceUpdateTime, forceReuseContext: forceReuseContext)
         }
     }
 

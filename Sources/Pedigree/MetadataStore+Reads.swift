@@ -134,6 +134,25 @@ extension GraphSnapshot {
         }.page(options)
     }
 
+    /// The dense indices of the nodes of a kind that match an MLMD filter_query (ml-metadata's
+    /// semantics), in ascending id order; with `candidates`, only those are tested.
+    public func nodeIndices(_ kind: NodeKind, matchingFilter text: String, among candidates: [Int32]? = nil) throws -> [Int32] {
+        let predicate = try bindFilter(text, kind: kind)
+        let evaluator = PredicateEvaluator(self, storage: Self.mlmdStorageText)
+        let pool = candidates ?? Array(0..<Int32(nodeCount(kind)))
+        return pool.filter { evaluator.matches(predicate, kind: kind, index: $0) }
+            .sorted { nodeID(kind, $0) < nodeID(kind, $1) }
+    }
+
+    /// The MLMD id of the node at a dense index.
+    public func nodeID(_ kind: NodeKind, _ index: Int32) -> Int64 {
+        switch kind {
+        case .artifact: artifactIDs[Int(index)]
+        case .execution: executionIDs[Int(index)]
+        case .context: contexts[Int(index)].id!.rawValue
+        }
+    }
+
     /// Parses and binds a filter query with ml-metadata's semantics (`PredicateBinder` in
     /// MLMD-compatible mode): what ml-metadata rejects is one InvalidArgument error with the
     /// diagnostics; unknown types, properties and contexts match nothing.

@@ -75,12 +75,13 @@ extension MetadataStore {
     }
 
     /// MLMD's PutExecution, atomically: the artifacts, the execution, the events between them, the
-    /// contexts, and an attribution and association tying everything to every context.
+    /// contexts, and an attribution and association tying everything to every context. With
+    /// `forceReuseContext`, a context that has an id is only checked to exist, not updated.
     @discardableResult
     public func putExecution(
         _ execution: Execution, artifactsAndEvents: [ArtifactAndEvent], contexts: [Context],
         reuseContextIfAlreadyExist: Bool = false, reuseArtifactIfAlreadyExistByExternalID: Bool = false,
-        forceUpdateTime: Bool = false
+        forceUpdateTime: Bool = false, forceReuseContext: Bool = false
     ) throws -> PutExecutionResult {
         try write { ctx in
             var artifactIDs: [ArtifactID?] = []
@@ -113,7 +114,16 @@ extension MetadataStore {
                 event.artifactID = artifactID
                 try ctx.putEvent(event)
             }
-            let contextIDs = try contexts.map { try ctx.upsertContext($0, reuseIfExists: reuseContextIfAlreadyExist) }
+            let contextIDs = try contexts.map { context in
+                // force_reuse_context: a context given by id is only looked up, never updated.
+                if forceReuseContext, let id = context.id {
+                    guard ctx.graph.context(id) != nil else {
+                        throw MetadataError.notFound("Context with ID \(id) was not found in MLMD")
+                    }
+                    return id
+                }
+                return try ctx.upsertContext(context, reuseIfExists: reuseContextIfAlreadyExist)
+            }
             for contextID in contextIDs {
                 try ctx.putAssociation(Association(contextID: contextID, executionID: executionID))
                 for id in Set(artifactIDs.compactMap { $0 }).sorted() {

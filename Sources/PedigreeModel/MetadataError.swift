@@ -10,6 +10,7 @@ public struct MetadataError: Error, Hashable, Sendable, CustomStringConvertible 
         case cancelled = "CANCELLED"
         case deadlineExceeded = "DEADLINE_EXCEEDED"
         case resourceExhausted = "RESOURCE_EXHAUSTED"
+        case unimplemented = "UNIMPLEMENTED"
         case `internal` = "INTERNAL"
     }
 

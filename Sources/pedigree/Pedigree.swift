@@ -3,13 +3,14 @@ import Foundation
 import Pedigree
 
 @main
-struct PedigreeCommand: ParsableCommand {
+struct PedigreeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pedigree",
         abstract: "A lineage query engine for ML Metadata (MLMD) stores.",
         subcommands: [
             InitCommand.self, StatsCommand.self, ShowCommand.self, ImportCommand.self, ExportCommand.self,
             QueryCommand.self, ExplainCommand.self, RenderCommand.self, ListCommand.self, CheckCommand.self, DemoCommand.self, GenerateCommand.self,
+            ServeCommand.self,
         ])
 
     /// Runs a command body, mapping errors to sysexits codes: 65 bad data, 70 internal.

@@ -1,0 +1,231 @@
+internal import Foundation
+public import GRPCCore
+public import Pedigree
+public import PedigreeWire
+
+/// Pedigree's own service: the path query language (Query, Explain) and diagrams (Render) over
+/// the wire, on the snapshot current when each call starts.
+public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol {
+    public let store: MetadataStore
+    /// The server's query limits; a request may lower them, not raise them.
+    public let limits: QueryLimits
+
+    public init(store: MetadataStore, limits: QueryLimits = QueryLimits()) {
+        self.store = store
+        self.limits = limits
+    }
+
+    private func queryLimits(_ o: Pedigree_V1_QueryOptions) -> QueryLimits {
+        var l = limits
+        if o.maxVisits > 0 { l.maxVisits = min(l.maxVisits, Int(clamping: o.maxVisits)) }
+        if o.maxPaths > 0 { l.maxPaths = min(l.maxPaths, Int(clamping: o.maxPaths)) }
+        return l
+    }
+
+    private func parameters(_ wire: [String: Pedigree_V1_ParameterValue]) throws -> [String: Literal.Value] {
+        try wire.mapValues { p in
+            switch p.value {
+            case .intValue(let x): .integer(x)
+            case .doubleValue(let x): .decimal(x)
+            case .stringValue(let x): .string(x)
+            case .boolValue(let x): .bool(x)
+            case nil: throw RPCError(code: .invalidArgument, message: "a query parameter has no value")
+            }
+        }
+    }
+
+    public func query(request: Pedigree_V1_QueryRequest, context: ServerContext) async throws -> Pedigree_V1_QueryResponse {
+        if request.pageSize < 0 { throw RPCError(code: .invalidArgument, message: "page_size must not be negative") }
+        let params = try parameters(request.parameters)
+        let limits = queryLimits(request.options)
+        do {
+            let g = store.snapshot
+            let plan = try g.plan(request.query, typedParameters: params)
+            let result = try g.run(plan, limits: limits)
+            var response = Pedigree_V1_QueryResponse()
+            response.canonicalQuery = Printer.print(plan.query.source)
+            response.visited = Int64(result.visited)
+            if let t = result.truncated {
+                var w = Pedigree_V1_Truncation()
+                w.returned = Int64(t.returned)
+                w.omitted = t.omitted.map(Int64.init) ?? -1
+                w.reason = t.reason
+                response.truncated = w
+            }
+            switch result.rows {
+            case .nodes(let nodes):
+                let (page, next) = try Self.page(nodes, size: Int(request.pageSize), token: request.pageToken, query: request.query)
+                var list = Pedigree_V1_NodeList()
+                list.nodes = page.map { Self.resultNode($0.node, depth: $0.depth, in: g) }
+                response.nodes = list
+                if let next { response.nextPageToken = next }
+            case .paths(let paths):
+                let (page, next) = try Self.page(paths, size: Int(request.pageSize), token: request.pageToken, query: request.query)
+                var list = Pedigree_V1_PathList()
+                list.paths = page.map { path in
+                    var w = Pedigree_V1_Path()
+                    w.nodes = path.nodes.enumerated().map { Self.resultNode($0.element, depth: $0.offset, in: g) }
+                    w.events = path.events.map { g.events[Int($0)].event.wire }
+                    return w
+                }
+                response.paths = list
+                if let next { response.nextPageToken = next }
+            case .subgraph(let s):
+                if request.pageSize > 0 || !request.pageToken.isEmpty {
+                    throw RPCError(code: .invalidArgument, message: "a subgraph is returned whole; page_size and page_token apply to nodes and paths")
+                }
+                response.subgraph = Self.lineageGraph(s, in: g)
+            case .count(let n):
+                response.count = Int64(n)
+            case .groups(let rows):
+                var list = Pedigree_V1_GroupList()
+                list.columns = plan.query.groupBy.map { key in
+                    switch key {
+                    case .kind: "kind"
+                    case .state: "state"
+                    case .operand(_, let name): name
+                    }
+                }
+                list.rows = rows.map { r in
+                    var w = Pedigree_V1_GroupRow()
+                    w.keys = r.keys
+                    w.count = Int64(r.count)
+                    return w
+                }
+                response.groups = list
+            }
+            return response
+        } catch {
+            throw rpcError(error)
+        }
+    }
+
+    public func explain(request: Pedigree_V1_ExplainRequest, context: ServerContext) async throws -> Pedigree_V1_ExplainResponse {
+        let params = try parameters(request.parameters)
+        do {
+            let g = store.snapshot
+            let plan = try g.plan(request.query, typedParameters: params)
+            var response = Pedigree_V1_ExplainResponse()
+            if request.profile {
+                let result = try g.run(plan, limits: queryLimits(request.options))
+                response.plan = ExplainRenderer.render(plan, profile: result.profile)
+            } else {
+                response.plan = ExplainRenderer.render(plan)
+            }
+            return response
+        } catch {
+            throw rpcError(error)
+        }
+    }
+
+    public func render(request: Pedigree_V1_RenderRequest, context: ServerContext) async throws -> Pedigree_V1_RenderResponse {
+        let params = try parameters(request.parameters)
+        var options = DiagramOptions()
+        switch request.format {
+        case .unspecified, .svg: options.format = .svg
+        case .png: options.format = .png
+        case .pdf: options.format = .pdf
+        case .dot: options.format = .dot
+        case .mermaid: options.format = .mermaid
+        case .UNRECOGNIZED(let n): throw RPCError(code: .invalidArgument, message: "unknown format \(n)")
+        }
+        if !request.rankdir.isEmpty {
+            guard let r = DiagramOptions.RankDirection(rawValue: request.rankdir.uppercased()) else {
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "unknown rankdir '\(request.rankdir)'; use one of \(DiagramOptions.RankDirection.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            options.rankDirection = r
+        }
+        if request.maxNodes < 0 { throw RPCError(code: .invalidArgument, message: "max_nodes must not be negative") }
+        if request.maxNodes > 0 { options.maxNodes = Int(request.maxNodes) }
+        if !request.clusterByContextType.isEmpty { options.clusterContextType = request.clusterByContextType }
+        options.collapseExecutions = request.collapseExecutions
+        let limits = queryLimits(request.options)
+        do {
+            let g = store.snapshot
+            let result = try g.run(g.plan(request.query, typedParameters: params), limits: limits)
+            let diagram = try g.diagram(result, options: options, limits: limits)
+            var response = Pedigree_V1_RenderResponse()
+            response.data = Data(try diagram.render())
+            response.contentType =
+                switch options.format {
+                case .svg: "image/svg+xml"
+                case .png: "image/png"
+                case .pdf: "application/pdf"
+                case .dot: "text/vnd.graphviz"
+                case .mermaid: "text/plain"
+                }
+            response.notes = diagram.notes
+            return response
+        } catch {
+            throw rpcError(error)
+        }
+    }
+
+    // MARK: Conversions
+
+    static func resultNode(_ ref: NodeRef, depth: Int, in g: GraphSnapshot) -> Pedigree_V1_ResultNode {
+        var w = Pedigree_V1_ResultNode()
+        switch ref.kind {
+        case .artifact: w.artifact = (g.node(at: ref.index) as Artifact).wire(in: g)
+        case .execution: w.execution = (g.node(at: ref.index) as Execution).wire(in: g)
+        case .context: break
+        }
+        w.depth = Int32(clamping: depth)
+        return w
+    }
+
+    /// A query's subgraph as MLMD's LineageGraph, nodes in full.
+    static func lineageGraph(_ s: Subgraph, in g: GraphSnapshot) -> MlMetadata_LineageGraph {
+        var w = MlMetadata_LineageGraph()
+        w.artifacts = s.artifacts.map { (g.node(at: $0) as Artifact).wire(in: g) }
+        w.executions = s.executions.map { (g.node(at: $0) as Execution).wire(in: g) }
+        w.contexts = s.contexts.map { (g.node(at: $0) as Context).wire(in: g) }
+        w.events = s.events.map { g.events[Int($0)].event.wire }
+        w.attributions = s.attributions.map { (c, a) in
+            var x = MlMetadata_Attribution()
+            x.contextID = g.contexts[Int(c)].id!.rawValue
+            x.artifactID = g.artifactIDs[Int(a)]
+            return x
+        }
+        w.associations = s.associations.map { (c, e) in
+            var x = MlMetadata_Association()
+            x.contextID = g.contexts[Int(c)].id!.rawValue
+            x.executionID = g.executionIDs[Int(e)]
+            return x
+        }
+        return w
+    }
+
+    /// One page of a result: rows from the offset the token holds. A token is bound to its query
+    /// text, so that it cannot be replayed against another query.
+    static func page<T>(_ rows: [T], size: Int, token: String, query: String) throws -> ([T], String?) {
+        var start = 0
+        if !token.isEmpty {
+            let parts = token.split(separator: ":", maxSplits: 2)
+            guard parts.count == 3, parts[0] == "pq1", let offset = Int(parts[1]), offset >= 0, offset <= rows.count,
+                parts[2] == String(UInt64(bitPattern: Int64(query.hashValueStable)), radix: 36)
+            else {
+                throw RPCError(code: .invalidArgument, message: "page_token is not one this query returned")
+            }
+            start = offset
+        }
+        guard size > 0 else { return (Array(rows[start...]), nil) }
+        let end = min(rows.count, start + size)
+        let next = end < rows.count ? "pq1:\(end):\(String(UInt64(bitPattern: Int64(query.hashValueStable)), radix: 36))" : nil
+        return (Array(rows[start..<end]), next)
+    }
+}
+
+extension String {
+    /// FNV-1a of the UTF-8 bytes: stable across processes, unlike `hashValue`.
+    var hashValueStable: Int64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x100_0000_01b3
+        }
+        return Int64(bitPattern: h)
+    }
+}

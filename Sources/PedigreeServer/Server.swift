@@ -1,0 +1,222 @@
+internal import Dispatch
+internal import Foundation
+internal import GRPCCore
+internal import GRPCNIOTransportHTTP2
+public import Logging
+public import Pedigree
+internal import PedigreeWire
+internal import Synchronization
+internal import SwiftProtobuf
+
+/// How `pedigree serve` runs.
+public struct ServerOptions: Sendable {
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (printed once listening).
+    public var port = 8080
+    /// The largest request the server accepts, in bytes; larger ones fail with RESOURCE_EXHAUSTED.
+    public var maxRequestBytes = 64 << 20
+    /// The largest response the server sends, in bytes: a larger answer fails with
+    /// RESOURCE_EXHAUSTED and says to page it (list options, or Query's page_size); it is never cut.
+    public var maxResponseBytes = 64 << 20
+    /// PEM files; both or neither.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// When set, every call must carry `authorization: Bearer <token>`.
+    public var authToken: String?
+    public var lineage = LineageLimits()
+    public var queryLimits = QueryLimits()
+
+    public init() {}
+}
+
+/// A running server, as `PedigreeServer.run` hands it out once it listens.
+public struct RunningServer: Sendable {
+    /// The bound port (the chosen one when the options asked for port 0).
+    public let port: Int
+    private let stop: @Sendable () -> Void
+
+    init(port: Int, stop: @escaping @Sendable () -> Void) {
+        self.port = port
+        self.stop = stop
+    }
+
+    /// Stops accepting calls, finishes those in flight, then `run` closes the store and returns.
+    public func shutdown() { stop() }
+}
+
+/// The gRPC server: ml-metadata's MetadataStoreService and Pedigree's own service on one port.
+public enum PedigreeServer {
+    /// Serves until SIGTERM or SIGINT (or `RunningServer.shutdown()`), then finishes the calls in
+    /// flight and closes the store. `onListening` gets the bound port and the shutdown handle.
+    public static func run(
+        store: MetadataStore, options: ServerOptions, logger: Logger,
+        onListening: @escaping @Sendable (RunningServer) -> Void = { _ in }
+    ) async throws {
+        let security: HTTP2ServerTransport.Posix.TransportSecurity
+        switch (options.tlsCertificatePath, options.tlsKeyPath) {
+        case (nil, nil): security = .plaintext
+        case (let cert?, let key?):
+            security = .tls(certificateChain: [.file(path: cert, format: .pem)], privateKey: .file(path: key, format: .pem))
+        default: throw MetadataError.invalidArgument("TLS needs both a certificate (--tls-cert) and a key (--tls-key)")
+        }
+        var config = HTTP2ServerTransport.Posix.Config.defaults
+        config.rpc.maxRequestPayloadSize = options.maxRequestBytes
+        let transport = HTTP2ServerTransport.Posix(
+            address: .ipv4(host: options.host, port: options.port), transportSecurity: security, config: config)
+        var interceptors: [any ServerInterceptor] = [CallLogInterceptor(logger: logger)]
+        if let token = options.authToken { interceptors.append(BearerTokenInterceptor(token: token)) }
+        interceptors.append(ResponseSizeInterceptor(maxBytes: options.maxResponseBytes))
+        let server = GRPCServer(
+            transport: transport,
+            services: [
+                MetadataStoreService(store: store, lineage: options.lineage),
+                PedigreeService(store: store, limits: options.queryLimits),
+            ],
+            interceptors: interceptors)
+
+        let signals = SignalWatcher(signals: [SIGTERM, SIGINT]) { signal in
+            logger.info("shutting down: finishing calls in flight", metadata: ["signal": "\(signal)"])
+            server.beginGracefulShutdown()
+        }
+        defer { signals.cancel() }
+
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await server.serve() }
+            if let address = try await server.listeningAddress?.ipv4 {
+                logger.info("listening", metadata: ["host": "\(address.host)", "port": "\(address.port)", "db": "\(store.path)"])
+                onListening(RunningServer(port: address.port, stop: { server.beginGracefulShutdown() }))
+            }
+        }
+        store.close()
+        logger.info("stopped; the database is closed")
+    }
+}
+
+/// Runs a handler on a signal, in place of the default action (which would kill the process).
+/// Unchecked: the sources are set once in `init`, and dispatch sources are thread-safe.
+final class SignalWatcher: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+
+    init(signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
+        sources = signals.map { signo in
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+            source.setEventHandler { handler(signo) }
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for s in sources { s.cancel() }
+    }
+}
+
+// MARK: Interceptors
+
+/// One structured log line per call: a request id, the method, the peer, the status and latency.
+struct CallLogInterceptor: ServerInterceptor {
+    let logger: Logger
+    private static let counter = Atomic<UInt64>(0)
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>, context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        let id = Self.counter.wrappingAdd(1, ordering: .relaxed).newValue
+        var log = logger
+        log[metadataKey: "request_id"] = "\(id)"
+        log[metadataKey: "method"] = "\(context.descriptor.method)"
+        let started = ContinuousClock.now
+        func finish(_ status: String, _ message: String? = nil) {
+            let micros = (ContinuousClock.now - started).components
+            let us = micros.seconds * 1_000_000 + micros.attoseconds / 1_000_000_000_000
+            var metadata: Logger.Metadata = ["status": "\(status)", "latency_us": "\(us)", "peer": "\(context.remotePeer)"]
+            if let message { metadata["error"] = "\(message)" }
+            if status == "ok" { log.debug("call", metadata: metadata) } else { log.info("call", metadata: metadata) }
+        }
+        do {
+            let response = try await next(request, context)
+            switch response.accepted {
+            case .success: finish("ok")
+            case .failure(let e): finish("\(e.code)", e.message)
+            }
+            return response
+        } catch let e as RPCError {
+            finish("\(e.code)", e.message)
+            throw e
+        } catch {
+            finish("internal", "\(error)")
+            throw error
+        }
+    }
+}
+
+/// Refuses calls without `authorization: Bearer <token>` (UNAUTHENTICATED).
+struct BearerTokenInterceptor: ServerInterceptor {
+    let token: String
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>, context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        let given = request.metadata[stringValues: "authorization"].first(where: { _ in true })
+        guard let given, Self.constantTimeEqual(given, "Bearer " + token) else {
+            throw RPCError(code: .unauthenticated, message: "a valid 'authorization: Bearer <token>' header is required")
+        }
+        return try await next(request, context)
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in x.indices { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+}
+
+/// Fails a response larger than the limit with RESOURCE_EXHAUSTED instead of sending it (clients
+/// refuse oversized messages with an error that does not say what to do).
+struct ResponseSizeInterceptor: ServerInterceptor {
+    let maxBytes: Int
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>, context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        let response = try await next(request, context)
+        guard case .success(var contents) = response.accepted else { return response }
+        let producer = contents.producer
+        let maxBytes = self.maxBytes
+        let method = context.descriptor.method
+        contents.producer = { writer in
+            let checked = RPCWriter(wrapping: SizeCheckingWriter(base: writer, maxBytes: maxBytes, method: method))
+            return try await producer(checked)
+        }
+        return StreamingServerResponse(accepted: .success(contents))
+    }
+}
+
+struct SizeCheckingWriter<Element: Sendable>: RPCWriterProtocol {
+    let base: RPCWriter<Element>
+    let maxBytes: Int
+    let method: String
+
+    func write(_ element: Element) async throws {
+        if let message = element as? any SwiftProtobuf.Message {
+            let bytes: [UInt8] = try message.serializedBytes()
+            let size = bytes.count
+            if size > maxBytes {
+                throw RPCError(
+                    code: .resourceExhausted,
+                    message: "the \(method) response is \(size) bytes, more than the server's limit of \(maxBytes) (--max-response-bytes); ask for pages: list options' max_result_size, or the query's page_size or limit")
+            }
+        }
+        try await base.write(element)
+    }
+
+    func write(contentsOf elements: some Sequence<Element>) async throws {
+        for e in elements { try await write(e) }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Pedigree
+import PedigreeServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the store over gRPC: ml-metadata's MetadataStoreService and Pedigree's own Query and Render.",
+        discussion: """
+            Unmodified ml-metadata clients connect as to an MLMD server
+            (MetadataStoreClientConfig(host=..., port=...)). Writes are serialised; reads answer from a
+            snapshot and never wait for a write. SIGTERM or SIGINT finishes the calls in flight and closes
+            the database.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+    @Option(help: "The port to listen on (0: any free port; the chosen one is printed).") var port = 8080
+    @Option(help: "The largest request accepted, in bytes.") var maxRequestBytes = 64 << 20
+    @Option(help: "The largest response sent, in bytes; a larger answer fails with RESOURCE_EXHAUSTED and asks for pages.")
+    var maxResponseBytes = 64 << 20
+    @Option(help: "Nodes one query may visit before it fails.") var maxVisits = 50_000_000
+    @Option(help: "Seconds one query may run before it fails (a shorter client deadline wins).") var queryTimeout = 30.0
+    @Option(help: "A PEM certificate chain, to serve over TLS (with --tls-key).") var tlsCert: String?
+    @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(help: "A file holding a token that every call must send as 'authorization: Bearer <token>'.")
+    var authTokenFile: String?
+    @Flag(help: "Apply ml-metadata's lineage caps: at most 100 hops, and the first 101 starting nodes.")
+    var mlmdLineageCaps = false
+    @Option(help: "Log level: trace, debug (one line per call), info, notice, warning, error.") var logLevel = "info"
+
+    func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("unknown log level '\(logLevel)'")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "pedigree.serve")
+        var options = ServerOptions()
+        options.host = host
+        options.port = port
+        options.maxRequestBytes = maxRequestBytes
+        options.maxResponseBytes = maxResponseBytes
+        options.tlsCertificatePath = tlsCert
+        options.tlsKeyPath = tlsKey
+        options.lineage = LineageLimits(mlmdCaps: mlmdLineageCaps)
+        options.queryLimits = QueryLimits(maxVisits: maxVisits, timeout: .milliseconds(Int64(queryTimeout * 1000)))
+        do {
+            if let path = authTokenFile {
+                let token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !token.isEmpty else { throw MetadataError.invalidArgument("\(path) holds no token") }
+                options.authToken = token
+            }
+            let db = try await MetadataStore.open(path: store.db, mode: .create)
+            try await PedigreeServer.run(store: db, options: options, logger: logger) { server in
+                // One line on stdout that scripts can wait for.
+                FileHandle.standardOutput.write(Data("pedigree: serving \(store.db) on \(host):\(server.port)\n".utf8))
+            }
+        } catch let error as MetadataError {
+            printError("pedigree: \(error.message) [\(error.code.rawValue)]")
+            throw ExitCode(error.code == .internal ? 70 : 65)
+        }
+    }
+}
