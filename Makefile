@@ -49,9 +49,11 @@ compat: build venv
 	$(PY) -m pytest -q Tests/Compat
 	PY=$(CURDIR)/$(PY) PEDIGREE=$(CURDIR)/$(PEDIGREE) bash Tests/Compat/run_compat.sh
 
-# ml-metadata's own test suite, run by its Python client against `pedigree serve` over gRPC.
+# ml-metadata's own test suite, run by its Python client against `pedigree serve` over gRPC; then
+# SIGKILL under write load, restart, and every acknowledged write must be there.
 server-test: build venv
 	PY=$(CURDIR)/$(PY) PEDIGREE=$(CURDIR)/$(PEDIGREE) bash Tests/Server/run_mlmd_suite.sh
+	$(PY) Tests/Server/kill_test.py --pedigree $(PEDIGREE) --seconds 3 --rounds 2
 
 test: swift-test compat server-test
 
@@ -74,8 +76,9 @@ demo: build
 	$(PEDIGREE) render --db pedigree.sqlite "artifact(id = 29) upstream* return subgraph" --rankdir TB -o lineage.png
 
 # Benchmarks, release builds: the Swift benchmarks (the Benchmarks package depends on this one by
-# path) and the peers comparison (Benchmarks/peers: ml-metadata, SQLite, DuckDB, Kuzu against the
-# release CLI) on one chain store, written to Benchmarks/RESULTS.md. Sizes: SIZES (Swift, default
+# path), the peers comparison (Benchmarks/peers: ml-metadata, SQLite, DuckDB, Kuzu against the
+# release CLI) on one chain store, and the load of concurrent ml-metadata clients against
+# `pedigree serve` (Benchmarks/load), written to Benchmarks/RESULTS.md. Sizes: SIZES (Swift, default
 # 20000,200000), EXECUTIONS (peers, default 200000), SEED (default 1); see Benchmarks/bench.sh.
 PEERS_VENV := Benchmarks/peers/.venv
 PEERS_PYTHON ?= $(shell command -v python3.11 || echo python3)
@@ -99,7 +102,7 @@ bench: bench-build peers-venv
 # A small run of both (a few thousand executions, every peer), failing when a peer is missing,
 # errs or answers wrong beyond its known limit; the report goes to .build-bench/bench-smoke.md.
 bench-smoke: bench-build peers-venv
-	OUT=.build-bench/bench-smoke.md SIZES=2000 EXECUTIONS=3000 REPEAT=5 BUDGET=2 WRITE_CALLS=100 STRICT=1 \
+	OUT=.build-bench/bench-smoke.md SIZES=2000 EXECUTIONS=3000 REPEAT=5 BUDGET=2 WRITE_CALLS=100 STRICT=1 LOAD_SECONDS=5 \
 		bash Benchmarks/bench.sh
 
 clean:

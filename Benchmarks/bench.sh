@@ -4,7 +4,7 @@
 # Expects the binaries and the peers' venv that the Makefile builds.
 #
 #   OUT=Benchmarks/RESULTS.md SIZES=20000,200000 EXECUTIONS=200000 SEED=1 REPEAT=25 BUDGET=10 \
-#     WRITE_CALLS=300 STRICT= bash Benchmarks/bench.sh
+#     WRITE_CALLS=300 STRICT= CLIENTS=8 LOAD_SECONDS=60 bash Benchmarks/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,8 +18,11 @@ WRITE_CALLS=${WRITE_CALLS:-300}
 PEDIGREE=${PEDIGREE:-.build-bench/release/pedigree}
 SWIFT_BENCH=${SWIFT_BENCH:-Benchmarks/.build/release/PedigreeBenchmarks}
 PEERS_PY=${PEERS_PY:-Benchmarks/peers/.venv/bin/python}
+CLIENTS=${CLIENTS:-8}
+LOAD_SECONDS=${LOAD_SECONDS:-60}
 
 swift_cmd="$SWIFT_BENCH --sizes $SIZES --write-calls $WRITE_CALLS"
+load_cmd="$PEERS_PY Benchmarks/load/load.py --pedigree $PEDIGREE --clients $CLIENTS --seconds $LOAD_SECONDS"
 peers_cmd="$PEERS_PY Benchmarks/peers/run_peers.py --pedigree $PEDIGREE --swift-bench $SWIFT_BENCH --executions $EXECUTIONS --seed $SEED --repeat $REPEAT --budget $BUDGET --write-calls $WRITE_CALLS${STRICT:+ --strict}"
 
 tmp=$(mktemp -d)
@@ -31,6 +34,9 @@ cat "$tmp/swift.md" >&2
 echo "== $peers_cmd" >&2
 $peers_cmd > "$tmp/peers.md"
 cat "$tmp/peers.md" >&2
+echo "== $load_cmd" >&2
+$load_cmd > "$tmp/load.md"
+cat "$tmp/load.md" >&2
 elapsed=$(( $(date +%s) - start ))
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -46,7 +52,7 @@ mkdir -p "$(dirname "$OUT")"
     echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' (with uncommitted changes in Sources)')"
     echo "- peers: $($PEERS_PY -c 'import importlib.metadata as m; print(", ".join(f"{p} {m.version(p)}" for p in ("ml-metadata", "duckdb", "kuzu")))' 2>/dev/null || echo 'see the notes below')"
     echo "- Python $($PEERS_PY -c 'import sys, sqlite3; print(sys.version.split()[0], "with SQLite", sqlite3.sqlite_version)')"
-    echo "- wall time of both runs: ${elapsed} s"
+    echo "- wall time of the three runs: ${elapsed} s"
     echo
     echo "Commands (release builds: \`swift build -c release --scratch-path .build-bench\` for the CLI,"
     echo "\`swift build -c release\` in Benchmarks/):"
@@ -54,6 +60,7 @@ mkdir -p "$(dirname "$OUT")"
     echo '```sh'
     echo "$swift_cmd"
     echo "$peers_cmd"
+    echo "$load_cmd"
     echo '```'
     echo
     echo "## Pedigree on its own (Benchmarks/Sources/PedigreeBenchmarks)"
@@ -63,5 +70,9 @@ mkdir -p "$(dirname "$OUT")"
     echo "## Side by side with the peers (Benchmarks/peers/run_peers.py)"
     echo
     cat "$tmp/peers.md"
+    echo
+    echo "## Serving: concurrent ml-metadata clients against \`pedigree serve\` (Benchmarks/load/load.py)"
+    echo
+    cat "$tmp/load.md"
 } > "$OUT"
 echo "wrote $OUT in ${elapsed} s" >&2

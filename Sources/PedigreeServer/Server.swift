@@ -14,6 +14,7 @@ public struct ServerOptions: Sendable {
     /// 0 picks a free port (printed once listening).
     public var port = 8080
     /// The largest request the server accepts, in bytes; larger ones fail with RESOURCE_EXHAUSTED.
+    /// (Past four times this, the transport drops the stream without reading it.)
     public var maxRequestBytes = 64 << 20
     /// The largest response the server sends, in bytes: a larger answer fails with
     /// RESOURCE_EXHAUSTED and says to page it (list options, or Query's page_size); it is never cut.
@@ -60,12 +61,16 @@ public enum PedigreeServer {
         default: throw MetadataError.invalidArgument("TLS needs both a certificate (--tls-cert) and a key (--tls-key)")
         }
         var config = HTTP2ServerTransport.Posix.Config.defaults
-        config.rpc.maxRequestPayloadSize = options.maxRequestBytes
+        // The transport resets the stream of a message over its limit, which clients report as a
+        // bare cancellation; so it gets a higher hard limit, and the interceptor below refuses
+        // what is over the configured one with RESOURCE_EXHAUSTED and a message that says why.
+        config.rpc.maxRequestPayloadSize = options.maxRequestBytes.multipliedReportingOverflow(by: 4).overflow
+            ? Int(UInt32.max) : min(Int(UInt32.max), options.maxRequestBytes * 4)
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: options.host, port: options.port), transportSecurity: security, config: config)
         var interceptors: [any ServerInterceptor] = [CallLogInterceptor(logger: logger)]
         if let token = options.authToken { interceptors.append(BearerTokenInterceptor(token: token)) }
-        interceptors.append(ResponseSizeInterceptor(maxBytes: options.maxResponseBytes))
+        interceptors.append(MessageSizeInterceptor(maxRequestBytes: options.maxRequestBytes, maxResponseBytes: options.maxResponseBytes))
         let server = GRPCServer(
             transport: transport,
             services: [
@@ -176,20 +181,35 @@ struct BearerTokenInterceptor: ServerInterceptor {
     }
 }
 
-/// Fails a response larger than the limit with RESOURCE_EXHAUSTED instead of sending it (clients
-/// refuse oversized messages with an error that does not say what to do).
-struct ResponseSizeInterceptor: ServerInterceptor {
-    let maxBytes: Int
+/// Refuses requests and responses over the configured sizes with RESOURCE_EXHAUSTED and a message
+/// that says which limit and what to do (clients report a message they refuse to read, and the
+/// transport a request it refuses, only as a broken stream).
+struct MessageSizeInterceptor: ServerInterceptor {
+    let maxRequestBytes: Int
+    let maxResponseBytes: Int
 
     func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingServerRequest<Input>, context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
+        let method = context.descriptor.method
+        let maxRequestBytes = self.maxRequestBytes
+        var request = request
+        request.messages = RPCAsyncSequence(wrapping: request.messages.map { message in
+            if let m = message as? any SwiftProtobuf.Message {
+                let size = (try m.serializedBytes() as [UInt8]).count
+                if size > maxRequestBytes {
+                    throw RPCError(
+                        code: .resourceExhausted,
+                        message: "the \(method) request is \(size) bytes, more than the server's limit of \(maxRequestBytes) (--max-request-bytes); send it in smaller batches")
+                }
+            }
+            return message
+        })
         let response = try await next(request, context)
         guard case .success(var contents) = response.accepted else { return response }
         let producer = contents.producer
-        let maxBytes = self.maxBytes
-        let method = context.descriptor.method
+        let maxBytes = maxResponseBytes
         contents.producer = { writer in
             let checked = RPCWriter(wrapping: SizeCheckingWriter(base: writer, maxBytes: maxBytes, method: method))
             return try await producer(checked)

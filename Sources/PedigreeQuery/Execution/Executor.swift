@@ -293,6 +293,8 @@ public final class Executor {
             found = outcome.results
             record("\(stepPlan.strategy == .forward ? "Extend" : "ReverseExtend") \(stepPlan.step.text)", rows: sources.count,
                    visited: visits - visitsBefore, since: t0)
+            // The walk checks its budget every 4096 visits; a step's end checks it exactly.
+            try checkpoint()
         }
 
         if case .count(let keys) = returnClause, keys.isEmpty { return result(.count(found.count), plan: plan) }

@@ -1,0 +1,333 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import Pedigree
+import PedigreeServer
+import PedigreeWire
+import Synchronization
+import Testing
+
+/// `pedigree serve`'s services through a real gRPC client over HTTP/2 on 127.0.0.1.
+@Suite struct ServerTests {
+    typealias Client = GRPCClient<HTTP2ClientTransport.Posix>
+
+    /// Runs a server on a free port over a demo store, and `body` with a client connected to it;
+    /// then shuts the server down gracefully and checks that it closed the store.
+    func withServer(
+        _ options: ServerOptions = ServerOptions(), demo: Bool = true,
+        clientSecurity: HTTP2ClientTransport.Posix.TransportSecurity = .plaintext,
+        _ body: @Sendable (Client, MetadataStore) async throws -> Void
+    ) async throws {
+        let store = try MetadataStore.inMemory()
+        if demo { try DemoPipeline.write(into: store) }
+        var options = options
+        options.port = 0
+        let (listening, continuation) = AsyncStream.makeStream(of: RunningServer.self)
+        let serverOptions = options
+        let serverTask = Task {
+            try await PedigreeServer.run(store: store, options: serverOptions, logger: Logger(label: "test")) {
+                continuation.yield($0)
+                continuation.finish()
+            }
+        }
+        var iterator = listening.makeAsyncIterator()
+        guard let server = await iterator.next() else {
+            try await serverTask.value
+            Issue.record("the server did not start")
+            return
+        }
+        do {
+            try await withGRPCClient(
+                transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: server.port), transportSecurity: clientSecurity)
+            ) { client in
+                try await body(client, store)
+            }
+        } catch {
+            server.shutdown()
+            _ = try? await serverTask.value
+            throw error
+        }
+        server.shutdown()
+        try await serverTask.value
+        // The store was closed on the way out: writes fail.
+        #expect(throws: MetadataError.self) { try store.putContexts([]) }
+    }
+
+    func query(_ text: String, pageSize: Int32 = 0, token: String = "") -> Pedigree_V1_QueryRequest {
+        var r = Pedigree_V1_QueryRequest()
+        r.query = text
+        r.pageSize = pageSize
+        r.pageToken = token
+        return r
+    }
+
+    func expectStatus(_ code: RPCError.Code, containing text: String = "", _ call: () async throws -> Void) async {
+        do {
+            try await call()
+            Issue.record("expected \(code), the call succeeded")
+        } catch let error as RPCError {
+            #expect(error.code == code, "\(error)")
+            #expect(text.isEmpty || error.message.contains(text), "\(error.message)")
+        } catch {
+            Issue.record("expected an RPCError \(code), got \(error)")
+        }
+    }
+
+    @Test func queryReturnsNodesPathsCountsAndGroups() async throws {
+        try await withServer { client, _ in
+            let pedigree = Pedigree_V1_PedigreeService.Client(wrapping: client)
+            // Grammar/examples/01: the models that came from run 1's raw examples.
+            let models = try await pedigree.query(
+                query("artifact(type = 'Examples' and name = 'chicago-taxi-run-1/examples') downstream* artifact(type = 'Model')"))
+            guard case .nodes(let list)? = models.result else { Issue.record("not nodes: \(models)"); return }
+            #expect(list.nodes.map(\.artifact.id) == [6, 14])
+            #expect(list.nodes.allSatisfy { $0.artifact.type == "Model" })
+            #expect(models.canonicalQuery.contains("downstream*"))
+
+            // Paging: one node per page, each page continuing where the last stopped.
+            let first = try await pedigree.query(query("artifact(type = 'Model')", pageSize: 1))
+            #expect(first.nodes.nodes.count == 1 && !first.nextPageToken.isEmpty)
+            let second = try await pedigree.query(query("artifact(type = 'Model')", pageSize: 1, token: first.nextPageToken))
+            #expect(second.nodes.nodes.count == 1 && second.nodes.nodes[0].artifact.id != first.nodes.nodes[0].artifact.id)
+            let all = try await pedigree.query(query("artifact(type = 'Model')"))
+            #expect(all.nodes.nodes.prefix(2).map(\.artifact.id) == [first.nodes.nodes[0].artifact.id, second.nodes.nodes[0].artifact.id])
+            await expectStatus(.invalidArgument, containing: "page_token") {
+                _ = try await pedigree.query(query("artifact(type = 'Examples')", pageSize: 1, token: first.nextPageToken))
+            }
+
+            // Grammar/examples/05: a shortest path, with its events.
+            let path = try await pedigree.query(query("shortest path artifact(id = 14) upstream* artifact(id = 1)"))
+            let p = path.paths.paths[0]
+            #expect(p.nodes.count == 7 && p.events.count == 6)
+            #expect(p.nodes.first?.artifact.id == 14 && p.nodes.last?.artifact.id == 1)
+
+            // Grammar/examples/03: count by type and state.
+            let groups = try await pedigree.query(
+                query("artifact(uri like 'gs://taxi/chicago-taxi-run-1/%') downstream* where state != DELETED return count group by type, state"))
+            #expect(groups.groups.columns == ["type", "state"])
+            #expect(groups.groups.rows.contains { $0.keys == ["Model", "LIVE"] && $0.count == 1 })
+            let count = try await pedigree.query(query("artifact(type = 'Model') return count"))
+            #expect(count.count == Int64(all.nodes.nodes.count))
+
+            // A subgraph comes back as ml-metadata's LineageGraph, nodes in full.
+            let sub = try await pedigree.query(query("artifact(id = 14) upstream{0,2} return subgraph"))
+            #expect(sub.subgraph.artifacts.contains { $0.id == 14 && $0.type == "Model" })
+            #expect(!sub.subgraph.events.isEmpty && !sub.subgraph.executions.isEmpty)
+
+            // Parameters are typed.
+            var withParam = query("artifact(id = $id) upstream{1,1}")
+            withParam.parameters["id"] = .with { $0.intValue = 14 }
+            #expect(try await pedigree.query(withParam).nodes.nodes.count >= 1)
+
+            // Limits are never silent.
+            let limited = try await pedigree.query(query("artifact(type = 'Model') limit 1"))
+            #expect(limited.nodes.nodes.count == 1 && limited.hasTruncated && limited.truncated.returned == 1)
+        }
+    }
+
+    @Test func badQueriesAndBudgetsGetClearStatusesAndTheServerKeepsServing() async throws {
+        try await withServer { client, _ in
+            let pedigree = Pedigree_V1_PedigreeService.Client(wrapping: client)
+            await expectStatus(.invalidArgument, containing: "^") { _ = try await pedigree.query(query("artifact(type = ) downstream")) }
+            await expectStatus(.invalidArgument, containing: "Modle") { _ = try await pedigree.query(query("artifact(type = 'Modle')")) }
+            await expectStatus(.invalidArgument) { _ = try await pedigree.query(query("artifact(id = $missing)")) }
+            var tight = query("artifact(type = 'Examples') downstream*")
+            tight.options.maxVisits = 2
+            await expectStatus(.resourceExhausted) { _ = try await pedigree.query(tight) }
+            // Still serving.
+            #expect(try await pedigree.query(query("artifact(type = 'Model') return count")).count > 0)
+            let plan = try await pedigree.explain(.with { $0.query = "artifact(id = 14) upstream*" })
+            #expect(!plan.plan.isEmpty)
+            let profile = try await pedigree.explain(.with { $0.query = "artifact(id = 14) upstream*"; $0.profile = true })
+            #expect(profile.plan.count > plan.plan.count)
+        }
+    }
+
+    @Test func renderReturnsEachFormat() async throws {
+        try await withServer { client, _ in
+            let pedigree = Pedigree_V1_PedigreeService.Client(wrapping: client)
+            let q = "artifact(id = 14) upstream* return subgraph"
+            let svg = try await pedigree.render(.with { $0.query = q; $0.format = .svg })
+            let text = String(decoding: svg.data, as: UTF8.self)
+            #expect(svg.contentType == "image/svg+xml" && text.contains("<svg"))
+            #expect(XMLParser(data: svg.data).parse())
+            let png = try await pedigree.render(.with { $0.query = q; $0.format = .png; $0.rankdir = "TB" })
+            #expect(png.contentType == "image/png" && png.data.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+            let pdf = try await pedigree.render(.with { $0.query = q; $0.format = .pdf })
+            #expect(String(decoding: pdf.data.prefix(5), as: UTF8.self) == "%PDF-")
+            let dot = try await pedigree.render(.with { $0.query = q; $0.format = .dot })
+            #expect(String(decoding: dot.data, as: UTF8.self).hasPrefix("digraph"))
+            let mermaid = try await pedigree.render(.with { $0.query = q; $0.format = .mermaid })
+            #expect(String(decoding: mermaid.data, as: UTF8.self).contains("flowchart"))
+            let grouped = try await pedigree.render(.with { $0.query = q; $0.format = .dot; $0.maxNodes = 3 })
+            #expect(!grouped.notes.isEmpty)
+            await expectStatus(.invalidArgument, containing: "rankdir") {
+                _ = try await pedigree.render(.with { $0.query = q; $0.rankdir = "diagonal" })
+            }
+            await expectStatus(.invalidArgument) { _ = try await pedigree.render(.with { $0.query = "artifact(" }) }
+        }
+    }
+
+    @Test func mlmdServiceRefusesBadInputWithItsStatusCodes() async throws {
+        var options = ServerOptions()
+        options.maxRequestBytes = 64 << 10
+        options.maxResponseBytes = 3000
+        try await withServer(options) { client, _ in
+            let mlmd = MlMetadata_MetadataStoreService.Client(wrapping: client)
+            // Unknown ids are skipped, as in ml-metadata.
+            let none = try await mlmd.getArtifactsByID(.with { $0.artifactIds = [999_999] })
+            #expect(none.artifacts.isEmpty)
+            await expectStatus(.notFound) { _ = try await mlmd.getArtifactType(.with { $0.typeName = "NoSuchType" }) }
+            await expectStatus(.invalidArgument) {
+                _ = try await mlmd.getArtifacts(.with { $0.options.filterQuery = "uri LIKE" })
+            }
+            await expectStatus(.invalidArgument) {
+                _ = try await mlmd.putEvents(.with { $0.events = [.with { $0.artifactID = 1; $0.executionID = 999_999; $0.type = .input }] })
+            }
+            await expectStatus(.notFound, containing: "Cannot find type") {
+                _ = try await mlmd.putArtifacts(.with { $0.artifacts = [.with { $0.typeID = 999_999 }] })
+            }
+            await expectStatus(.invalidArgument, containing: "starting nodes") {
+                _ = try await mlmd.getLineageSubgraph(.with { $0.lineageSubgraphQueryOptions.maxNumHops = 2 })
+            }
+            // An oversized request is refused with a status that says which limit it broke.
+            await expectStatus(.resourceExhausted, containing: "--max-request-bytes") {
+                _ = try await mlmd.putContexts(.with { r in
+                    r.contexts = (0..<2000).map { i in .with { $0.typeID = 1; $0.name = String(repeating: "x", count: 64) + "\(i)" } }
+                })
+            }
+            // An oversized answer fails and says to page; a page of it is fine.
+            await expectStatus(.resourceExhausted, containing: "max_result_size") { _ = try await mlmd.getArtifacts(.init()) }
+            let page = try await mlmd.getArtifacts(.with { $0.options.maxResultSize = 5 })
+            #expect(page.artifacts.count == 5 && !page.nextPageToken.isEmpty)
+            // And the server goes on serving.
+            #expect(try await mlmd.getArtifactTypes(.init()).artifactTypes.count > 3)
+        }
+    }
+
+    @Test func lineageSubgraphHasNoCapsUnlessAsked() async throws {
+        try await withServer(demo: false) { client, store in
+            // Deep enough that the closure is more than 100 hops long.
+            try store.insert(SyntheticStore.chain(executions: 1500, seed: 1))
+            let mlmd = MlMetadata_MetadataStoreService.Client(wrapping: client)
+            var request = MlMetadata_GetLineageSubgraphRequest()
+            request.lineageSubgraphQueryOptions.startingArtifacts.filterQuery = "name = 'dataset-0'"
+            request.lineageSubgraphQueryOptions.direction = .downstream
+            request.lineageSubgraphQueryOptions.maxNumHops = 1000
+            let deep = try await mlmd.getLineageSubgraph(request)
+            let pedigree = Pedigree_V1_PedigreeService.Client(wrapping: client)
+            let closure = try await pedigree.query(query("artifact(name = 'dataset-0') downstream* return subgraph"))
+            #expect(Set(deep.lineageSubgraph.artifacts.map(\.id)) == Set(closure.subgraph.artifacts.map(\.id)))
+            #expect(Set(deep.lineageSubgraph.executions.map(\.id)) == Set(closure.subgraph.executions.map(\.id)))
+            #expect(deep.lineageSubgraph.artifacts.count > 2000)
+            // Only ids, as ml-metadata's service answers.
+            #expect(deep.lineageSubgraph.artifacts.allSatisfy { !$0.hasTypeID })
+            request.lineageSubgraphQueryOptions.maxNumHops = 100
+            let capped = try await mlmd.getLineageSubgraph(request)
+            #expect(capped.lineageSubgraph.artifacts.count < deep.lineageSubgraph.artifacts.count)
+        }
+    }
+
+    @Test func bearerTokenIsRequiredWhenConfigured() async throws {
+        var options = ServerOptions()
+        options.authToken = "s3cret"
+        try await withServer(options) { client, _ in
+            let pedigree = Pedigree_V1_PedigreeService.Client(wrapping: client)
+            await expectStatus(.unauthenticated) { _ = try await pedigree.query(query("artifact(type = 'Model') return count")) }
+            await expectStatus(.unauthenticated) {
+                _ = try await pedigree.query(query("artifact(type = 'Model') return count"), metadata: ["authorization": "Bearer wrong"])
+            }
+            let ok = try await pedigree.query(query("artifact(type = 'Model') return count"), metadata: ["authorization": "Bearer s3cret"])
+            #expect(ok.count > 0)
+        }
+    }
+
+    @Test func readsDoNotWaitBehindALongWrite() async throws {
+        try await withServer { client, _ in
+            let mlmd = MlMetadata_MetadataStoreService.Client(wrapping: client)
+            let typeID = try await mlmd.putArtifactType(.with { $0.artifactType.name = "Bulk" }).typeID
+            let big = MlMetadata_PutArtifactsRequest.with { r in
+                r.artifacts = (0..<40_000).map { i in .with { $0.typeID = typeID; $0.uri = "/bulk/\(i)" } }
+            }
+            let clock = ContinuousClock()
+            let started = clock.now
+            let (writeTime, readTimes, readsDuringWrite) = try await withThrowingTaskGroup(
+                of: (Duration?, [Duration]).self
+            ) { group in
+                let writeDone = ManagedFlag()
+                group.addTask {
+                    _ = try await mlmd.putArtifacts(big)
+                    writeDone.set()
+                    return (clock.now - started, [])
+                }
+                group.addTask {
+                    var times: [Duration] = []
+                    while !writeDone.isSet {
+                        let t0 = clock.now
+                        _ = try await mlmd.getArtifactTypes(.init())
+                        if !writeDone.isSet { times.append(clock.now - t0) }
+                    }
+                    return (nil, times)
+                }
+                var write: Duration = .zero
+                var reads: [Duration] = []
+                for try await (w, r) in group {
+                    if let w { write = w }
+                    reads += r
+                }
+                return (write, reads, reads.count)
+            }
+            // The bulk write takes a while; reads meanwhile answer from the snapshot, in a small
+            // fraction of that time each.
+            #expect(readsDuringWrite >= 5, "only \(readsDuringWrite) reads finished during a \(writeTime) write")
+            #expect(readTimes.allSatisfy { $0 < writeTime / 4 }, "slowest read \(readTimes.max() ?? .zero) of a \(writeTime) write")
+        }
+    }
+
+    @Test func servesTLSWithTheGivenCertificate() async throws {
+        let dir = temporaryDirectory()
+        let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        openssl.arguments = [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        try #require(openssl.terminationStatus == 0, "openssl could not make a certificate")
+        var options = ServerOptions()
+        options.tlsCertificatePath = cert
+        options.tlsKeyPath = key
+        let trusting = HTTP2ClientTransport.Posix.TransportSecurity.tls(.defaults {
+            $0.trustRoots = .certificates([.file(path: cert, format: .pem)])
+            $0.serverCertificateVerification = .noHostnameVerification
+        })
+        try await withServer(options, clientSecurity: trusting) { client, _ in
+            let pedigree = Pedigree_V1_PedigreeService.Client(wrapping: client)
+            let answer = try await pedigree.query(query("artifact(type = 'Model') return count"))
+            #expect(answer.count > 0)
+        }
+        // A plaintext client gets nowhere.
+        try await withServer(options) { client, _ in
+            let pedigree = Pedigree_V1_PedigreeService.Client(wrapping: client)
+            var quick = CallOptions.defaults
+            quick.timeout = .seconds(5)
+            await expectStatus(.unavailable) {
+                _ = try await pedigree.query(query("artifact(type = 'Model') return count"), options: quick)
+            }
+        }
+    }
+}
+
+/// A flag one task sets and another reads.
+final class ManagedFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}
