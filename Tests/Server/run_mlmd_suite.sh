@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ml-metadata 1.17.1's own test suite (metadata_store_test.py with its conftest.py, as shipped in
-# the wheel) against `pedigree serve`, over gRPC, on a new store; then SIGTERM, and the file must
-# pass `pedigree check`.
+# the wheel) against `pedigree serve`, over gRPC, on a new store; then bad input (bad_input.py)
+# on the same server; then SIGTERM, and the file must pass `pedigree check`.
 # Usage: PY=.venv/bin/python PEDIGREE=.build/debug/pedigree Tests/Server/run_mlmd_suite.sh [pytest args]
 set -euo pipefail
 absolute() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
@@ -43,6 +43,8 @@ echo "pedigree serve on port $port (pid $server_pid)"
 status=0
 (cd "$work" && "$PY" -m pytest -q -p no:cacheprovider --rootdir "$suite" "$suite/metadata_store_test.py" \
   --use_grpc_backend --grpc_host 127.0.0.1 --grpc_port "$port" "${args[@]}" "$@") || status=$?
+
+"$PY" "$here/bad_input.py" "$port" || status=1
 
 kill -TERM "$server_pid"
 wait "$server_pid" || { echo "the server exited with $? after SIGTERM" >&2; status=1; }
