@@ -6,10 +6,13 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate", abstract: "Write a synthetic MLMD-shaped store (for tests and benchmarks).")
 
-    enum Shape: String, ExpressibleByArgument, CaseIterable { case chain }
+    enum Shape: String, ExpressibleByArgument, CaseIterable { case chain, tfx }
 
     @OptionGroup var store: StoreOptions
-    @Option(help: "The store's shape: chain.") var shape: Shape = .chain
+    @Option(help: ArgumentHelp(
+        "The store's shape: chain or tfx.",
+        discussion: "chain: the benchmark workload, a long chain of Transform, Trainer and Evaluator executions. tfx: many pipelines of TFX components, many runs each, with cached executions, warm-started models and failed runs."))
+    var shape: Shape = .chain
     @Option(help: "Number of executions.") var executions: Int
     @Option(help: "Random seed.") var seed: UInt64 = 1
 
@@ -23,7 +26,10 @@ struct GenerateCommand: ParsableCommand {
                 throw MetadataError.alreadyExists("\(store.db) exists; generate writes a new store (remove the file first)")
             }
             let start = Date()
-            let contents = SyntheticStore.chain(executions: executions, seed: seed)
+            let contents = switch shape {
+            case .chain: SyntheticStore.chain(executions: executions, seed: seed)
+            case .tfx: SyntheticStore.tfx(executions: executions, seed: seed)
+            }
             let s = try store.open(.create)
             try s.insert(contents)
             s.close()
