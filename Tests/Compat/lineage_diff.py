@@ -10,7 +10,8 @@ and compares artifact ids, execution ids, events as (artifact_id, execution_id,
 type) (a multiset), context ids, attributions and associations.
 
 Stores: `pedigree generate` chain stores (the benchmark workload) of 400, 1200
-and 2000 executions with seeds 1, 2, 3; two stores the library writes itself
+and 2000 executions with seeds 1, 2, 3; a `--shape tfx` store of 1500 executions
+(TFX pipelines and runs, cached executions, warm starts); two stores the library writes itself
 (lineage_fixture.py, seeds 5 and 9: branching, diamonds, cycles, every event
 type); `pedigree demo`; and any `--store NAME=DB` (run_compat.sh passes the
 compatibility fixture). The library opens every store read-only.
@@ -80,6 +81,7 @@ STORES = [
     ("chain-400-s1", ("generate", 400, 1), 6, False),
     ("chain-1200-s2", ("generate", 1200, 2), 2, False),
     ("chain-2000-s3", ("generate", 2000, 3), 2, False),
+    ("tfx-1500-s4", ("generate", 1500, 4, "tfx"), 3, False),
     ("library-s5", ("fixture", 120, 5), 3, True),
     ("library-s9", ("fixture", 220, 9), 3, False),
     ("demo", ("demo",), 3, False),
@@ -586,6 +588,7 @@ def build_store(spec, db, pedigree):
         return lineage_fixture.main([db, "--executions", str(spec[1]), "--seed", str(spec[2])]) == 0
     if spec[0] == "generate":
         cmd = [pedigree, "generate", "--db", db, "--executions", str(spec[1]), "--seed", str(spec[2])]
+        cmd += ["--shape", spec[3]] if len(spec) > 3 else []
     else:
         cmd = [pedigree, "demo", "--db", db]
     p = subprocess.run(cmd, capture_output=True, text=True)

@@ -192,6 +192,9 @@ echo "== e: stores Pedigree writes through its API"
 check schema-identical schema_identical "$A" "$work/init.sqlite"
 check demo-store-agrees api_store_agrees "$work/D.sqlite" demo
 check generated-store-agrees api_store_agrees "$work/G.sqlite" generate --executions 500 --seed 3
+# The tfx shape: TFX pipelines and runs (parent contexts), cached executions whose OUTPUT events
+# point at existing artifacts, warm starts, failed Trainers, datasets read by many runs.
+check generated-tfx-store-agrees api_store_agrees "$work/T.sqlite" generate --shape tfx --executions 2000 --seed 3
 
 echo "== d: the library writes to Pedigree's stores, Pedigree reads the result"
 check library-writes-B py write_after.py "$B"
@@ -207,7 +210,7 @@ check filter-differential py filter_diff.py --pedigree "$PEDIGREE" --work "$work
 
 # ---- g: lineage subgraphs (lineage_diff.py) -------------------------------------------------
 echo "== g: get_lineage_subgraph, the library against the equivalent Pedigree query"
-# Chain stores (pedigree generate), stores the library writes (lineage_fixture.py), the demo
+# Chain and tfx stores (pedigree generate), stores the library writes (lineage_fixture.py), the demo
 # and fixture A; every direction, hops 0..100, start and ending filters. Known differences
 # are counted, not failed; their reasons are printed at the end of the log. About 90 s of CPU
 # time: under a minute on an idle 2-core machine.
