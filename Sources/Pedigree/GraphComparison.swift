@@ -40,6 +40,20 @@ enum GraphComparison {
         for (i, record) in live.events.enumerated() {
             if !live.artifactEvents.items(record.artifact).contains(Int32(i)) { note("event \(record.rowID) missing from its artifact's adjacency") }
             if !live.executionEvents.items(record.execution).contains(Int32(i)) { note("event \(record.rowID) missing from its execution's adjacency") }
+            let type = UInt8(record.event.type.rawValue)
+            if let far = neighbour(of: Int32(i), in: live.artifactEvents.items(record.artifact), live.artifactNeighbours.items(record.artifact)),
+                far != GraphSnapshot.neighbour(record.execution, type)
+            {
+                note("event \(record.rowID): its artifact's neighbour list disagrees with the event")
+            }
+            if let far = neighbour(of: Int32(i), in: live.executionEvents.items(record.execution), live.executionNeighbours.items(record.execution)),
+                far != GraphSnapshot.neighbour(record.artifact, type)
+            {
+                note("event \(record.rowID): its execution's neighbour list disagrees with the event")
+            }
+        }
+        if live.artifactNeighbours.itemCount != live.events.count || live.executionNeighbours.itemCount != live.events.count {
+            note("neighbour lists hold \(live.artifactNeighbours.itemCount)/\(live.executionNeighbours.itemCount) entries for \(live.events.count) events")
         }
         if live.artifactEvents.itemCount != live.events.count || live.executionEvents.itemCount != live.events.count {
             note("event adjacency holds \(live.artifactEvents.itemCount)/\(live.executionEvents.itemCount) entries for \(live.events.count) events")
@@ -108,4 +122,10 @@ enum GraphComparison {
             }
         }
     }
+}
+
+/// The neighbour item at the position of `event` in a node's event list.
+private func neighbour(of event: Int32, in events: ArraySlice<Int32>, _ neighbours: ArraySlice<Int32>) -> Int32? {
+    guard events.count == neighbours.count, let at = events.firstIndex(of: event) else { return nil }
+    return neighbours[neighbours.startIndex + events.distance(from: events.startIndex, to: at)]
 }

@@ -108,6 +108,18 @@ public struct MultiMap: Sendable {
         itemCount += pairs.count
     }
 
+    /// The items of `key` in place: no copy, no reference counting, for the traversal's inner
+    /// loop. The pointer is valid while this map (the value the caller holds) is alive and not
+    /// mutated: a snapshot's maps never are.
+    @inlinable
+    public func unsafeItems(_ key: Int32) -> UnsafeBufferPointer<Int32> {
+        let k = Int(key)
+        let c = k >> Self.keyShift
+        let local = k & (Self.keysPerChunk - 1)
+        let from = Int(chunks[c].offsets[local]), to = Int(chunks[c].offsets[local + 1])
+        return chunks[c].items.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[from..<to]) }
+    }
+
     /// The items of `key`, in insertion order.
     @inlinable
     public func items(_ key: Int32) -> ArraySlice<Int32> {

@@ -251,11 +251,11 @@ import Testing
             let mlmd = MlMetadata_MetadataStoreService.Client(wrapping: client)
             let typeID = try await mlmd.putArtifactType(.with { $0.artifactType.name = "Bulk" }).typeID
             let big = MlMetadata_PutArtifactsRequest.with { r in
-                r.artifacts = (0..<40_000).map { i in .with { $0.typeID = typeID; $0.uri = "/bulk/\(i)" } }
+                r.artifacts = (0..<20_000).map { i in .with { $0.typeID = typeID; $0.uri = "/bulk/\(i)" } }
             }
             let clock = ContinuousClock()
             let started = clock.now
-            let (writeTime, readTimes, readsDuringWrite) = try await withThrowingTaskGroup(
+            let (writeTime, readTimes, readsDuringWrite): (Duration, [Duration], Int) = try await withThrowingTaskGroup(
                 of: (Duration?, [Duration]).self
             ) { group in
                 let writeDone = ManagedFlag()
@@ -282,9 +282,10 @@ import Testing
                 return (write, reads, reads.count)
             }
             // The bulk write takes a while; reads meanwhile answer from the snapshot, in a small
-            // fraction of that time each.
-            #expect(readsDuringWrite >= 5, "only \(readsDuringWrite) reads finished during a \(writeTime) write")
-            #expect(readTimes.allSatisfy { $0 < writeTime / 4 }, "slowest read \(readTimes.max() ?? .zero) of a \(writeTime) write")
+            // fraction of that time each. (A read queued behind the write would wait for all of it.)
+            try #require(readsDuringWrite >= 5, "only \(readsDuringWrite) reads finished during a \(writeTime) write")
+            let median = readTimes.sorted()[readTimes.count / 2]
+            #expect(median < writeTime / 10, "median read \(median) during a \(writeTime) write")
         }
     }
 

@@ -115,26 +115,31 @@ public final class Executor {
     // MARK: Edges
 
     /// Calls `body(neighbour, event)` for each edge of `n` in `direction`, of an allowed type.
+    /// Reads the node's packed neighbour list (far end and event type) in order; the event index
+    /// comes from the parallel event list.
     @inline(__always)
     func forEachEdge(_ n: NodeRef, _ direction: Step.Direction, _ types: Set<EventType>?, _ body: (NodeRef, Int32) throws(QueryAbort) -> Void) throws(QueryAbort) {
         let g = snapshot
         let fromArtifact = n.kind == .artifact
-        let list = fromArtifact ? g.artifactEvents.items(n.index) : g.executionEvents.items(n.index)
-        for e in list {
-            let raw = g.eventType[Int(e)]
+        let neighbours = fromArtifact ? g.artifactNeighbours.items(n.index) : g.executionNeighbours.items(n.index)
+        let events = fromArtifact ? g.artifactEvents.items(n.index) : g.executionEvents.items(n.index)
+        let farKind: NodeKind = fromArtifact ? .execution : .artifact
+        // Input-kind events point artifact -> execution, output-kind execution -> artifact;
+        // UNKNOWN events have no direction.
+        let wantInput = (direction == .downstream) == fromArtifact
+        var e = events.startIndex
+        for item in neighbours {
+            defer { e += 1 }
+            let raw = item & 7
             if let types {
                 guard let t = EventType(rawValue: Int(raw)), types.contains(t) else { continue }
             }
             if direction != .both {
-                // Input-kind events point artifact -> execution, output-kind execution -> artifact;
-                // UNKNOWN events have no direction.
                 guard raw != 0 else { continue }
                 let isInput = raw == 2 || raw == 3 || raw == 5
-                let forward = (direction == .downstream) == fromArtifact
-                guard isInput == forward else { continue }
+                guard isInput == wantInput else { continue }
             }
-            let far = fromArtifact ? NodeRef(.execution, g.eventExecution[Int(e)]) : NodeRef(.artifact, g.eventArtifact[Int(e)])
-            try body(far, e)
+            try body(NodeRef(farKind, item >> 3), events[e])
         }
     }
 
@@ -148,10 +153,17 @@ public final class Executor {
         var edges: [(from: NodeRef, to: NodeRef, event: Int32)]
         /// The walk ended because enough results were certain, not because it was done.
         var stoppedEarly = false
+        /// Each depth's results are already in (kind, id) order.
+        var sortedWithinDepth = false
     }
 
     /// Breadth-first from `sources`; `stopAfter`: end after the depth at which that many results exist.
     func forward(_ step: BoundStep, from sources: [NodeRef], stopAfter: Int?, recordEdges: Bool) throws(QueryAbort) -> StepOutcome {
+        if !recordEdges, stopAfter == nil, step.eventTypes == nil, step.whereTests.isEmpty, step.untilTests.isEmpty,
+            step.pruneTests.isEmpty
+        {
+            return try plainWalk(step, from: sources)
+        }
         var seenA = Bitset(count: snapshot.artifacts.count)
         var seenE = Bitset(count: snapshot.executions.count)
         var outcome = StepOutcome(results: [], reached: [:], edges: [])
@@ -200,6 +212,168 @@ public final class Executor {
             depth += 1
         }
         return outcome
+    }
+
+    /// `forward` for the commonest step, a bare walk (`downstream*`, `upstream{1,20}`, with or
+    /// without a target): no per-edge closure, no event indices, neighbour lists read in place.
+    /// Where dense indices follow ids, each depth's nodes are sorted as they are found, so the
+    /// results come out in their final order and the next depth is read in memory order.
+    private func plainWalk(_ step: BoundStep, from sources: [NodeRef]) throws(QueryAbort) -> StepOutcome {
+        let g = snapshot
+        let wordsA = (g.artifacts.count + 63) >> 6, wordsE = (g.executions.count + 63) >> 6
+        func bits(_ words: Int) -> UnsafeMutablePointer<UInt64> {
+            let p = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, words))
+            p.initialize(repeating: 0, count: max(1, words))
+            return p
+        }
+        // Nodes reached, and (scratch, empty between depths) the nodes new at this depth.
+        let seenA = bits(wordsA), seenE = bits(wordsE), freshA = bits(wordsA), freshE = bits(wordsE)
+        defer {
+            for p in [seenA, seenE, freshA, freshE] { p.deallocate() }
+        }
+        @inline(__always) func insert(_ seen: UnsafeMutablePointer<UInt64>, _ i: Int32) -> Bool {
+            let w = Int(i) >> 6, bit: UInt64 = 1 << UInt64(Int(i) & 63)
+            if seen[w] & bit != 0 { return false }
+            seen[w] |= bit
+            return true
+        }
+        let sortEachDepth = g.artifactIndicesFollowIDs && g.executionIndicesFollowIDs
+        var outcome = StepOutcome(results: [], reached: [:], edges: [])
+        outcome.sortedWithinDepth = sortEachDepth
+        var frontier: [NodeRef] = []
+        for s in sources where insert(s.kind == .artifact ? seenA : seenE, s.index) { frontier.append(s) }
+        if sortEachDepth { frontier.sort() }
+        if step.min == 0 {
+            for s in frontier where step.target.map({ passes($0, s) }) ?? true { outcome.results.append((s, 0)) }
+        }
+        let both = step.direction == .both
+        let downstream = step.direction == .downstream
+        let artifactNeighbours = g.artifactNeighbours, executionNeighbours = g.executionNeighbours
+        let byType = step.target.flatMap { TypeFilter($0, g) }
+        // One depth's new nodes, written in place: at most every node of the far kind.
+        let scratch = UnsafeMutablePointer<NodeRef>.allocate(capacity: max(1, max(g.artifacts.count, g.executions.count)))
+        defer { scratch.deallocate() }
+        var depth = 0
+        var next: [NodeRef] = []
+        while !frontier.isEmpty, step.max.map({ depth < $0 }) ?? true {
+            var count = 0
+            for n in frontier {
+                let fromArtifact = n.kind == .artifact
+                // Input-kind events point artifact -> execution, output-kind execution -> artifact.
+                let wantInput = downstream == fromArtifact
+                let farKind: NodeKind = fromArtifact ? .execution : .artifact
+                let seen = fromArtifact ? seenE : seenA
+                // `g` keeps the maps alive and unchanged for the whole walk.
+                let items = fromArtifact ? artifactNeighbours.unsafeItems(n.index) : executionNeighbours.unsafeItems(n.index)
+                for item in items {
+                    let raw = item & 7
+                    if !both {
+                        if raw == 0 { continue }
+                        let isInput = raw == 2 || raw == 3 || raw == 5
+                        if isInput != wantInput { continue }
+                    }
+                    let far = item >> 3
+                    if insert(seen, far) {
+                        scratch[count] = NodeRef(farKind, far)
+                        count += 1
+                    }
+                }
+            }
+            next = Array(UnsafeBufferPointer(start: scratch, count: count))
+            visits += count
+            if visits > 4095 { try checkpoint() }
+            if sortEachDepth { sortDepth(&next, freshA: freshA, freshE: freshE) }
+            if depth + 1 >= step.min {
+                if let target = step.target {
+                    if let byType {
+                        for far in next where byType.passes(far) { outcome.results.append((far, depth + 1)) }
+                    } else {
+                        for far in next where passes(target, far) { outcome.results.append((far, depth + 1)) }
+                    }
+                } else {
+                    for far in next { outcome.results.append((far, depth + 1)) }
+                }
+            }
+            swap(&frontier, &next)
+            depth += 1
+        }
+        return outcome
+    }
+
+    /// A target test that is only kinds and `type = ...` (the commonest, as in
+    /// `artifact(type = 'Model')`), as lookup tables by type id; nil for any other test.
+    struct TypeFilter {
+        var admitA: Bool, admitE: Bool
+        /// nil: every type passes.
+        var tableA: [Bool]?, tableE: [Bool]?
+        let artifactTypes: ChunkedArray<TypeID>, executionTypes: ChunkedArray<TypeID>
+
+        init?(_ test: BoundNodeTest, _ g: GraphSnapshot) {
+            guard !test.hasScope else { return nil }
+            func table(_ kind: NodeKind) -> [Bool]?? {
+                guard test.admits(kind), test.predicate(kind) != nil else { return .some(nil) }
+                guard let ids = kind == .artifact ? test.artifactTypeIDs : test.executionTypeIDs else { return nil }
+                guard let top = ids.map(\.rawValue).max() else { return .some([]) }
+                guard top < 1 << 20, ids.allSatisfy({ $0.rawValue >= 0 }) else { return nil }
+                var t = [Bool](repeating: false, count: Int(top) + 1)
+                for id in ids { t[Int(id.rawValue)] = true }
+                return .some(t)
+            }
+            guard let a = table(.artifact), let e = table(.execution) else { return nil }
+            admitA = test.admits(.artifact)
+            admitE = test.admits(.execution)
+            tableA = a
+            tableE = e
+            artifactTypes = g.artifactTypes
+            executionTypes = g.executionTypes
+        }
+
+        @inline(__always) func passes(_ n: NodeRef) -> Bool {
+            if n.kind == .artifact {
+                guard admitA else { return false }
+                guard let t = tableA else { return true }
+                let id = Int(artifactTypes[Int(n.index)].rawValue)
+                return id >= 0 && id < t.count && t[id]
+            }
+            guard admitE, n.kind == .execution else { return false }
+            guard let t = tableE else { return true }
+            let id = Int(executionTypes[Int(n.index)].rawValue)
+            return id >= 0 && id < t.count && t[id]
+        }
+    }
+
+    /// Sorts one depth's nodes by (kind, index). When they are all of one kind and lie close
+    /// together (as a walk's frontier does), a bitset over their index range does it in linear
+    /// time; otherwise a comparison sort.
+    private func sortDepth(_ nodes: inout [NodeRef], freshA: UnsafeMutablePointer<UInt64>, freshE: UnsafeMutablePointer<UInt64>) {
+        guard nodes.count > 1, let kind = nodes.first?.kind else { return }
+        var low = Int32.max, high = Int32.min
+        for n in nodes {
+            if n.kind != kind {
+                nodes.sort()
+                return
+            }
+            low = min(low, n.index)
+            high = max(high, n.index)
+        }
+        let firstWord = Int(low) >> 6, lastWord = Int(high) >> 6
+        guard lastWord - firstWord < 16 * nodes.count + 64 else {
+            nodes.sort()
+            return
+        }
+        let fresh = kind == .artifact ? freshA : freshE
+        for n in nodes { fresh[Int(n.index) >> 6] |= 1 << UInt64(Int(n.index) & 63) }
+        var at = 0
+        for w in firstWord...lastWord {
+            var word = fresh[w]
+            fresh[w] = 0
+            while word != 0 {
+                let bit = word.trailingZeroBitCount
+                nodes[at] = NodeRef(kind, Int32(w << 6 + bit))
+                at += 1
+                word &= word - 1
+            }
+        }
     }
 
     /// From each target candidate back towards `sources`: a candidate is a result at the length
@@ -276,6 +450,7 @@ public final class Executor {
         var regionNodes: Set<NodeRef> = Set(sources)
         var regionEdges: Set<Int32> = []
         var stoppedEarly = false
+        var sortedWithinDepth = false
         for (i, stepPlan) in plan.steps.enumerated() {
             t0 = clock.now
             let visitsBefore = visits
@@ -291,6 +466,7 @@ public final class Executor {
             stoppedEarly = stoppedEarly || outcome.stoppedEarly
             sources = outcome.results.map(\.0)
             found = outcome.results
+            sortedWithinDepth = outcome.sortedWithinDepth
             record("\(stepPlan.strategy == .forward ? "Extend" : "ReverseExtend") \(stepPlan.step.text)", rows: sources.count,
                    visited: visits - visitsBefore, since: t0)
             // The walk checks its budget every 4096 visits; a step's end checks it exactly.
@@ -298,20 +474,7 @@ public final class Executor {
         }
 
         if case .count(let keys) = returnClause, keys.isEmpty { return result(.count(found.count), plan: plan) }
-        var nodes = found.map { ResultNode(node: $0.0, id: id(of: $0.0), depth: $0.1) }
-        // Results come in depth order (a breadth-first walk); sort each depth by kind, then id.
-        func key(_ n: ResultNode) -> (Int, Int64) { (n.node.kind == .artifact ? 0 : 1, n.id) }
-        if zip(nodes, nodes.dropFirst()).allSatisfy({ $0.depth <= $1.depth }) {
-            var start = 0
-            while start < nodes.count {
-                var end = start
-                while end < nodes.count, nodes[end].depth == nodes[start].depth { end += 1 }
-                nodes[start..<end].sort { key($0) < key($1) }
-                start = end
-            }
-        } else {
-            nodes.sort { ($0.depth, key($0).0, $0.id) < ($1.depth, key($1).0, $1.id) }
-        }
+        var nodes = sortedWithinDepth ? found.map { ResultNode(node: $0.0, id: id(of: $0.0), depth: $0.1) } : ordered(found)
         if !query.orderBy.isEmpty { nodes = order(nodes, by: query.orderBy) }
 
         switch returnClause {
@@ -333,6 +496,47 @@ public final class Executor {
             if case .nodes(let withDepth) = returnClause { r.withDepth = withDepth }
             return r
         }
+    }
+
+    /// The results as nodes, ordered by depth, then artifacts before executions, then id. A walk
+    /// yields them depth by depth, so each depth is sorted on its own, on integer keys: the
+    /// dense index where indices follow ids (the common case), else the id.
+    private func ordered(_ found: [(NodeRef, Int)]) -> [ResultNode] {
+        let byIndex = snapshot.artifactIndicesFollowIDs && snapshot.executionIndicesFollowIDs
+        let executionBit: UInt64 = 1 << 63
+        var out: [ResultNode] = []
+        out.reserveCapacity(found.count)
+        let inDepthOrder = zip(found, found.dropFirst()).allSatisfy { $0.1 <= $1.1 }
+        let sorted = inDepthOrder ? found : found.sorted { $0.1 < $1.1 }
+        var keys: [UInt64] = []
+        var withIDs: [(UInt64, NodeRef)] = []
+        var start = sorted.startIndex
+        while start < sorted.endIndex {
+            let depth = sorted[start].1
+            var end = start
+            while end < sorted.endIndex, sorted[end].1 == depth { end += 1 }
+            if byIndex {
+                // The key is the node: kind bit and index; sorting plain integers is fast.
+                keys.removeAll(keepingCapacity: true)
+                for (n, _) in sorted[start..<end] {
+                    keys.append((n.kind == .artifact ? 0 : executionBit) | UInt64(UInt32(bitPattern: n.index)))
+                }
+                keys.sort()
+                for k in keys {
+                    let n = NodeRef(k & executionBit == 0 ? .artifact : .execution, Int32(truncatingIfNeeded: k))
+                    out.append(ResultNode(node: n, id: id(of: n), depth: depth))
+                }
+            } else {
+                withIDs.removeAll(keepingCapacity: true)
+                for (n, _) in sorted[start..<end] {
+                    withIDs.append(((n.kind == .artifact ? 0 : executionBit) | UInt64(id(of: n)), n))
+                }
+                withIDs.sort { $0.0 < $1.0 }
+                for (k, n) in withIDs { out.append(ResultNode(node: n, id: Int64(k & ~executionBit), depth: depth)) }
+            }
+            start = end
+        }
+        return out
     }
 
     private func record(_ name: String, rows: Int, visited: Int? = nil, since: ContinuousClock.Instant) {
