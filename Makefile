@@ -77,7 +77,7 @@ demo: build
 
 # Benchmarks, release builds: the Swift benchmarks (the Benchmarks package depends on this one by
 # path), the peers comparison (Benchmarks/peers: ml-metadata, SQLite, DuckDB, Kuzu against the
-# release CLI) on one chain store, and the load of concurrent ml-metadata clients against
+# release CLI) on a chain and a tfx store, and the load of concurrent ml-metadata clients against
 # `pedigree serve` (Benchmarks/load), written to Benchmarks/RESULTS.md. Sizes: SIZES (Swift, default
 # 20000,200000), EXECUTIONS (peers, default 200000), SEED (default 1); see Benchmarks/bench.sh.
 PEERS_VENV := Benchmarks/peers/.venv

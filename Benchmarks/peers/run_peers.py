@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Pedigree side by side with its peers on the same generated `chain` store (issue 6).
+"""Pedigree side by side with its peers on the same generated stores (issue 6).
 
 For a store written by `pedigree generate --shape chain --executions N --seed S`, asks five
 lineage questions of each peer and checks every answer (a set of artifact and execution ids)
@@ -9,10 +9,20 @@ against Pedigree's:
   Q2 upstream of a-<N-1>-1 within 20 hops        Q5 Model artifacts downstream of dataset-3
   Q3 both ways from a-<N/2>-0 within 4 hops
 
-(one hop is one event, as MLMD's max_num_hops counts them). The peers:
+(one hop is one event, as MLMD's max_num_hops counts them). Then, for a store written by
+`pedigree generate --shape tfx` with the same N and S (TFX pipelines, many runs each, cached
+executions, warm starts), two questions a platform asks, answered from pipeline-0 (which trains
+continuously: each Trainer warm-starts from the previous model):
+
+  T1 the Model artifacts trained from dataset-0-2 (its downstream closure, Models only)
+  T2 everything a deletion of one run's data would affect, counted by type (the downstream
+     closure of the Examples of the first run from the middle of pipeline-0 on whose
+     ExampleGen was not cached); the answer is the count per type name
+
+The peers:
 
   ml-metadata  the real library (1.17.1), in-process, get_lineage_subgraph on the file
-  SQLite       a recursive CTE over MLMD's own tables (Event, Artifact, Type) in the same file
+  SQLite       a recursive CTE over MLMD's own tables (Event, Artifact, Execution, Type) in the same file
   DuckDB       the same recursive CTE over the same tables, copied into a DuckDB file
   Kuzu         Cypher shortest-path walks (reachability) over Artifact/Execution nodes
   Pedigree     the release CLI, store opened once, `--repeat`; its own timing on stderr
@@ -25,7 +35,7 @@ that differs from Pedigree's), with the reason; a peer that is not installed is 
 
   run_peers.py --pedigree .build-bench/release/pedigree --executions 200000 --seed 42 \\
       [--swift-bench Benchmarks/.build/release/PedigreeBenchmarks] [--workdir DIR]
-      [--repeat 25] [--budget 10] [--write-calls 300] [--peers mlmd,sqlite,duckdb,kuzu]
+      [--repeat 25] [--budget 10] [--write-calls 300] [--peers mlmd,sqlite,duckdb,kuzu] [--shapes chain,tfx]
 """
 
 import argparse
@@ -39,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 INPUT_TYPES = (2, 3, 5)        # INPUT, DECLARED_INPUT, INTERNAL_INPUT: artifact -> execution
@@ -50,9 +61,10 @@ TITLE = {"pedigree": "Pedigree", "mlmd": "ml-metadata", "sqlite": "SQLite", "duc
 
 
 class Question:
-    def __init__(self, key, text, start, direction, hops, model=False):
+    def __init__(self, key, text, start, direction, hops, model=False, by_type=False):
         self.key, self.text, self.start, self.direction = key, text, start, direction
         self.hops, self.model = hops, model      # hops None: no limit (excludes the start node)
+        self.by_type = by_type                   # the answer: (type name, count) pairs
 
     def pedigree(self):
         walk = {"down": "downstream", "up": "upstream", "both": "both"}[self.direction]
@@ -60,10 +72,12 @@ class Question:
             return f"artifact(name = '{self.start}') {walk}{{0,{self.hops}}} return subgraph"
         if self.model:
             return f"artifact(name = '{self.start}') {walk}* artifact(type = 'Model')"
+        if self.by_type:
+            return f"artifact(name = '{self.start}') {walk}* return count group by type"
         return f"artifact(name = '{self.start}') {walk}*"
 
 
-def questions(n):
+def chain_questions(n):
     return [
         Question("Q1", "downstream of dataset-0, 20 hops", "dataset-0", "down", 20),
         Question("Q2", f"upstream of a-{n - 1}-1, 20 hops", f"a-{n - 1}-1", "up", 20),
@@ -71,6 +85,41 @@ def questions(n):
         Question("Q4", "downstream closure of dataset-0", "dataset-0", "down", None),
         Question("Q5", "Model artifacts downstream of dataset-3", "dataset-3", "down", None, model=True),
     ]
+
+
+def tfx_questions(db):
+    """T1 and T2 on a tfx store; T2's run is read from the store (a run whose ExampleGen was
+    cached has no Examples of its own)."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        runs = conn.execute("SELECT count(*) FROM Context WHERE name LIKE 'pipeline-0-run-%'").fetchone()[0]
+        own = {name for (name,) in conn.execute("SELECT name FROM Artifact WHERE name LIKE 'pipeline-0-run-%/examples'")}
+    run = next(j for j in range(runs // 2, runs) if f"pipeline-0-run-{j}/examples" in own)
+    return [
+        Question("T1", "Models trained from dataset-0-2", "dataset-0-2", "down", None, model=True),
+        Question("T2", f"deletion of pipeline-0-run-{run}'s examples, by type", f"pipeline-0-run-{run}/examples",
+                 "down", None, by_type=True),
+    ]
+
+
+def answer_size(q, answer):
+    """Nodes in an answer (a set of nodes, or (type, count) pairs)."""
+    return sum(c for _, c in answer) if q.by_type else len(answer)
+
+
+def describe(q, answer):
+    if q.by_type:
+        return f"{answer_size(q, answer)} nodes in {len(answer)} types"
+    return f"{len(answer)} nodes"
+
+
+def describe_difference(q, answer, want):
+    if q.by_type:
+        got, exp = dict(answer), dict(want)
+        wrong = sorted(t for t in got.keys() | exp.keys() if got.get(t) != exp.get(t))
+        return (f"{answer_size(q, answer)} nodes, {len(wrong)} of {len(exp.keys() | got.keys())} type counts differ "
+                f"(of {answer_size(q, want)} nodes)")
+    missing, extra = len(want - answer), len(answer - want)
+    return f"{len(answer)} nodes, {missing} missing, {extra} extra of {len(want)}"
 
 
 class Capped(Exception):
@@ -135,8 +184,8 @@ class Pedigree:
         self.open_times = []
 
     def run(self, q, repeat):
-        cmd = [self.binary, "query", "--db", self.db, "--format", "ids", "--timing", "--repeat", str(repeat),
-               q.pedigree()]
+        cmd = [self.binary, "query", "--db", self.db, "--format", "csv" if q.by_type else "ids", "--timing",
+               "--repeat", str(repeat), q.pedigree()]
         p = subprocess.run(cmd, capture_output=True, text=True)
         if p.returncode != 0:
             raise RuntimeError(f"pedigree query failed ({p.returncode}): {p.stderr.strip()}")
@@ -144,6 +193,11 @@ class Pedigree:
         if not m:
             raise RuntimeError(f"no timing on pedigree's stderr: {p.stderr!r}")
         self.open_times.append(parse_duration(m.group(1)))
+        if q.by_type:
+            rows = list(csv.reader(p.stdout.splitlines()))
+            if rows[:1] != [["type", "count"]]:
+                raise RuntimeError(f"unexpected csv from pedigree: {p.stdout[:200]!r}")
+            return parse_duration(m.group(2)), int(m.group(3)), frozenset((t, int(c)) for t, c in rows[1:])
         answer = set()
         for line in p.stdout.splitlines():
             kind, _, ident = line.partition(" ")
@@ -175,12 +229,19 @@ def cte_sql(q, param):
     if q.model:
         tail = ("SELECT w.k, w.id FROM w JOIN Artifact a ON w.k = 0 AND a.id = w.id "
                 "JOIN Type t ON t.id = a.type_id AND t.name = 'Model'")
+    elif q.by_type:
+        # Each node once (UNION already keeps each (k, id) once), without the start node.
+        tail = (f"SELECT t.name, count(*) FROM w LEFT JOIN Artifact a ON w.k = 0 AND a.id = w.id "
+                f"LEFT JOIN Execution x ON w.k = 1 AND x.id = w.id JOIN Type t ON t.id = coalesce(a.type_id, x.type_id) "
+                f"WHERE NOT (w.k = 0 AND w.id IN (SELECT id FROM Artifact WHERE name = {param})) GROUP BY t.name")
     else:
         tail = "SELECT DISTINCT k, id FROM w"
     return f"WITH RECURSIVE w({cols}) AS (\n  {body}\n)\n{tail}"
 
 
 def to_answer(rows, q, start_id):
+    if q.by_type:
+        return frozenset((t, int(c)) for t, c in rows)
     answer = {("artifact" if k == 0 else "execution", int(i)) for k, i in rows}
     if q.hops is None:
         answer.discard(("artifact", start_id))
@@ -194,7 +255,8 @@ class SQLitePeer:
     def query(self, q):
         sql = cte_sql(q, "?")
         start = self.conn.execute("SELECT id FROM Artifact WHERE name = ?", (q.start,)).fetchone()[0]
-        return lambda: to_answer(self.conn.execute(sql, (q.start,) * 1).fetchall(), q, start)
+        params = (q.start,) * (2 if q.by_type else 1)
+        return lambda: to_answer(self.conn.execute(sql, params).fetchall(), q, start)
 
 
 def export_csv(db, work):
@@ -205,7 +267,7 @@ def export_csv(db, work):
     files = {}
     queries = {
         "artifact": "SELECT a.id, a.type_id, a.name, t.name FROM Artifact a JOIN Type t ON t.id = a.type_id",
-        "execution": "SELECT id FROM Execution",
+        "execution": "SELECT x.id, x.type_id, t.name FROM Execution x JOIN Type t ON t.id = x.type_id",
         "type": "SELECT id, name FROM Type",
         "event": "SELECT artifact_id, execution_id, type FROM Event",
         "consumes": f"SELECT artifact_id, execution_id FROM Event WHERE type IN {INPUT_TYPES}",
@@ -221,15 +283,17 @@ def export_csv(db, work):
 
 
 class DuckDBPeer:
-    def __init__(self, files, work):
+    def __init__(self, files, work, name):
         import duckdb
-        self.path = work / "chain.duckdb"
+        self.path = work / f"{name}.duckdb"
         if self.path.exists():
             self.path.unlink()
         self.conn = duckdb.connect(str(self.path))
         c = self.conn
         c.execute(f"CREATE TABLE Artifact AS SELECT column0::BIGINT AS id, column1::BIGINT AS type_id, column2::VARCHAR AS name "
                   f"FROM read_csv('{files['artifact']}', header = false, all_varchar = true)")
+        c.execute(f"CREATE TABLE Execution AS SELECT column0::BIGINT AS id, column1::BIGINT AS type_id "
+                  f"FROM read_csv('{files['execution']}', header = false, all_varchar = true)")
         c.execute(f"CREATE TABLE Type AS SELECT column0::BIGINT AS id, column1::VARCHAR AS name "
                   f"FROM read_csv('{files['type']}', header = false, all_varchar = true)")
         c.execute(f"CREATE TABLE Event AS SELECT column0::BIGINT AS artifact_id, column1::BIGINT AS execution_id, "
@@ -255,6 +319,12 @@ class DuckDBPeer:
         if q.model:
             tail = ("SELECT 0, a.id FROM w JOIN Artifact a ON w.n % 2 = 0 AND a.id = w.n // 2 "
                     "JOIN Type t ON t.id = a.type_id AND t.name = 'Model'")
+        elif q.by_type:
+            tail = ("SELECT t.name, count(*) FROM (SELECT DISTINCT n FROM w) v "
+                    "LEFT JOIN Artifact a ON v.n % 2 = 0 AND a.id = v.n // 2 "
+                    "LEFT JOIN Execution x ON v.n % 2 = 1 AND x.id = v.n // 2 "
+                    "JOIN Type t ON t.id = coalesce(a.type_id, x.type_id) "
+                    "WHERE v.n NOT IN (SELECT 2 * id FROM Artifact WHERE name = ?) GROUP BY t.name")
         else:
             tail = "SELECT DISTINCT n % 2, n // 2 FROM w"
         return f"WITH RECURSIVE w({cols}) AS (\n  {body}\n)\n{tail}"
@@ -262,20 +332,21 @@ class DuckDBPeer:
     def query(self, q):
         sql = self.sql(q)
         start = self.conn.execute("SELECT id FROM Artifact WHERE name = ?", [q.start]).fetchone()[0]
-        return lambda: to_answer(self.conn.execute(sql, [q.start]).fetchall(), q, start)
+        params = [q.start] * (2 if q.by_type else 1)
+        return lambda: to_answer(self.conn.execute(sql, params).fetchall(), q, start)
 
 
 class KuzuPeer:
-    def __init__(self, files, work):
+    def __init__(self, files, work, name):
         import kuzu
-        self.path = work / "chain.kuzu"
+        self.path = work / f"{name}.kuzu"
         if self.path.exists():
             shutil.rmtree(self.path) if self.path.is_dir() else self.path.unlink()
         self.db = kuzu.Database(str(self.path))
         self.conn = kuzu.Connection(self.db)
         c = self.conn
         c.execute("CREATE NODE TABLE Artifact(id INT64, type_id INT64, name STRING, type STRING, PRIMARY KEY(id))")
-        c.execute("CREATE NODE TABLE Execution(id INT64, PRIMARY KEY(id))")
+        c.execute("CREATE NODE TABLE Execution(id INT64, type_id INT64, type STRING, PRIMARY KEY(id))")
         c.execute("CREATE REL TABLE Lineage(FROM Artifact TO Execution, FROM Execution TO Artifact)")
         c.execute(f"COPY Artifact FROM '{files['artifact']}' (header = false)")
         c.execute(f"COPY Execution FROM '{files['execution']}' (header = false)")
@@ -287,8 +358,8 @@ class KuzuPeer:
         bound = f" 1..{q.hops}" if q.hops is not None else ""
         target = "(m:Artifact)" if q.model else "(m)"
         where = " WHERE m.type = 'Model'" if q.model else ""
-        return (f"MATCH (s:Artifact {{name: $name}}){arrow[0]}[:Lineage* SHORTEST{bound}]{arrow[1]}{target}{where} "
-                f"RETURN DISTINCT label(m), m.id")
+        ret = "WITH DISTINCT m RETURN m.type, count(*)" if q.by_type else "RETURN DISTINCT label(m), m.id"
+        return f"MATCH (s:Artifact {{name: $name}}){arrow[0]}[:Lineage* SHORTEST{bound}]{arrow[1]}{target}{where} {ret}"
 
     def query(self, q):
         cypher = self.cypher(q)
@@ -296,6 +367,11 @@ class KuzuPeer:
 
         def run():
             r = self.conn.execute(cypher, {"name": q.start})
+            if q.by_type:
+                rows = []
+                while r.has_next():
+                    rows.append(r.get_next())
+                return frozenset((t, int(c)) for t, c in rows)
             answer = set()
             while r.has_next():
                 label, ident = r.get_next()
@@ -327,6 +403,8 @@ class MLMDPeer:
         self.mlmd = mlmd
         self.store = mlmd_store(db, readonly=True)
         self.model_type = self.store.get_artifact_type("Model").id
+        self.artifact_types = {t.id: t.name for t in self.store.get_artifact_types()}
+        self.execution_types = {t.id: t.name for t in self.store.get_execution_types()}
         self.db = db
 
     def start_id(self, name):
@@ -346,6 +424,10 @@ class MLMDPeer:
             g = self.store.get_lineage_subgraph(query_options=options, field_mask_paths=self.MASK)
             if q.model:
                 return {("artifact", a.id) for a in g.artifacts if a.type_id == self.model_type}
+            if q.by_type:  # counted by the client: the library has no aggregation
+                counts = Counter(self.artifact_types[a.type_id] for a in g.artifacts if a.id != start_id)
+                counts.update(self.execution_types[x.type_id] for x in g.executions)
+                return frozenset(counts.items())
             answer = {("artifact", a.id) for a in g.artifacts} | {("execution", x.id) for x in g.executions}
             if q.hops is None:
                 answer.discard(("artifact", start_id))
@@ -391,6 +473,124 @@ def mlmd_put_execution_latency(work, calls):
 
 # ---------------------------------------------------------------------------------------------
 
+class Comparison:
+    """The questions asked of one store, and what each peer answered."""
+
+    def __init__(self, shape, db, generate_time):
+        self.shape, self.db, self.generate_time = shape, db, generate_time
+        self.qs = []
+        self.notes = []       # footnotes: why a peer is missing, capped or wrong
+        self.loads = {}       # peer -> (load seconds, size bytes, how)
+        self.results = {}     # (peer, Q) -> (median, runs, status, detail)
+        self.answers = {}
+
+
+def compare(c, peers, args, log):
+    """Asks c's questions of Pedigree and of each peer, checking every answer against Pedigree's."""
+    work = c.db.parent
+    ped = Pedigree(args.pedigree, str(c.db))
+    for q in c.qs:
+        t, runs, answer = ped.run(q, args.repeat)
+        c.answers[q.key] = answer
+        c.results[("pedigree", q.key)] = (t, runs, "ok", "")
+        log(f"pedigree {c.shape} {q.key}: {fmt(t)} ({describe(q, answer)})")
+    for q in c.qs:
+        if answer_size(q, c.answers[q.key]) <= (1 if q.hops is not None else 0):
+            c.notes.append(f"{q.key}: the answer is trivial with seed {args.seed} ({q.start} has no lineage); "
+                           "pick another seed for a meaningful comparison.")
+    c.loads["pedigree"] = (statistics.median(ped.open_times), size_of(c.db), "open: MLMD file to ready graph")
+
+    for peer in peers:
+        try:
+            if peer == "mlmd":
+                from ml_metadata.metadata_store import metadata_store  # noqa: F401  (import is not load)
+            t0 = time.perf_counter()
+            if peer == "mlmd":
+                impl, how, size = MLMDPeer(str(c.db)), "connect to the MLMD file", size_of(c.db)
+            elif peer == "sqlite":
+                impl, how, size = SQLitePeer(str(c.db)), "connect to the MLMD file", size_of(c.db)
+            elif peer == "duckdb":
+                import duckdb  # noqa: F401  (fails here if not installed)
+                impl = DuckDBPeer(export_csv(c.db, work / f"{c.shape}-duckdb-csv"), work, c.shape)
+                how = "CSV export of Artifact, Execution, Type, Event from the MLMD file + CREATE TABLE AS (+ edge tables)"
+                size = size_of(impl.path)
+            elif peer == "kuzu":
+                import kuzu  # noqa: F401
+                impl = KuzuPeer(export_csv(c.db, work / f"{c.shape}-kuzu-csv"), work, c.shape)
+                how, size = "CSV export from the MLMD file + COPY of nodes and edges", size_of(impl.path)
+            else:
+                raise SystemExit(f"unknown peer {peer}")
+            c.loads[peer] = (time.perf_counter() - t0, size, how)
+        except ImportError as e:
+            c.notes.append(f"{TITLE[peer]}: not installed ({e}); not measured.")
+            log(f"{peer}: not installed: {e}")
+            continue
+        log(f"{peer}: loaded the {c.shape} store in {fmt(c.loads[peer][0])}")
+        for q in c.qs:
+            capped = peer == "mlmd" and q.hops is None
+            try:
+                t, runs, answer = timed(impl.query(q), args.repeat, args.budget)
+            except Exception as e:  # a peer's own error is reported, not hidden
+                c.results[(peer, q.key)] = (None, 0, "error", f"{type(e).__name__}: {e}".splitlines()[0][:200])
+                c.notes.append(f"{TITLE[peer]} {q.key}: error: {c.results[(peer, q.key)][3]}")
+                log(f"{peer} {q.key}: error {e}")
+                continue
+            want = c.answers[q.key]
+            if answer == want:
+                status, detail = "ok", ""
+            else:
+                diff = describe_difference(q, answer, want)
+                if capped:
+                    status = "capped"
+                    detail = (f"get_lineage_subgraph takes at most {MLMD_MAX_HOPS} hops (max_num_hops); "
+                              f"the closure needs more: {diff}")
+                elif peer == "kuzu" and q.hops is None:
+                    status = "wrong"
+                    detail = (f"Kuzu clamps a variable-length path without an upper bound at {KUZU_MAX_DEPTH} hops "
+                              f"(var_length_extend_max_depth); answered {diff}")
+                else:
+                    status, detail = "wrong", f"answered {diff}"
+                c.notes.append(f"{TITLE[peer]} {q.key} {status}: {detail}")
+            c.results[(peer, q.key)] = (t, runs, status, detail)
+            log(f"{peer} {q.key}: {fmt(t)} x{runs} {status} {detail}")
+        del impl
+
+
+def print_questions(c, peers, args):
+    n, seed = args.executions, args.seed
+    print(f"### Lineage questions: {c.shape} store, {n} executions, seed {seed}\n")
+    print(f"Median latency (runs in parentheses where fewer than {args.repeat}); × is the ratio peer / Pedigree, "
+          "given only for answers equal to Pedigree's (every answer is checked: node sets, or counts per type).\n")
+    cols = ["pedigree"] + [p for p in peers if p in c.loads]
+    print("| question | answer | " + " | ".join(TITLE[col] for col in cols) + " |")
+    print("| --- | --- |" + " --- |" * len(cols))
+    for q in c.qs:
+        base = c.results[("pedigree", q.key)][0]
+        cells = []
+        for col in cols:
+            t, runs, status, _ = c.results.get((col, q.key), (None, 0, "–", ""))
+            if t is None:
+                cells.append(status)
+                continue
+            cell = fmt(t)
+            if runs < args.repeat:
+                cell += f" ({runs})"
+            if col != "pedigree" and status == "ok":
+                cell += f" ({t / base:,.0f}×)" if t / base >= 10 else f" ({t / base:.1f}×)"
+            if status != "ok":
+                cell = f"**{status}**: {cell}"
+            cells.append(cell)
+        print(f"| {q.key}: {q.text} | {describe(q, c.answers[q.key])} | " + " | ".join(cells) + " |")
+    print()
+    for q in c.qs:
+        print(f"- {q.key} in Pedigree: `{q.pedigree()}`")
+    if c.notes:
+        print()
+        for note in c.notes:
+            print(f"- {note}")
+    print()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pedigree", required=True, help="the release pedigree binary")
@@ -402,104 +602,37 @@ def main():
     ap.add_argument("--write-calls", type=int, default=300, help="put_execution calls (median)")
     ap.add_argument("--swift-bench", help="PedigreeBenchmarks binary, for Pedigree's put_execution latency")
     ap.add_argument("--peers", default=",".join(PEERS))
+    ap.add_argument("--shapes", default="chain,tfx", help="the stores to ask: chain (Q1-Q5), tfx (T1, T2)")
     ap.add_argument("--strict", action="store_true",
                     help="exit 1 when a peer is missing, fails, or answers wrong other than by its known limit "
                          "(the smoke run, so the comparison never rots)")
     args = ap.parse_args()
 
     peers = [p for p in args.peers.split(",") if p]
+    shapes = [s for s in args.shapes.split(",") if s]
+    if not shapes or any(s not in ("chain", "tfx") for s in shapes):
+        raise SystemExit(f"--shapes: chain, tfx or both, not {args.shapes!r}")
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="pedigree-peers-"))
     work.mkdir(parents=True, exist_ok=True)
     n, seed = args.executions, args.seed
-    db = work / f"chain-n{n}-s{seed}.sqlite"
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
-
     log = lambda msg: print(f"[peers] {msg}", file=sys.stderr, flush=True)
-    t0 = time.perf_counter()
-    subprocess.run([args.pedigree, "generate", "--db", str(db), "--executions", str(n), "--seed", str(seed)],
-                   check=True, stdout=subprocess.DEVNULL)
-    generate_time = time.perf_counter() - t0
-    log(f"generated {db} in {generate_time:.1f} s")
 
-    qs = questions(n)
-    notes = []            # footnotes: why a peer is missing, capped or wrong
-    loads = {}            # peer -> (load seconds, size bytes, how)
-    results = {}          # (peer, Q) -> (median, runs, status, detail)
-    answers = {}
-
-    ped = Pedigree(args.pedigree, str(db))
-    for q in qs:
-        t, runs, answer = ped.run(q, args.repeat)
-        answers[q.key] = answer
-        results[("pedigree", q.key)] = (t, runs, "ok", "")
-        log(f"pedigree {q.key}: {fmt(t)} ({len(answer)} nodes)")
-    for q in qs:
-        if len(answers[q.key]) <= (1 if q.hops is not None else 0):
-            notes.append(f"{q.key}: the answer is trivial with seed {seed} ({q.start} has no lineage); "
-                         "pick another seed for a meaningful comparison.")
-    loads["pedigree"] = (statistics.median(ped.open_times), size_of(db), "open: MLMD file to ready graph")
-
-    for peer in peers:
-        try:
-            if peer == "mlmd":
-                from ml_metadata.metadata_store import metadata_store  # noqa: F401  (import is not load)
-            t0 = time.perf_counter()
-            if peer == "mlmd":
-                impl, how, size = MLMDPeer(str(db)), "connect to the MLMD file", size_of(db)
-            elif peer == "sqlite":
-                impl, how, size = SQLitePeer(str(db)), "connect to the MLMD file", size_of(db)
-            elif peer == "duckdb":
-                import duckdb  # noqa: F401  (fails here if not installed)
-                impl = DuckDBPeer(export_csv(db, work / "duckdb-csv"), work)
-                how, size = "CSV export of Artifact, Type, Event from the MLMD file + CREATE TABLE AS (+ edge tables)", size_of(impl.path)
-            elif peer == "kuzu":
-                import kuzu  # noqa: F401
-                impl = KuzuPeer(export_csv(db, work / "kuzu-csv"), work)
-                how, size = "CSV export from the MLMD file + COPY of nodes and edges", size_of(impl.path)
-            else:
-                raise SystemExit(f"unknown peer {peer}")
-            loads[peer] = (time.perf_counter() - t0, size, how)
-        except ImportError as e:
-            notes.append(f"{TITLE[peer]}: not installed ({e}); not measured.")
-            log(f"{peer}: not installed: {e}")
-            continue
-        log(f"{peer}: loaded in {fmt(loads[peer][0])}")
-        for q in qs:
-            try:
-                if peer == "mlmd" and q.hops is None:
-                    capped = True
-                else:
-                    capped = False
-                t, runs, answer = timed(impl.query(q), args.repeat, args.budget)
-            except Exception as e:  # a peer's own error is reported, not hidden
-                results[(peer, q.key)] = (None, 0, "error", f"{type(e).__name__}: {e}".splitlines()[0][:200])
-                notes.append(f"{TITLE[peer]} {q.key}: error: {results[(peer, q.key)][3]}")
-                log(f"{peer} {q.key}: error {e}")
-                continue
-            want = answers[q.key]
-            if answer == want:
-                status, detail = "ok", ""
-            else:
-                missing, extra = len(want - answer), len(answer - want)
-                diff = f"{len(answer)} nodes, {missing} missing, {extra} extra of {len(want)}"
-                if capped:
-                    status = "capped"
-                    detail = (f"get_lineage_subgraph takes at most {MLMD_MAX_HOPS} hops (max_num_hops); "
-                              f"the closure needs more: {diff}")
-                elif peer == "kuzu" and q.hops is None:
-                    status = "wrong"
-                    detail = (f"Kuzu clamps a variable-length path without an upper bound at {KUZU_MAX_DEPTH} hops "
-                              f"(var_length_extend_max_depth); answered {diff}")
-                else:
-                    status, detail = "wrong", f"answered {diff}"
-                notes.append(f"{TITLE[peer]} {q.key} {status}: {detail}")
-            results[(peer, q.key)] = (t, runs, status, detail)
-            log(f"{peer} {q.key}: {fmt(t)} x{runs} {status} {detail}")
-        del impl
+    comparisons = []
+    for shape in shapes:
+        db = work / f"{shape}-n{n}-s{seed}.sqlite"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        subprocess.run([args.pedigree, "generate", "--db", str(db), "--shape", shape, "--executions", str(n),
+                        "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL)
+        c = Comparison(shape, db, time.perf_counter() - t0)
+        log(f"generated {db} in {c.generate_time:.1f} s")
+        c.qs = chain_questions(n) if shape == "chain" else tfx_questions(db)
+        compare(c, peers, args, log)
+        comparisons.append(c)
 
     write = {}
-    if "mlmd" in peers and "mlmd" in loads:
+    if "mlmd" in peers and any("mlmd" in c.loads for c in comparisons):
         m, p90, journal = mlmd_put_execution_latency(work, args.write_calls)
         write["mlmd"] = (m, p90, f"rollback journal (journal_mode={journal}), MLMD's own SQLite settings")
         log(f"mlmd put_execution: {fmt(m)}")
@@ -512,62 +645,39 @@ def main():
         log(f"pedigree put_execution: {p.stdout.strip().splitlines()[-1]}")
 
     # -- the tables
-    print(f"### Lineage questions: chain store, {n} executions, seed {seed}\n")
-    print(f"Median latency (runs in parentheses where fewer than {args.repeat}); × is the ratio peer / Pedigree, "
-          "given only for answers equal to Pedigree's node set (every answer is checked).\n")
-    cols = ["pedigree"] + [p for p in peers if p in loads]
-    print("| question | answer | " + " | ".join(TITLE[c] for c in cols) + " |")
-    print("| --- | --- |" + " --- |" * len(cols))
-    for q in qs:
-        base = results[("pedigree", q.key)][0]
-        cells = []
-        for c in cols:
-            t, runs, status, _ = results.get((c, q.key), (None, 0, "–", ""))
-            if t is None:
-                cells.append(status)
-                continue
-            cell = fmt(t)
-            if runs < args.repeat:
-                cell += f" ({runs})"
-            if c != "pedigree" and status == "ok":
-                cell += f" ({t / base:,.0f}×)" if t / base >= 10 else f" ({t / base:.1f}×)"
-            if status != "ok":
-                cell = f"**{status}**: {cell}"
-            cells.append(cell)
-        print(f"| {q.key}: {q.text} | {len(answers[q.key])} nodes | " + " | ".join(cells) + " |")
-    print()
-    for q in qs:
-        print(f"- {q.key} in Pedigree: `{q.pedigree()}`")
-    if notes:
-        print()
-        for note in notes:
-            print(f"- {note}")
-    print("\n### Load and size\n")
-    print(f"Store generated by `pedigree generate --executions {n} --seed {seed}` in {generate_time:.1f} s.\n")
-    print("| peer | load | size | how |")
-    print("| --- | --- | --- | --- |")
-    for c in cols:
-        t, size, how = loads[c]
-        print(f"| {TITLE[c]} | {fmt(t)} | {mib(size)} | {how} |")
+    for c in comparisons:
+        print_questions(c, peers, args)
+    print("### Load and size\n")
+    print("Stores generated by " + " and ".join(
+        f"`pedigree generate --shape {c.shape} --executions {n} --seed {seed}` in {c.generate_time:.1f} s"
+        for c in comparisons) + ".\n")
+    print("| store | peer | load | size | how |")
+    print("| --- | --- | --- | --- | --- |")
+    for c in comparisons:
+        for col in ["pedigree"] + [p for p in peers if p in c.loads]:
+            t, size, how = c.loads[col]
+            print(f"| {c.shape} | {TITLE[col]} | {fmt(t)} | {mib(size)} | {how} |")
     if write:
         print(f"\n### Durable single-execution write (put_execution on a file, median of {args.write_calls})\n")
         print("One execution, 2 input artifacts (the previous call's outputs, with ids), 2 new output artifacts, "
               "1 context reused by name; each call its own transaction.\n")
         print("| store | median | p90 | journal |")
         print("| --- | --- | --- | --- |")
-        for c in ("pedigree", "mlmd"):
-            if c in write:
-                m, p90, how = write[c]
-                print(f"| {TITLE[c]} | {fmt(m)} | {fmt(p90)} | {how} |")
+        for col in ("pedigree", "mlmd"):
+            if col in write:
+                m, p90, how = write[col]
+                print(f"| {TITLE[col]} | {fmt(m)} | {fmt(p90)} | {how} |")
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
     if args.strict:
-        bad = [p for p in peers if p not in loads]
-        for (peer, key), (_, _, status, _) in results.items():
-            known = status == "capped" or (status == "wrong" and peer == "kuzu"
-                                           and next(q for q in qs if q.key == key).hops is None)
-            if status != "ok" and not known:
-                bad.append(f"{peer} {key}: {status}")
+        bad = []
+        for c in comparisons:
+            bad += [f"{c.shape}: {p}" for p in peers if p not in c.loads]
+            for (peer, key), (_, _, status, _) in c.results.items():
+                known = status == "capped" or (status == "wrong" and peer == "kuzu"
+                                               and next(q for q in c.qs if q.key == key).hops is None)
+                if status != "ok" and not known:
+                    bad.append(f"{c.shape}: {peer} {key}: {status}")
         if bad:
             print(f"[peers] strict: {'; '.join(bad)}", file=sys.stderr)
             sys.exit(1)
