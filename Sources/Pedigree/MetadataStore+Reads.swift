@@ -139,9 +139,30 @@ extension GraphSnapshot {
     public func nodeIndices(_ kind: NodeKind, matchingFilter text: String, among candidates: [Int32]? = nil) throws -> [Int32] {
         let predicate = try bindFilter(text, kind: kind)
         let evaluator = PredicateEvaluator(self, storage: Self.mlmdStorageText)
-        let pool = candidates ?? Array(0..<Int32(nodeCount(kind)))
+        // `id = N` and `id IN (...)`, the commonest starting filters, need not test every node:
+        // only the named ones are tested (with the full predicate still deciding).
+        let pool = candidates ?? Self.idsNamed(by: text).map { ids in ids.compactMap { nodeIndex(kind: kind, id: $0) } }
+            ?? Array(0..<Int32(nodeCount(kind)))
         return pool.filter { evaluator.matches(predicate, kind: kind, index: $0) }
             .sorted { nodeID(kind, $0) < nodeID(kind, $1) }
+    }
+
+    /// The ids a filter names when it is exactly `id = N` or `id IN (N, ...)`; nil otherwise.
+    static func idsNamed(by filter: String) -> [Int64]? {
+        let text = filter.trimmingCharacters(in: .whitespaces)
+        guard text.count > 2, text.prefix(2).lowercased() == "id" else { return nil }
+        var rest = text.dropFirst(2).drop(while: { $0 == " " })
+        if rest.first == "=" {
+            rest = rest.dropFirst()
+            return Int64(rest.trimmingCharacters(in: .whitespaces)).map { [$0] }
+        }
+        guard rest.prefix(2).uppercased() == "IN" else { return nil }
+        rest = rest.dropFirst(2).drop(while: { $0 == " " })
+        guard rest.first == "(", rest.last == ")" else { return nil }
+        let items = rest.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
+        let ids = items.map { Int64($0.trimmingCharacters(in: .whitespaces)) }
+        guard !ids.isEmpty, ids.allSatisfy({ $0 != nil }) else { return nil }
+        return ids.compactMap { $0 }
     }
 
     /// The MLMD id of the node at a dense index.
