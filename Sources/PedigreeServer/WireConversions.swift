@@ -198,6 +198,40 @@ func fillTypeIDs<N: MetadataNode>(_ nodes: inout [N], hasTypeID: [Bool], from g:
     }
 }
 
+/// The fields the three wire node messages share.
+protocol WireNode {
+    init()
+    var id: Int64 { get set }
+    var typeID: Int64 { get set }
+    var type: String { get set }
+    var externalID: String { get set }
+    var properties: [String: MlMetadata_Value] { get set }
+    var customProperties: [String: MlMetadata_Value] { get set }
+    var createTimeSinceEpoch: Int64 { get set }
+    var lastUpdateTimeSinceEpoch: Int64 { get set }
+}
+
+extension MlMetadata_Artifact: WireNode {}
+extension MlMetadata_Execution: WireNode {}
+extension MlMetadata_Context: WireNode {}
+
+extension MetadataNode {
+    /// A wire message with the fields every node has, the type's name included (as MLMD's
+    /// reads fill it in).
+    func commonWire<W: WireNode>(in g: GraphSnapshot) -> W {
+        var w = W()
+        if let id { w.id = id.rawValue }
+        w.typeID = typeID.rawValue
+        if let type = g.type(typeID) { w.type = type.name }
+        if let externalID { w.externalID = externalID }
+        w.properties = properties.wire
+        w.customProperties = customProperties.wire
+        if let createTime { w.createTimeSinceEpoch = createTime }
+        if let updateTime { w.lastUpdateTimeSinceEpoch = updateTime }
+        return w
+    }
+}
+
 extension Artifact {
     init(wire a: MlMetadata_Artifact) throws(MetadataError) {
         var state: ArtifactState?
@@ -214,18 +248,10 @@ extension Artifact {
     }
 
     func wire(in g: GraphSnapshot) -> MlMetadata_Artifact {
-        var w = MlMetadata_Artifact()
-        if let id { w.id = id.rawValue }
-        w.typeID = typeID.rawValue
-        if let type = g.type(typeID) { w.type = type.name }
+        var w: MlMetadata_Artifact = commonWire(in: g)
         if let name { w.name = name }
         if let uri { w.uri = uri }
         if let state, let s = MlMetadata_Artifact.State(rawValue: state.rawValue) { w.state = s }
-        if let externalID { w.externalID = externalID }
-        w.properties = properties.wire
-        w.customProperties = customProperties.wire
-        if let createTime { w.createTimeSinceEpoch = createTime }
-        if let updateTime { w.lastUpdateTimeSinceEpoch = updateTime }
         return w
     }
 }
@@ -248,17 +274,9 @@ extension Execution {
     }
 
     func wire(in g: GraphSnapshot) -> MlMetadata_Execution {
-        var w = MlMetadata_Execution()
-        if let id { w.id = id.rawValue }
-        w.typeID = typeID.rawValue
-        if let type = g.type(typeID) { w.type = type.name }
+        var w: MlMetadata_Execution = commonWire(in: g)
         if let name { w.name = name }
         if let lastKnownState, let s = MlMetadata_Execution.State(rawValue: lastKnownState.rawValue) { w.lastKnownState = s }
-        if let externalID { w.externalID = externalID }
-        w.properties = properties.wire
-        w.customProperties = customProperties.wire
-        if let createTime { w.createTimeSinceEpoch = createTime }
-        if let updateTime { w.lastUpdateTimeSinceEpoch = updateTime }
         return w
     }
 }
@@ -274,16 +292,8 @@ extension Context {
     }
 
     func wire(in g: GraphSnapshot) -> MlMetadata_Context {
-        var w = MlMetadata_Context()
-        if let id { w.id = id.rawValue }
-        w.typeID = typeID.rawValue
-        if let type = g.type(typeID) { w.type = type.name }
+        var w: MlMetadata_Context = commonWire(in: g)
         w.name = name
-        if let externalID { w.externalID = externalID }
-        w.properties = properties.wire
-        w.customProperties = customProperties.wire
-        if let createTime { w.createTimeSinceEpoch = createTime }
-        if let updateTime { w.lastUpdateTimeSinceEpoch = updateTime }
         return w
     }
 }
