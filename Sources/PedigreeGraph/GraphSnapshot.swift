@@ -454,9 +454,13 @@ extension GraphSnapshot {
 extension GraphSnapshot {
     /// Builds a snapshot in one pass: nodes and indexes first, then every adjacency list in bulk.
     /// Rows that refer to missing nodes are set aside as orphans.
-    public static func build(_ contents: borrowing StoreContents) -> GraphSnapshot {
+    public static func build(_ contents: consuming StoreContents) -> GraphSnapshot {
         var g = GraphSnapshot()
         for t in contents.types { g.putType(t) }
+        g.artifactByName.reserve(contents.artifacts.count)
+        g.artifactsByURI.reserve(contents.artifacts.count)
+        g.executionByName.reserve(contents.executions.count)
+        g.contextByName.reserve(contents.contexts.count)
         for a in contents.artifacts {
             let slot = Int32(g.artifacts.count)
             g.artifacts.append(a)
@@ -479,6 +483,9 @@ extension GraphSnapshot {
             g.addExecutionState(e.lastKnownState, slot)
             g.indexExecution(e, slot)
         }
+        // Each table is released once copied, so that the whole store is not held twice.
+        contents.artifacts = []
+        contents.executions = []
         for c in contents.contexts {
             let slot = Int32(g.contexts.count)
             g.contexts.append(c)
@@ -515,6 +522,7 @@ extension GraphSnapshot {
 
         var contextToMember: [(Int32, Int32)] = []
         var memberToContext: [(Int32, Int32)] = []
+        contents.events = []
         for (rowID, link) in contents.attributions {
             guard let c = g.contextSlot[link.contextID.rawValue], let a = g.artifactSlot[link.artifactID.rawValue] else {
                 g.orphanAttributions.append((rowID, link))

@@ -25,6 +25,9 @@ public struct StringIndex: Sendable {
         return h == 0 ? 1 : h
     }
 
+    /// Sizes the table for `count` keys up front (a bulk load), so that it does not grow step by step.
+    public mutating func reserve(_ count: Int) { table.reserve(count) }
+
     private mutating func ensureSlot(_ slot: Int32) {
         while next.count <= Int(slot) { next.append(-1) }
     }
@@ -147,9 +150,18 @@ struct HashTable: Sendable {
         }
     }
 
-    private static func grow(_ shard: inout Shard) {
+    /// Sizes every shard for an even share of `count` keys at most half full.
+    mutating func reserve(_ count: Int) {
+        let perShard = 2 * count / (1 << Self.shardBits) + 16
+        var capacity = 16
+        while capacity < perShard { capacity *= 2 }
+        for s in shards.indices where shards[s].keys.count < capacity { Self.rehash(&shards[s], capacity: capacity) }
+    }
+
+    private static func grow(_ shard: inout Shard) { rehash(&shard, capacity: max(16, shard.keys.count * 2)) }
+
+    private static func rehash(_ shard: inout Shard, capacity: Int) {
         let old = shard
-        let capacity = max(16, old.keys.count * 2)
         shard = Shard(keys: [UInt64](repeating: 0, count: capacity), values: [Int32](repeating: 0, count: capacity), count: 0)
         for (i, k) in old.keys.enumerated() where k != 0 { insert(&shard, k, old.values[i]) }
     }

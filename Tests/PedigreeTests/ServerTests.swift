@@ -232,6 +232,27 @@ import Testing
         }
     }
 
+    @Test func longQueriesEndAtTheirDeadline() async throws {
+        var options = ServerOptions()
+        options.queryLimits = QueryLimits(timeout: .microseconds(1))
+        try await withServer(options, demo: false) { client, store in
+            try store.insert(SyntheticStore.chain(executions: 3000, seed: 2))
+            let pedigree = Pedigree_V1_PedigreeService.Client(wrapping: client)
+            // The server's query deadline (--query-timeout) ends a whole-store walk.
+            await expectStatus(.deadlineExceeded, containing: "deadline") {
+                _ = try await pedigree.query(query("artifact(name = 'dataset-0') both* return count"))
+            }
+            // A client's own deadline ends the call too; the server goes on serving.
+            var quick = CallOptions.defaults
+            quick.timeout = .microseconds(1)
+            await expectStatus(.deadlineExceeded) {
+                _ = try await pedigree.query(query("artifact(name = 'dataset-0') both* return count"), options: quick)
+            }
+            let mlmd = MlMetadata_MetadataStoreService.Client(wrapping: client)
+            #expect(try await mlmd.getArtifactTypes(.init()).artifactTypes.count == 3)
+        }
+    }
+
     @Test func bearerTokenIsRequiredWhenConfigured() async throws {
         var options = ServerOptions()
         options.authToken = "s3cret"
