@@ -31,6 +31,19 @@ struct ServeCommand: AsyncParsableCommand {
     var mlmdLineageCaps = false
     @Option(help: "Log level: trace, debug (one line per call), info, notice, warning, error.") var logLevel = "info"
 
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        guard maxRequestBytes > 0, maxResponseBytes > 0 else {
+            throw ValidationError("--max-request-bytes and --max-response-bytes must be positive")
+        }
+        guard maxVisits > 0 else { throw ValidationError("--max-visits must be positive") }
+        guard queryTimeout > 0, queryTimeout.isFinite else { throw ValidationError("--query-timeout must be a positive number of seconds") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown log level '\(logLevel)'; use trace, debug, info, notice, warning or error")
+        }
+    }
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("unknown log level '\(logLevel)'")
@@ -52,7 +65,10 @@ struct ServeCommand: AsyncParsableCommand {
         options.queryLimits = QueryLimits(maxVisits: maxVisits, timeout: .milliseconds(Int64(queryTimeout * 1000)))
         do {
             if let path = authTokenFile {
-                let token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw MetadataError.invalidArgument("cannot read the token file \(path)")
+                }
+                let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !token.isEmpty else { throw MetadataError.invalidArgument("\(path) holds no token") }
                 options.authToken = token
             }

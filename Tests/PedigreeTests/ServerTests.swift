@@ -253,6 +253,25 @@ import Testing
         }
     }
 
+    @Test func serveRefusesBadOptionsAndBadFiles() throws {
+        let dir = temporaryDirectory()
+        let db = dir.appendingPathComponent("s.sqlite").path
+        for bad in [["--port", "70000"], ["--max-request-bytes", "0"], ["--query-timeout", "-1"], ["--tls-cert", "c.pem"],
+                    ["--log-level", "loud"]] {
+            let (code, _, err) = try runPedigree(["serve", "--db", db] + bad)
+            #expect(code == 64, "\(bad): \(err)")
+        }
+        // A file that is not an MLMD store is refused before serving, and left as it was.
+        let text = dir.appendingPathComponent("notes.txt").path
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: text))
+        let (code, _, err) = try runPedigree(["serve", "--db", text, "--port", "0"])
+        #expect(code == 65 && err.contains("not an SQLite database"), "\(err)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: text)) == Data("hello".utf8))
+        // So is a missing token file.
+        let (tokenCode, _, tokenErr) = try runPedigree(["serve", "--db", db, "--port", "0", "--auth-token-file", dir.appendingPathComponent("none").path])
+        #expect(tokenCode == 65 && tokenErr.contains("token file"), "\(tokenErr)")
+    }
+
     @Test func bearerTokenIsRequiredWhenConfigured() async throws {
         var options = ServerOptions()
         options.authToken = "s3cret"
