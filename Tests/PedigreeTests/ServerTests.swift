@@ -291,7 +291,7 @@ import Testing
             let mlmd = MlMetadata_MetadataStoreService.Client(wrapping: client)
             let typeID = try await mlmd.putArtifactType(.with { $0.artifactType.name = "Bulk" }).typeID
             let big = MlMetadata_PutArtifactsRequest.with { r in
-                r.artifacts = (0..<20_000).map { i in .with { $0.typeID = typeID; $0.uri = "/bulk/\(i)" } }
+                r.artifacts = (0..<30_000).map { i in .with { $0.typeID = typeID; $0.uri = "/bulk/\(i)" } }
             }
             let clock = ContinuousClock()
             let started = clock.now
@@ -322,10 +322,11 @@ import Testing
                 return (write, reads, reads.count)
             }
             // The bulk write takes a while; reads meanwhile answer from the snapshot, in a small
-            // fraction of that time each. (A read queued behind the write would wait for all of it.)
-            try #require(readsDuringWrite >= 5, "only \(readsDuringWrite) reads finished during a \(writeTime) write")
+            // fraction of that time each. A read queued behind the write would finish only after
+            // it, so none would finish during it.
+            try #require(readsDuringWrite >= 1, "no read finished during a \(writeTime) write")
             let median = readTimes.sorted()[readTimes.count / 2]
-            #expect(median < writeTime / 10, "median read \(median) during a \(writeTime) write")
+            #expect(median < writeTime / 4, "median read \(median) during a \(writeTime) write")
         }
     }
 
