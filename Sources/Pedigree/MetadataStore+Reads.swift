@@ -139,30 +139,37 @@ extension GraphSnapshot {
     public func nodeIndices(_ kind: NodeKind, matchingFilter text: String, among candidates: [Int32]? = nil) throws -> [Int32] {
         let predicate = try bindFilter(text, kind: kind)
         let evaluator = PredicateEvaluator(self, storage: Self.mlmdStorageText)
-        // `id = N` and `id IN (...)`, the commonest starting filters, need not test every node:
-        // only the named ones are tested (with the full predicate still deciding).
-        let pool = candidates ?? Self.idsNamed(by: text).map { ids in ids.compactMap { nodeIndex(kind: kind, id: $0) } }
+        // A filter that pins the id (`id = N`, `id IN (...)`, as a conjunct) need not test every
+        // node: only the named ones are tested, the full predicate still deciding.
+        let pool = candidates ?? Self.pinnedIDs(predicate).map { ids in Set(ids).compactMap { nodeIndex(kind: kind, id: $0) } }
             ?? Array(0..<Int32(nodeCount(kind)))
         return pool.filter { evaluator.matches(predicate, kind: kind, index: $0) }
             .sorted { nodeID(kind, $0) < nodeID(kind, $1) }
     }
 
-    /// The ids a filter names when it is exactly `id = N` or `id IN (N, ...)`; nil otherwise.
-    static func idsNamed(by filter: String) -> [Int64]? {
-        let text = filter.trimmingCharacters(in: .whitespaces)
-        guard text.count > 2, text.prefix(2).lowercased() == "id" else { return nil }
-        var rest = text.dropFirst(2).drop(while: { $0 == " " })
-        if rest.first == "=" {
-            rest = rest.dropFirst()
-            return Int64(rest.trimmingCharacters(in: .whitespaces)).map { [$0] }
+    /// The ids a bound MLMD filter allows at most: from a top-level conjunct `id = N` or
+    /// `id IN (N, ...)` with integer literals; nil when no conjunct pins the id.
+    static func pinnedIDs(_ predicate: BoundPredicate) -> [Int64]? {
+        guard case .mlmd(let filter) = predicate else { return nil }
+        func conjuncts(_ c: MLMDCondition) -> [MLMDCondition] {
+            if case .and(let terms) = c { return terms.flatMap(conjuncts) }
+            return [c]
         }
-        guard rest.prefix(2).uppercased() == "IN" else { return nil }
-        rest = rest.dropFirst(2).drop(while: { $0 == " " })
-        guard rest.first == "(", rest.last == ")" else { return nil }
-        let items = rest.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
-        let ids = items.map { Int64($0.trimmingCharacters(in: .whitespaces)) }
-        guard !ids.isEmpty, ids.allSatisfy({ $0 != nil }) else { return nil }
-        return ids.compactMap { $0 }
+        for term in conjuncts(filter.condition) {
+            switch term {
+            case .compare(.column(table: 0, .id), .equal, .literal(.integer(let id))):
+                return [id]
+            case .inList(.column(table: 0, .id), let items):
+                let ids = items.compactMap { item -> Int64? in
+                    if case .literal(.integer(let id)) = item { return id }
+                    return nil
+                }
+                if ids.count == items.count { return ids }
+            default:
+                continue
+            }
+        }
+        return nil
     }
 
     /// The MLMD id of the node at a dense index.

@@ -15,6 +15,8 @@ import Testing
         #expect(try ids(.artifact, "  id=3 ") == [3])
         #expect(try ids(.artifact, "id IN (7, 3, 5)") == [3, 5, 7])
         #expect(try ids(.artifact, "id in (7,3)") == [3, 7])
+        #expect(try ids(.artifact, "id IN (3, 3, 5)") == [3, 5])
+        #expect(try ids(.artifact, "uri LIKE '%' AND id = 4") == [4])
         #expect(try ids(.artifact, "id = 999999").isEmpty)
         #expect(try ids(.execution, "id = 2") == [2])
         // Not the plain form: scanned, same semantics.
