@@ -16,12 +16,12 @@ public enum EventType: Int, Sendable, NamedCases {
     }
 
     /// Input-kind events point artifact -> execution; the others execution -> artifact.
-    public var isInput: Bool {
-        switch self {
-        case .input, .declaredInput, .internalInput: true
-        case .unknown, .output, .declaredOutput, .internalOutput, .pendingOutput: false
-        }
-    }
+    public var isInput: Bool { Self.isInput(raw: Int32(rawValue)) }
+
+    /// `isInput` of a stored type number (DECLARED_INPUT 2, INPUT 3, INTERNAL_INPUT 5), for
+    /// loops that read packed event types without making the enum.
+    @inlinable
+    public static func isInput(raw: Int32) -> Bool { raw == 2 || raw == 3 || raw == 5 }
 }
 
 public enum EventStep: Hashable, Sendable {

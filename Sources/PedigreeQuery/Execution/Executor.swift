@@ -136,7 +136,7 @@ public final class Executor {
             }
             if direction != .both {
                 guard raw != 0 else { continue }
-                let isInput = raw == 2 || raw == 3 || raw == 5
+                let isInput = EventType.isInput(raw: raw)
                 guard isInput == wantInput else { continue }
             }
             try body(NodeRef(farKind, item >> 3), events[e])
@@ -269,7 +269,7 @@ public final class Executor {
                     let raw = item & 7
                     if !both {
                         if raw == 0 { continue }
-                        let isInput = raw == 2 || raw == 3 || raw == 5
+                        let isInput = EventType.isInput(raw: raw)
                         if isInput != wantInput { continue }
                     }
                     let far = item >> 3
