@@ -232,18 +232,33 @@ public struct MetadataStoreService: MlMetadata_MetadataStoreService.SimpleServic
 
     // MARK: Node writes
 
+    /// The nodes of a PutArtifacts / PutExecutions / PutContexts request. An update may leave out
+    /// `type_id` (the stored node keeps its type), as in ml-metadata: it is filled in from the
+    /// snapshot. A node's type never changes, so any snapshot will do.
+    private func nodes<W, N: MetadataNode>(
+        _ wire: [W], _ hasTypeID: KeyPath<W, Bool>, _ convert: (W) throws(MetadataError) -> N
+    ) throws -> [N] {
+        let g = store.snapshot
+        do {
+            return try wire.map { (w) throws(MetadataError) in
+                var node = try convert(w)
+                if !w[keyPath: hasTypeID], let id = node.id, let stored: N = g.node(id) { node.typeID = stored.typeID }
+                return node
+            }
+        } catch {
+            throw rpcError(error)
+        }
+    }
+
     public func putArtifacts(request: MlMetadata_PutArtifactsRequest, context: ServerContext) async throws
         -> MlMetadata_PutArtifactsResponse
     {
-        var artifacts: [Artifact]
-        do { artifacts = try request.artifacts.map { (a) throws(MetadataError) in try Artifact(wire: a) } } catch { throw rpcError(error) }
-        fillTypeIDs(&artifacts, hasTypeID: request.artifacts.map(\.hasTypeID), from: store.snapshot)
-        let filledArtifacts = artifacts
+        let artifacts = try nodes(request.artifacts, \.hasTypeID, Artifact.init(wire:))
         let mask = request.updateMask.paths
         let abort = request.options.abortIfLatestUpdatedTimeChanged
         var response = MlMetadata_PutArtifactsResponse()
         response.artifactIds = try await write {
-            try $0.putArtifacts(filledArtifacts, updateMask: mask, abortIfLatestUpdatedTimeChanged: abort)
+            try $0.putArtifacts(artifacts, updateMask: mask, abortIfLatestUpdatedTimeChanged: abort)
         }.map(\.rawValue)
         return response
     }
@@ -251,26 +266,20 @@ public struct MetadataStoreService: MlMetadata_MetadataStoreService.SimpleServic
     public func putExecutions(request: MlMetadata_PutExecutionsRequest, context: ServerContext) async throws
         -> MlMetadata_PutExecutionsResponse
     {
-        var executions: [Execution]
-        do { executions = try request.executions.map { (x) throws(MetadataError) in try Execution(wire: x) } } catch { throw rpcError(error) }
-        fillTypeIDs(&executions, hasTypeID: request.executions.map(\.hasTypeID), from: store.snapshot)
-        let filledExecutions = executions
+        let executions = try nodes(request.executions, \.hasTypeID, Execution.init(wire:))
         let mask = request.updateMask.paths
         var response = MlMetadata_PutExecutionsResponse()
-        response.executionIds = try await write { try $0.putExecutions(filledExecutions, updateMask: mask) }.map(\.rawValue)
+        response.executionIds = try await write { try $0.putExecutions(executions, updateMask: mask) }.map(\.rawValue)
         return response
     }
 
     public func putContexts(request: MlMetadata_PutContextsRequest, context: ServerContext) async throws
         -> MlMetadata_PutContextsResponse
     {
-        var contexts: [Context]
-        do { contexts = try request.contexts.map { (c) throws(MetadataError) in try Context(wire: c) } } catch { throw rpcError(error) }
-        fillTypeIDs(&contexts, hasTypeID: request.contexts.map(\.hasTypeID), from: store.snapshot)
-        let filledContexts = contexts
+        let contexts = try nodes(request.contexts, \.hasTypeID, Context.init(wire:))
         let mask = request.updateMask.paths
         var response = MlMetadata_PutContextsResponse()
-        response.contextIds = try await write { try $0.putContexts(filledContexts, updateMask: mask) }.map(\.rawValue)
+        response.contextIds = try await write { try $0.putContexts(contexts, updateMask: mask) }.map(\.rawValue)
         return response
     }
 

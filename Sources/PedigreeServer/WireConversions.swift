@@ -189,15 +189,6 @@ extension NodeType {
 
 // MARK: Nodes
 
-/// An update may leave out `type_id` (the stored node keeps its type), as in ml-metadata: fills
-/// it in from the snapshot for nodes that have an id and no type id. A node's type never changes,
-/// so any snapshot will do.
-func fillTypeIDs<N: MetadataNode>(_ nodes: inout [N], hasTypeID: [Bool], from g: GraphSnapshot) {
-    for i in nodes.indices where !hasTypeID[i] {
-        if let id = nodes[i].id, let stored: N = g.node(id) { nodes[i].typeID = stored.typeID }
-    }
-}
-
 /// The fields the three wire node messages share.
 protocol WireNode {
     init()
