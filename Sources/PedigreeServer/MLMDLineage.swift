@@ -141,22 +141,12 @@ struct MLMDLineage {
         }
         if fields.contains("attributions") {
             out.attributions = artifactList.flatMap { a in
-                g.artifactContexts.items(a).map { c in
-                    var w = MlMetadata_Attribution()
-                    w.artifactID = g.artifactIDs[Int(a)]
-                    w.contextID = g.contexts[Int(c)].id!.rawValue
-                    return w
-                }
+                g.artifactContexts.items(a).map { MlMetadata_Attribution(context: $0, artifact: a, in: g) }
             }
         }
         if fields.contains("associations") {
             out.associations = executionList.flatMap { x in
-                g.executionContexts.items(x).map { c in
-                    var w = MlMetadata_Association()
-                    w.executionID = g.executionIDs[Int(x)]
-                    w.contextID = g.contexts[Int(c)].id!.rawValue
-                    return w
-                }
+                g.executionContexts.items(x).map { MlMetadata_Association(context: $0, execution: x, in: g) }
             }
         }
         if fields.contains("artifact_types") { out.artifactTypes = g.types(of: .artifact).map { $0.wire() } }

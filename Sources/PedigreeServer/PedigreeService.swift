@@ -183,18 +183,8 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
         w.executions = s.executions.map { (g.node(at: $0) as Execution).wire(in: g) }
         w.contexts = s.contexts.map { (g.node(at: $0) as Context).wire(in: g) }
         w.events = s.events.map { g.events[Int($0)].event.wire }
-        w.attributions = s.attributions.map { (c, a) in
-            var x = MlMetadata_Attribution()
-            x.contextID = g.contexts[Int(c)].id!.rawValue
-            x.artifactID = g.artifactIDs[Int(a)]
-            return x
-        }
-        w.associations = s.associations.map { (c, e) in
-            var x = MlMetadata_Association()
-            x.contextID = g.contexts[Int(c)].id!.rawValue
-            x.executionID = g.executionIDs[Int(e)]
-            return x
-        }
+        w.attributions = s.attributions.map { MlMetadata_Attribution(context: $0.0, artifact: $0.1, in: g) }
+        w.associations = s.associations.map { MlMetadata_Association(context: $0.0, execution: $0.1, in: g) }
         return w
     }
 

@@ -291,6 +291,24 @@ extension Context {
 
 // MARK: Edges
 
+extension MlMetadata_Attribution {
+    /// The attribution of the artifact at dense index `artifact` to the context at `context`.
+    init(context: Int32, artifact: Int32, in g: GraphSnapshot) {
+        self.init()
+        contextID = g.contexts[Int(context)].id!.rawValue
+        artifactID = g.artifactIDs[Int(artifact)]
+    }
+}
+
+extension MlMetadata_Association {
+    /// The association of the execution at dense index `execution` with the context at `context`.
+    init(context: Int32, execution: Int32, in g: GraphSnapshot) {
+        self.init()
+        contextID = g.contexts[Int(context)].id!.rawValue
+        executionID = g.executionIDs[Int(execution)]
+    }
+}
+
 extension Event {
     init(wire e: MlMetadata_Event) throws(MetadataError) {
         guard let type = EventType(rawValue: e.type.rawValue) else { throw .invalidArgument("unknown event type \(e.type.rawValue)") }
