@@ -31,25 +31,26 @@ enum GraphComparison {
         compareNodes(live.executions, fresh.executions, "execution", note)
         compareNodes(live.contexts, fresh.contexts, "context", note)
 
-        let liveEvents = Set(live.events.map { EventKey($0.rowID, $0.event) } + live.orphanEvents.map { EventKey($0.rowID, $0.event) })
-        let freshEvents = Set(fresh.events.map { EventKey($0.rowID, $0.event) } + fresh.orphanEvents.map { EventKey($0.rowID, $0.event) })
+        let liveEvents = Set((0..<live.events.count).map { EventKey(live.events.rowIDs[$0], live.event($0)) } + live.orphanEvents.map { EventKey($0.rowID, $0.event) })
+        let freshEvents = Set((0..<fresh.events.count).map { EventKey(fresh.events.rowIDs[$0], fresh.event($0)) } + fresh.orphanEvents.map { EventKey($0.rowID, $0.event) })
         for e in liveEvents.subtracting(freshEvents).prefix(5) { note("event \(e.rowID) is in the graph but not in the database") }
         for e in freshEvents.subtracting(liveEvents).prefix(5) { note("event \(e.rowID) is in the database but not in the graph") }
 
         // Adjacency must agree with the event list, both ways.
-        for (i, record) in live.events.enumerated() {
-            if !live.artifactEvents.items(record.artifact).contains(Int32(i)) { note("event \(record.rowID) missing from its artifact's adjacency") }
-            if !live.executionEvents.items(record.execution).contains(Int32(i)) { note("event \(record.rowID) missing from its execution's adjacency") }
-            let type = UInt8(record.event.type.rawValue)
-            if let far = neighbour(of: Int32(i), in: live.artifactEvents.items(record.artifact), live.artifactNeighbours.items(record.artifact)),
-                far != GraphSnapshot.neighbour(record.execution, type)
+        let ev = live.events
+        for i in 0..<ev.count {
+            let a = ev.artifacts[i], x = ev.executions[i], rowID = ev.rowIDs[i], type = ev.types[i]
+            if !live.artifactEvents.items(a).contains(Int32(i)) { note("event \(rowID) missing from its artifact's adjacency") }
+            if !live.executionEvents.items(x).contains(Int32(i)) { note("event \(rowID) missing from its execution's adjacency") }
+            if let far = neighbour(of: Int32(i), in: live.artifactEvents.items(a), live.artifactNeighbours.items(a)),
+                far != GraphSnapshot.neighbour(x, type)
             {
-                note("event \(record.rowID): its artifact's neighbour list disagrees with the event")
+                note("event \(rowID): its artifact's neighbour list disagrees with the event")
             }
-            if let far = neighbour(of: Int32(i), in: live.executionEvents.items(record.execution), live.executionNeighbours.items(record.execution)),
-                far != GraphSnapshot.neighbour(record.artifact, type)
+            if let far = neighbour(of: Int32(i), in: live.executionEvents.items(x), live.executionNeighbours.items(x)),
+                far != GraphSnapshot.neighbour(a, type)
             {
-                note("event \(record.rowID): its execution's neighbour list disagrees with the event")
+                note("event \(rowID): its execution's neighbour list disagrees with the event")
             }
         }
         if live.artifactNeighbours.itemCount != live.events.count || live.executionNeighbours.itemCount != live.events.count {

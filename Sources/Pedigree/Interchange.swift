@@ -14,7 +14,7 @@ public enum Interchange {
         for a in g.artifacts.sorted(by: { $0.id! < $1.id! }) { try write(line(a)) }
         for e in g.executions.sorted(by: { $0.id! < $1.id! }) { try write(line(e)) }
         for c in g.contexts.sorted(by: { $0.id! < $1.id! }) { try write(line(c)) }
-        let events = (g.events.map { ($0.rowID, $0.event) } + g.orphanEvents.map { ($0.rowID, $0.event) }).sorted { $0.0 < $1.0 }
+        let events = ((0..<g.events.count).map { (g.events.rowIDs[$0], g.event($0)) } + g.orphanEvents.map { ($0.rowID, $0.event) }).sorted { $0.0 < $1.0 }
         for (rowID, event) in events { try write(line(rowID, event)) }
         let attributions = (g.attributions.map { r in
             (r.rowID, Attribution(contextID: g.contexts[Int(r.context)].id!, artifactID: g.artifacts[Int(r.member)].id!))

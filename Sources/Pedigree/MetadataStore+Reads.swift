@@ -112,16 +112,16 @@ extension GraphSnapshot {
     /// Events of these artifacts, ordered by (artifact id, execution id, type) as MLMD returns them.
     public func events(artifactIDs: [ArtifactID]) -> [Event] {
         Set(artifactIDs).compactMap { index(of: $0) }
-            .flatMap { artifactEvents.items($0).map { events[Int($0)].event } }
+            .flatMap { artifactEvents.items($0).map { event(Int($0)) } }
             .sorted { ($0.artifactID!, $0.executionID!, $0.type.rawValue) < ($1.artifactID!, $1.executionID!, $1.type.rawValue) }
     }
 
     /// Events of these executions, ordered by (execution id, event row id) as MLMD returns them.
     public func events(executionIDs: [ExecutionID]) -> [Event] {
         Set(executionIDs).compactMap { index(of: $0) }
-            .flatMap { executionEvents.items($0).map { events[Int($0)] } }
-            .sorted { ($0.event.executionID!, $0.rowID) < ($1.event.executionID!, $1.rowID) }
-            .map(\.event)
+            .flatMap { executionEvents.items($0) }
+            .sorted { (self.executionIDs[Int(events.executions[Int($0)])], events.rowIDs[Int($0)]) < (self.executionIDs[Int(events.executions[Int($1)])], events.rowIDs[Int($1)]) }
+            .map { event(Int($0)) }
     }
 
     private func pageOrAll<N: MetadataNode>(_ nodes: some Sequence<N>, _ options: ListOptions?) throws -> Page<N> {

@@ -57,7 +57,9 @@ public final class MetadataStore: Sendable {
     public static func inMemory() throws -> MetadataStore { try MetadataStore(path: ":memory:") }
 
     private static func load(_ db: SQLiteConnection, path: String) throws -> GraphSnapshot {
-        GraphSnapshot.build(try MLMDTables(db).loadAll())
+        var builder = GraphSnapshot.Builder()
+        try MLMDTables(db).load(into: &builder)
+        return builder.finish()
     }
 
     /// The current snapshot: an immutable view that stays valid while later writes publish new ones.

@@ -14,7 +14,7 @@ extension WriteContext {
             throw MetadataError.invalidArgument("No execution with the given id \(executionID)")
         }
         for e in graph.artifactEvents.items(a) {
-            let existing = graph.events[Int(e)].event
+            let existing = graph.event(Int(e))
             if existing.executionID == executionID && existing.type == event.type {
                 throw MetadataError.alreadyExists(
                     "Given event already exists: artifact \(artifactID), execution \(executionID), type \(event.type)")

@@ -14,6 +14,18 @@ public struct ChunkedArray<Element: Sendable>: Sendable, RandomAccessCollection 
         for element in elements { append(element) }
     }
 
+    public init(repeating element: Element, count: Int) {
+        var left = count
+        while left > 0 {
+            let n = Swift.min(left, Self.chunkSize)
+            var chunk = [Element](repeating: element, count: n)
+            chunk.reserveCapacity(Self.chunkSize)
+            chunks.append(chunk)
+            left -= n
+        }
+        self.count = count
+    }
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { count }
 
@@ -21,6 +33,12 @@ public struct ChunkedArray<Element: Sendable>: Sendable, RandomAccessCollection 
     public subscript(position: Int) -> Element {
         get { chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)] }
         set { chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)] = newValue }
+    }
+
+    /// Changes the element at `position` in place (no copy of it, so that a dictionary it holds
+    /// is not copied on write).
+    public mutating func update<R>(_ position: Int, _ body: (inout Element) throws -> R) rethrows -> R {
+        try body(&chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)])
     }
 
     public mutating func append(_ element: Element) {

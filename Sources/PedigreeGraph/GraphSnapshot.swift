@@ -1,12 +1,26 @@
 public import PedigreeModel
 
-/// One event as the graph holds it: dense endpoints plus the stored row.
-public struct EventRecord: Hashable, Sendable {
+/// The events, as columns by event index: the stored row id, the ends' dense indices, the type,
+/// the path and the time. `GraphSnapshot.event(_:)` assembles one as an `Event`.
+public struct EventColumns: Sendable {
     /// `Event.id` in the store.
-    public var rowID: Int64
-    public var artifact: Int32
-    public var execution: Int32
-    public var event: Event
+    public private(set) var rowIDs = ChunkedArray<Int64>()
+    public private(set) var artifacts = ChunkedArray<Int32>()
+    public private(set) var executions = ChunkedArray<Int32>()
+    public private(set) var types = ChunkedArray<UInt8>()
+    public private(set) var paths = ChunkedArray<[EventStep]>()
+    public private(set) var times = ChunkedArray<Int64?>()
+
+    public var count: Int { rowIDs.count }
+
+    mutating func append(rowID: Int64, artifact: Int32, execution: Int32, type: EventType, path: [EventStep], time: Int64?) {
+        rowIDs.append(rowID)
+        artifacts.append(artifact)
+        executions.append(execution)
+        types.append(UInt8(type.rawValue))
+        paths.append(path)
+        times.append(time)
+    }
 }
 
 /// An attribution or association row: its row id, the context and the member node (dense indices).
@@ -67,11 +81,7 @@ public struct GraphSnapshot: Sendable {
     public private(set) var statistics = GraphStatistics()
 
     // Edges.
-    public private(set) var events = ChunkedArray<EventRecord>()
-    /// Compact columns of the events, for traversal: the ends' dense indices and the type.
-    public private(set) var eventArtifact = ChunkedArray<Int32>()
-    public private(set) var eventExecution = ChunkedArray<Int32>()
-    public private(set) var eventType = ChunkedArray<UInt8>()
+    public private(set) var events = EventColumns()
     /// artifact index -> event indices; execution index -> event indices.
     public private(set) var artifactEvents = MultiMap()
     public private(set) var executionEvents = MultiMap()
@@ -126,6 +136,14 @@ extension GraphSnapshot {
     public func artifact(_ id: ArtifactID) -> Artifact? { index(of: id).map { artifacts[Int($0)] } }
     public func execution(_ id: ExecutionID) -> Execution? { index(of: id).map { executions[Int($0)] } }
     public func context(_ id: ContextID) -> Context? { index(of: id).map { contexts[Int($0)] } }
+
+    /// The event at a dense event index, with its ends' ids.
+    public func event(_ i: Int) -> Event {
+        Event(
+            artifactID: ArtifactID(artifactIDs[Int(events.artifacts[i])]),
+            executionID: ExecutionID(executionIDs[Int(events.executions[i])]),
+            type: EventType(rawValue: Int(events.types[i])) ?? .unknown, path: events.paths[i], time: events.times[i])
+    }
 
     public func artifactIndex(typeID: TypeID, name: String) -> Int32? {
         artifactByName.first(StringIndex.hash(name, qualifier: typeID.rawValue)) {
@@ -355,7 +373,7 @@ extension GraphSnapshot {
         let a = artifactSlot[event.artifactID!.rawValue]!
         let e = executionSlot[event.executionID!.rawValue]!
         let index = Int32(events.count)
-        appendEvent(EventRecord(rowID: rowID, artifact: a, execution: e, event: event))
+        events.append(rowID: rowID, artifact: a, execution: e, type: event.type, path: event.path, time: event.time)
         artifactEvents.append(index, to: a)
         executionEvents.append(index, to: e)
         let type = UInt8(event.type.rawValue)
@@ -394,13 +412,6 @@ extension GraphSnapshot {
         contextChildren.append(child, to: parent)
     }
 
-    private mutating func appendEvent(_ record: EventRecord) {
-        events.append(record)
-        eventArtifact.append(record.artifact)
-        eventExecution.append(record.execution)
-        eventType.append(UInt8(record.event.type.rawValue))
-    }
-
     /// Adds many events at once (a bulk load); their endpoints must be in the graph.
     package mutating func addEvents(_ rows: [(rowID: Int64, event: Event)]) {
         var artifactPairs: [(Int32, Int32)] = []
@@ -411,7 +422,7 @@ extension GraphSnapshot {
             let a = artifactSlot[event.artifactID!.rawValue]!
             let e = executionSlot[event.executionID!.rawValue]!
             let index = Int32(events.count)
-            appendEvent(EventRecord(rowID: rowID, artifact: a, execution: e, event: event))
+            events.append(rowID: rowID, artifact: a, execution: e, type: event.type, path: event.path, time: event.time)
             artifactPairs.append((a, index))
             executionPairs.append((e, index))
             let type = UInt8(event.type.rawValue)
@@ -452,16 +463,17 @@ extension GraphSnapshot {
 // MARK: - Bulk build
 
 extension GraphSnapshot {
-    /// Builds a snapshot in one pass: nodes and indexes first, then every adjacency list in bulk.
-    /// Rows that refer to missing nodes are set aside as orphans.
-    public static func build(_ contents: consuming StoreContents) -> GraphSnapshot {
-        var g = GraphSnapshot()
-        for t in contents.types { g.putType(t) }
-        g.artifactByName.reserve(contents.artifacts.count)
-        g.artifactsByURI.reserve(contents.artifacts.count)
-        g.executionByName.reserve(contents.executions.count)
-        g.contextByName.reserve(contents.contexts.count)
-        for a in contents.artifacts {
+    /// Builds a snapshot from a store's records as they stream in (`StoreSink`): nodes and their
+    /// indexes as they arrive, then, in `finish`, every adjacency list at once from the edge
+    /// columns. No record is held twice. Rows that refer to missing nodes are set aside as orphans.
+    public struct Builder: StoreSink {
+        private var g = GraphSnapshot()
+
+        public init() {}
+
+        public mutating func add(_ type: NodeType) { g.putType(type) }
+
+        public mutating func add(_ a: Artifact) {
             let slot = Int32(g.artifacts.count)
             g.artifacts.append(a)
             g.artifactTypes.append(a.typeID)
@@ -470,9 +482,9 @@ extension GraphSnapshot {
             g.artifactSlot.set(a.id!.rawValue, slot)
             g.addToType(a.typeID, slot)
             g.addArtifactState(a.state, slot)
-            g.indexArtifact(a, slot)
         }
-        for e in contents.executions {
+
+        public mutating func add(_ e: Execution) {
             let slot = Int32(g.executions.count)
             g.executions.append(e)
             g.executionTypes.append(e.typeID)
@@ -481,87 +493,99 @@ extension GraphSnapshot {
             g.executionSlot.set(e.id!.rawValue, slot)
             g.addToType(e.typeID, slot)
             g.addExecutionState(e.lastKnownState, slot)
-            g.indexExecution(e, slot)
         }
-        // Each table is released once copied, so that the whole store is not held twice.
-        contents.artifacts = []
-        contents.executions = []
-        for c in contents.contexts {
+
+        public mutating func add(_ c: Context) {
             let slot = Int32(g.contexts.count)
             g.contexts.append(c)
             g.contextSlot.set(c.id!.rawValue, slot)
             g.addToType(c.typeID, slot)
-            g.indexContext(c, slot)
         }
 
-        var artifactPairs: [(Int32, Int32)] = []
-        var executionPairs: [(Int32, Int32)] = []
-        var artifactFar: [(Int32, Int32)] = []
-        var executionFar: [(Int32, Int32)] = []
-        artifactPairs.reserveCapacity(contents.events.count)
-        executionPairs.reserveCapacity(contents.events.count)
-        artifactFar.reserveCapacity(contents.events.count)
-        executionFar.reserveCapacity(contents.events.count)
-        for (rowID, event) in contents.events {
-            guard let a = g.artifactSlot[event.artifactID!.rawValue], let e = g.executionSlot[event.executionID!.rawValue] else {
-                g.orphanEvents.append((rowID, event))
-                continue
+        public mutating func setProperty(_ kind: NodeKind, of id: Int64, name: String, custom: Bool, _ value: Value) {
+            switch kind {
+            case .artifact:
+                guard let slot = g.artifactSlot[id] else { return }
+                g.artifacts.update(Int(slot)) { custom ? ($0.customProperties[name] = value) : ($0.properties[name] = value) }
+            case .execution:
+                guard let slot = g.executionSlot[id] else { return }
+                g.executions.update(Int(slot)) { custom ? ($0.customProperties[name] = value) : ($0.properties[name] = value) }
+            case .context:
+                guard let slot = g.contextSlot[id] else { return }
+                g.contexts.update(Int(slot)) { custom ? ($0.customProperties[name] = value) : ($0.properties[name] = value) }
             }
-            let index = Int32(g.events.count)
-            g.appendEvent(EventRecord(rowID: rowID, artifact: a, execution: e, event: event))
-            artifactPairs.append((a, index))
-            executionPairs.append((e, index))
-            let type = UInt8(event.type.rawValue)
-            artifactFar.append((a, Self.neighbour(e, type)))
-            executionFar.append((e, Self.neighbour(a, type)))
         }
-        g.artifactEvents = MultiMap(keyCount: g.artifacts.count, pairs: artifactPairs)
-        g.executionEvents = MultiMap(keyCount: g.executions.count, pairs: executionPairs)
-        g.artifactNeighbours = MultiMap(keyCount: g.artifacts.count, pairs: artifactFar)
-        g.executionNeighbours = MultiMap(keyCount: g.executions.count, pairs: executionFar)
 
-        var contextToMember: [(Int32, Int32)] = []
-        var memberToContext: [(Int32, Int32)] = []
-        contents.events = []
-        for (rowID, link) in contents.attributions {
+        public mutating func add(rowID: Int64, _ event: Event) {
+            guard let a = event.artifactID.flatMap({ g.artifactSlot[$0.rawValue] }),
+                let e = event.executionID.flatMap({ g.executionSlot[$0.rawValue] })
+            else {
+                g.orphanEvents.append((rowID, event))
+                return
+            }
+            g.events.append(rowID: rowID, artifact: a, execution: e, type: event.type, path: event.path, time: event.time)
+        }
+
+        public mutating func add(rowID: Int64, _ link: Attribution) {
             guard let c = g.contextSlot[link.contextID.rawValue], let a = g.artifactSlot[link.artifactID.rawValue] else {
                 g.orphanAttributions.append((rowID, link))
-                continue
+                return
             }
             g.attributions.append(MembershipRecord(rowID: rowID, context: c, member: a))
-            contextToMember.append((c, a))
-            memberToContext.append((a, c))
         }
-        g.contextArtifacts = MultiMap(keyCount: g.contexts.count, pairs: contextToMember)
-        g.artifactContexts = MultiMap(keyCount: g.artifacts.count, pairs: memberToContext)
 
-        contextToMember.removeAll(keepingCapacity: true)
-        memberToContext.removeAll(keepingCapacity: true)
-        for (rowID, link) in contents.associations {
+        public mutating func add(rowID: Int64, _ link: Association) {
             guard let c = g.contextSlot[link.contextID.rawValue], let e = g.executionSlot[link.executionID.rawValue] else {
                 g.orphanAssociations.append((rowID, link))
-                continue
+                return
             }
             g.associations.append(MembershipRecord(rowID: rowID, context: c, member: e))
-            contextToMember.append((c, e))
-            memberToContext.append((e, c))
         }
-        g.contextExecutions = MultiMap(keyCount: g.contexts.count, pairs: contextToMember)
-        g.executionContexts = MultiMap(keyCount: g.executions.count, pairs: memberToContext)
 
-        var parents: [(Int32, Int32)] = []
-        var children: [(Int32, Int32)] = []
-        for link in contents.parentContexts {
-            guard let child = g.contextSlot[link.childID.rawValue], let parent = g.contextSlot[link.parentID.rawValue] else {
+        public mutating func add(_ link: ParentContext) {
+            guard g.contextSlot[link.childID.rawValue] != nil, g.contextSlot[link.parentID.rawValue] != nil else {
                 g.orphanParentContexts.append(link)
-                continue
+                return
             }
             g.parentContexts.append(link)
-            parents.append((child, parent))
-            children.append((parent, child))
         }
-        g.contextParents = MultiMap(keyCount: g.contexts.count, pairs: parents)
-        g.contextChildren = MultiMap(keyCount: g.contexts.count, pairs: children)
-        return g
+
+        /// The snapshot, with the name, external id and uri indexes and every adjacency list
+        /// built from the nodes and edges added.
+        public consuming func finish() -> GraphSnapshot {
+            let artifacts = g.artifacts, executions = g.executions, contexts = g.contexts
+            g.artifactByName = StringIndex(count: artifacts.count) { i in
+                artifacts[i].name.map { StringIndex.hash($0, qualifier: artifacts[i].typeID.rawValue) }
+            }
+            g.artifactsByURI = StringIndex(count: artifacts.count) { artifacts[$0].uri.map { StringIndex.hash($0) } }
+            g.artifactByExternalID = StringIndex(count: artifacts.count) { artifacts[$0].externalID.map { StringIndex.hash($0) } }
+            g.executionByName = StringIndex(count: executions.count) { i in
+                executions[i].name.map { StringIndex.hash($0, qualifier: executions[i].typeID.rawValue) }
+            }
+            g.executionByExternalID = StringIndex(count: executions.count) { executions[$0].externalID.map { StringIndex.hash($0) } }
+            g.contextByName = StringIndex(count: contexts.count) { StringIndex.hash(contexts[$0].name, qualifier: contexts[$0].typeID.rawValue) }
+            g.contextByExternalID = StringIndex(count: contexts.count) { contexts[$0].externalID.map { StringIndex.hash($0) } }
+
+            let ev = g.events
+            let n = ev.count
+            g.artifactEvents = MultiMap(keyCount: g.artifacts.count, itemCount: n) { ev.artifacts[$0] } item: { Int32($0) }
+            g.executionEvents = MultiMap(keyCount: g.executions.count, itemCount: n) { ev.executions[$0] } item: { Int32($0) }
+            g.artifactNeighbours = MultiMap(keyCount: g.artifacts.count, itemCount: n) { ev.artifacts[$0] } item: {
+                GraphSnapshot.neighbour(ev.executions[$0], ev.types[$0])
+            }
+            g.executionNeighbours = MultiMap(keyCount: g.executions.count, itemCount: n) { ev.executions[$0] } item: {
+                GraphSnapshot.neighbour(ev.artifacts[$0], ev.types[$0])
+            }
+            let at = g.attributions
+            g.contextArtifacts = MultiMap(keyCount: g.contexts.count, itemCount: at.count) { at[$0].context } item: { at[$0].member }
+            g.artifactContexts = MultiMap(keyCount: g.artifacts.count, itemCount: at.count) { at[$0].member } item: { at[$0].context }
+            let asn = g.associations
+            g.contextExecutions = MultiMap(keyCount: g.contexts.count, itemCount: asn.count) { asn[$0].context } item: { asn[$0].member }
+            g.executionContexts = MultiMap(keyCount: g.executions.count, itemCount: asn.count) { asn[$0].member } item: { asn[$0].context }
+            let links = g.parentContexts.map { (child: g.contextSlot[$0.childID.rawValue]!, parent: g.contextSlot[$0.parentID.rawValue]!) }
+            g.contextParents = MultiMap(keyCount: g.contexts.count, itemCount: links.count) { links[$0].child } item: { links[$0].parent }
+            g.contextChildren = MultiMap(keyCount: g.contexts.count, itemCount: links.count) { links[$0].parent } item: { links[$0].child }
+            return g
+        }
     }
 }

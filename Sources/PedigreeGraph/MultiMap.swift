@@ -21,12 +21,13 @@ public struct MultiMap: Sendable {
 
     public init() {}
 
-    /// Builds the map for `keyCount` keys from (key, item) pairs, keeping pair order within a key.
-    public init(keyCount: Int, pairs: some Collection<(Int32, Int32)>) {
+    /// Builds the map for `keyCount` keys from `itemCount` (key, item) pairs given by position,
+    /// keeping their order within a key.
+    public init(keyCount: Int, itemCount: Int, key: (Int) -> Int32, item: (Int) -> Int32) {
         self.keyCount = keyCount
         let chunkCount = (keyCount + Self.keysPerChunk - 1) / Self.keysPerChunk
         var counts = [Int32](repeating: 0, count: keyCount)
-        for (key, _) in pairs { counts[Int(key)] += 1 }
+        for i in 0..<itemCount { counts[Int(key(i))] += 1 }
         chunks.reserveCapacity(chunkCount)
         for c in 0..<chunkCount {
             let first = c * Self.keysPerChunk
@@ -36,20 +37,18 @@ public struct MultiMap: Sendable {
             for k in first..<last {
                 offsets[k - first] = running
                 running += counts[k]
+                // counts[k] now holds where key k's next item goes within its chunk.
+                counts[k] = offsets[k - first]
             }
             for k in (last - first)...Self.keysPerChunk { offsets[k] = running }
             chunks.append(Chunk(offsets: offsets, items: [Int32](repeating: 0, count: Int(running))))
         }
-        var fill = [Int32](repeating: 0, count: keyCount)
-        for (key, item) in pairs {
-            let k = Int(key)
-            let c = k >> Self.keyShift
-            let local = k & (Self.keysPerChunk - 1)
-            let at = Int(chunks[c].offsets[local] + fill[k])
-            chunks[c].items[at] = item
-            fill[k] += 1
+        for i in 0..<itemCount {
+            let k = Int(key(i))
+            chunks[k >> Self.keyShift].items[Int(counts[k])] = item(i)
+            counts[k] += 1
         }
-        itemCount = pairs.count
+        self.itemCount = itemCount
     }
 
     /// Adds keys up to `count` (with empty lists).

@@ -25,8 +25,23 @@ public struct StringIndex: Sendable {
         return h == 0 ? 1 : h
     }
 
-    /// Sizes the table for `count` keys up front (a bulk load), so that it does not grow step by step.
-    public mutating func reserve(_ count: Int) { table.reserve(count) }
+    /// Indexes slots `0..<count` at once (a bulk load): `hash(slot)` is the slot's key hash, or
+    /// nil for a slot without a key. Same result as inserting the slots in order, but the table is
+    /// sized once and filled one shard at a time, so that the writes stay in cache.
+    public init(count: Int, hash: (Int) -> UInt64?) {
+        var hashes = [UInt64](repeating: 0, count: count)
+        var keyed = 0
+        for slot in 0..<count {
+            if let h = hash(slot) {
+                hashes[slot] = h
+                keyed += 1
+            }
+        }
+        next = ChunkedArray(repeating: -1, count: count)
+        var replaced: [(slot: Int32, previous: Int32)] = []
+        table = HashTable(hashes: hashes, keyed: keyed) { replaced.append(($0, $1)) }
+        for (slot, previous) in replaced { next[Int(slot)] = previous }
+    }
 
     private mutating func ensureSlot(_ slot: Int32) {
         while next.count <= Int(slot) { next.append(-1) }
@@ -95,6 +110,8 @@ struct HashTable: Sendable {
     private static var shardBits: Int { 8 }
     private var shards = [Shard](repeating: Shard(), count: 1 << 8)
 
+    init() {}
+
     @inline(__always)
     private static func shard(_ key: UInt64) -> Int { Int(key >> (64 - UInt64(shardBits))) }
 
@@ -147,6 +164,29 @@ struct HashTable: Sendable {
                 return nil
             }
             i = (i + 1) & mask
+        }
+    }
+
+    /// A table of `hashes[slot] -> slot` for every non-zero hash, later slots replacing earlier
+    /// ones with the same hash (`replaced(slot, previous)` reports each). The pairs are grouped by
+    /// shard first (a stable counting sort), then each shard is filled while it is in cache.
+    init(hashes: [UInt64], keyed: Int, replaced: (Int32, Int32) -> Void) {
+        reserve(keyed)
+        var start = [Int](repeating: 0, count: (1 << Self.shardBits) + 1)
+        for h in hashes where h != 0 { start[Self.shard(h) + 1] += 1 }
+        for s in 0..<(1 << Self.shardBits) { start[s + 1] += start[s] }
+        var grouped = [(key: UInt64, slot: Int32)](repeating: (0, 0), count: keyed)
+        var fill = start
+        for (slot, h) in hashes.enumerated() where h != 0 {
+            let s = Self.shard(h)
+            grouped[fill[s]] = (h, Int32(slot))
+            fill[s] += 1
+        }
+        for s in 0..<(1 << Self.shardBits) {
+            for j in start[s]..<start[s + 1] {
+                let (key, slot) = grouped[j]
+                if let previous = Self.insert(&shards[s], key, slot) { replaced(slot, previous) }
+            }
         }
     }
 

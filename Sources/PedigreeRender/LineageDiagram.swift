@@ -157,7 +157,7 @@ extension LineageDiagram {
     static func inducedEvents(_ g: GraphSnapshot, _ nodes: Set<NodeRef>) -> Set<Int32> {
         var events: Set<Int32> = []
         for n in nodes where n.kind == .artifact {
-            for e in g.artifactEvents.items(n.index) where nodes.contains(NodeRef(.execution, g.eventExecution[Int(e)])) {
+            for e in g.artifactEvents.items(n.index) where nodes.contains(NodeRef(.execution, g.events.executions[Int(e)])) {
                 events.insert(e)
             }
         }
@@ -233,9 +233,10 @@ extension LineageDiagram {
                 isStart: start.contains(r), isResult: results.contains(r), cluster: nil))
         }
         for e in events.sorted() {
-            let record = g.events[Int(e)]
-            guard let a = position[NodeRef(.artifact, record.artifact)], let x = position[NodeRef(.execution, record.execution)] else { continue }
-            let type = record.event.type
+            guard let a = position[NodeRef(.artifact, g.events.artifacts[Int(e)])],
+                let x = position[NodeRef(.execution, g.events.executions[Int(e)])]
+            else { continue }
+            let type = EventType(rawValue: Int(g.events.types[Int(e)])) ?? .unknown
             let plain = type == .input || type == .output
             draft.addEdge(type.isInput ? .init(from: a, to: x) : .init(from: x, to: a), label: plain ? nil : type.description, dashed: !plain)
         }

@@ -85,11 +85,11 @@ struct MLMDLineage {
             var candidateEvents: [Int32] = []
             for n in frontier {
                 let adjacent = fromArtifact ? g.artifactEvents.items(n) : g.executionEvents.items(n)
-                for e in adjacent where keeps(EventType(rawValue: Int(g.eventType[Int(e)])) ?? .unknown, fromArtifact: fromArtifact, direction) {
+                for e in adjacent where keeps(EventType(rawValue: Int(g.events.types[Int(e)])) ?? .unknown, fromArtifact: fromArtifact, direction) {
                     candidateEvents.append(e)
                 }
             }
-            func farEnd(_ e: Int32) -> Int32 { fromArtifact ? g.eventExecution[Int(e)] : g.eventArtifact[Int(e)] }
+            func farEnd(_ e: Int32) -> Int32 { fromArtifact ? g.events.executions[Int(e)] : g.events.artifacts[Int(e)] }
             var unvisited = Set<Int32>()
             for e in candidateEvents {
                 let n = farEnd(e)
@@ -137,7 +137,7 @@ struct MLMDLineage {
             out.contexts = contexts.map { g.contexts[Int($0)].id!.rawValue }.sorted().map { var c = MlMetadata_Context(); c.id = $0; return c }
         }
         if fields.contains("events") {
-            out.events = events.map { g.events[Int($0)].event.wire }
+            out.events = events.map { g.event(Int($0)).wire }
         }
         if fields.contains("attributions") {
             out.attributions = artifactList.flatMap { a in
@@ -196,7 +196,7 @@ struct MLMDLineage {
             visited[side]!.formUnion(frontier)
             var adjacent: [Int32] = []
             for n in frontier { adjacent += fromArtifact ? g.artifactEvents.items(n) : g.executionEvents.items(n) }
-            func farEnd(_ e: Int32) -> Int32 { fromArtifact ? g.eventExecution[Int(e)] : g.eventArtifact[Int(e)] }
+            func farEnd(_ e: Int32) -> Int32 { fromArtifact ? g.events.executions[Int(e)] : g.events.artifacts[Int(e)] }
             var unvisited = Set(adjacent.map(farEnd)).subtracting(visited[far]!)
             // As in MLMD, a boundary condition selects the nodes the walk may go on to.
             if let f = boundary[far], !f.isEmpty {
@@ -205,7 +205,7 @@ struct MLMDLineage {
             var next = unvisited.sorted { g.nodeID(far, $0) < g.nodeID(far, $1) }
             if Int64(next.count) > quota { next = Array(next.prefix(Int(quota))) }
             let chosen = Set(next)
-            for e in adjacent where chosen.contains(farEnd(e)) { out.events.append(g.events[Int(e)].event.wire) }
+            for e in adjacent where chosen.contains(farEnd(e)) { out.events.append(g.event(Int(e)).wire) }
             if next.isEmpty { break }
             if far == .artifact {
                 out.artifacts += next.map { (g.node(at: $0) as Artifact).wire(in: g) }

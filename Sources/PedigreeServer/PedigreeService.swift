@@ -65,7 +65,7 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
                 list.paths = page.map { path in
                     var w = Pedigree_V1_Path()
                     w.nodes = path.nodes.enumerated().map { Self.resultNode($0.element, depth: $0.offset, in: g) }
-                    w.events = path.events.map { g.events[Int($0)].event.wire }
+                    w.events = path.events.map { g.event(Int($0)).wire }
                     return w
                 }
                 response.paths = list
@@ -182,7 +182,7 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
         w.artifacts = s.artifacts.map { (g.node(at: $0) as Artifact).wire(in: g) }
         w.executions = s.executions.map { (g.node(at: $0) as Execution).wire(in: g) }
         w.contexts = s.contexts.map { (g.node(at: $0) as Context).wire(in: g) }
-        w.events = s.events.map { g.events[Int($0)].event.wire }
+        w.events = s.events.map { g.event(Int($0)).wire }
         w.attributions = s.attributions.map { MlMetadata_Attribution(context: $0.0, artifact: $0.1, in: g) }
         w.associations = s.associations.map { MlMetadata_Association(context: $0.0, execution: $0.1, in: g) }
         return w

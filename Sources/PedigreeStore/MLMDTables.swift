@@ -11,63 +11,72 @@ package struct MLMDTables {
 
     // MARK: Loading
 
-    /// Reads every record of the store.
-    package func loadAll() throws -> StoreContents {
-        var contents = StoreContents()
-        contents.types = try loadTypes()
-        contents.artifacts = try loadNodes(
-            "SELECT id, type_id, uri, state, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Artifact ORDER BY id",
-            properties: "ArtifactProperty", owner: "artifact_id"
+    /// Streams every record of the store into `sink`, in `StoreSink`'s order.
+    package func load(into sink: inout some StoreSink) throws {
+        for t in try loadTypes() { sink.add(t) }
+        try db.query(
+            "SELECT id, type_id, uri, state, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Artifact ORDER BY id"
         ) { (row: borrowing Row) in
-            Artifact(
-                id: ArtifactID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(4),
-                uri: row.string(2), state: row.optionalInt64(3).flatMap { ArtifactState(rawValue: Int($0)) },
-                externalID: row.string(5), createTime: row.int64(6), updateTime: row.int64(7))
+            sink.add(
+                Artifact(
+                    id: ArtifactID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(4),
+                    uri: row.string(2), state: row.optionalInt64(3).flatMap { ArtifactState(rawValue: Int($0)) },
+                    externalID: row.string(5), createTime: row.int64(6), updateTime: row.int64(7)))
         }
-        contents.executions = try loadNodes(
-            "SELECT id, type_id, last_known_state, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Execution ORDER BY id",
-            properties: "ExecutionProperty", owner: "execution_id"
+        try loadProperties(.artifact, "ArtifactProperty", owner: "artifact_id", into: &sink)
+        try db.query(
+            "SELECT id, type_id, last_known_state, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Execution ORDER BY id"
         ) { (row: borrowing Row) in
-            Execution(
-                id: ExecutionID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(3),
-                lastKnownState: row.optionalInt64(2).flatMap { ExecutionState(rawValue: Int($0)) },
-                externalID: row.string(4), createTime: row.int64(5), updateTime: row.int64(6))
+            sink.add(
+                Execution(
+                    id: ExecutionID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(3),
+                    lastKnownState: row.optionalInt64(2).flatMap { ExecutionState(rawValue: Int($0)) },
+                    externalID: row.string(4), createTime: row.int64(5), updateTime: row.int64(6)))
         }
-        contents.contexts = try loadNodes(
-            "SELECT id, type_id, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Context ORDER BY id",
-            properties: "ContextProperty", owner: "context_id"
+        try loadProperties(.execution, "ExecutionProperty", owner: "execution_id", into: &sink)
+        try db.query(
+            "SELECT id, type_id, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Context ORDER BY id"
         ) { (row: borrowing Row) in
-            Context(
-                id: ContextID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(2) ?? "",
-                externalID: row.string(3), createTime: row.int64(4), updateTime: row.int64(5))
+            sink.add(
+                Context(
+                    id: ContextID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(2) ?? "",
+                    externalID: row.string(3), createTime: row.int64(4), updateTime: row.int64(5)))
         }
+        try loadProperties(.context, "ContextProperty", owner: "context_id", into: &sink)
 
-        var paths: [Int64: [EventStep]] = [:]
-        try db.query("SELECT event_id, is_index_step, step_index, step_key FROM EventPath ORDER BY rowid") { (row: borrowing Row) in
-            let step: EventStep = row.int64(1) != 0 ? .index(row.int64(2)) : .key(row.string(3) ?? "")
-            paths[row.int64(0), default: []].append(step)
+        // Paths, in event id order, are merged into the event scan (also in id order).
+        var pathEvents: [Int64] = []
+        var pathSteps: [EventStep] = []
+        try db.query("SELECT event_id, is_index_step, step_index, step_key FROM EventPath ORDER BY event_id, rowid") { (row: borrowing Row) in
+            pathEvents.append(row.int64(0))
+            pathSteps.append(row.int64(1) != 0 ? .index(row.int64(2)) : .key(row.string(3) ?? ""))
         }
+        var nextStep = 0
         try db.query("SELECT id, artifact_id, execution_id, type, milliseconds_since_epoch FROM Event ORDER BY id") { (row: borrowing Row) in
             let rowID = row.int64(0)
-            let event = Event(
-                artifactID: ArtifactID(row.int64(1)), executionID: ExecutionID(row.int64(2)),
-                type: EventType(rawValue: Int(row.int64(3))) ?? .unknown, path: paths[rowID] ?? [],
-                time: row.optionalInt64(4))
-            contents.events.append((rowID, event))
+            var path: [EventStep] = []
+            while nextStep < pathEvents.count && pathEvents[nextStep] < rowID { nextStep += 1 }
+            while nextStep < pathEvents.count && pathEvents[nextStep] == rowID {
+                path.append(pathSteps[nextStep])
+                nextStep += 1
+            }
+            sink.add(
+                rowID: rowID,
+                Event(
+                    artifactID: ArtifactID(row.int64(1)), executionID: ExecutionID(row.int64(2)),
+                    type: EventType(rawValue: Int(row.int64(3))) ?? .unknown, path: path, time: row.optionalInt64(4)))
         }
+        pathEvents = []
+        pathSteps = []
         try db.query("SELECT id, context_id, artifact_id FROM Attribution ORDER BY id") { (row: borrowing Row) in
-            contents.attributions.append(
-                (row.int64(0), Attribution(contextID: ContextID(row.int64(1)), artifactID: ArtifactID(row.int64(2)))))
+            sink.add(rowID: row.int64(0), Attribution(contextID: ContextID(row.int64(1)), artifactID: ArtifactID(row.int64(2))))
         }
         try db.query("SELECT id, context_id, execution_id FROM Association ORDER BY id") { (row: borrowing Row) in
-            contents.associations.append(
-                (row.int64(0), Association(contextID: ContextID(row.int64(1)), executionID: ExecutionID(row.int64(2)))))
+            sink.add(rowID: row.int64(0), Association(contextID: ContextID(row.int64(1)), executionID: ExecutionID(row.int64(2))))
         }
         try db.query("SELECT context_id, parent_context_id FROM ParentContext ORDER BY context_id, parent_context_id") { (row: borrowing Row) in
-            contents.parentContexts.append(
-                ParentContext(childID: ContextID(row.int64(0)), parentID: ContextID(row.int64(1))))
+            sink.add(ParentContext(childID: ContextID(row.int64(0)), parentID: ContextID(row.int64(1))))
         }
-        return contents
     }
 
     private func loadTypes() throws -> [NodeType] {
@@ -94,28 +103,13 @@ package struct MLMDTables {
         return types
     }
 
-    private func loadNodes<Node: MetadataNode>(
-        _ sql: String, properties table: String, owner: String, make: (borrowing Row) -> Node
-    ) throws -> [Node] {
-        var nodes: [Node] = []
-        try db.query(sql) { (row: borrowing Row) in nodes.append(make(row)) }
-        let slot = PositionOfID(nodes.map { $0.id!.rawValue })
-        var props: [Int: (Properties, Properties)] = [:]
+    private func loadProperties(_ kind: NodeKind, _ table: String, owner: String, into sink: inout some StoreSink) throws {
         try db.query(
             "SELECT \(owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value, byte_value FROM \(table)"
         ) { (row: borrowing Row) in
-            guard let i = slot[row.int64(0)], let name = row.string(1), let value = Self.decodeValue(row) else { return }
-            if row.int64(2) != 0 {
-                props[i, default: ([:], [:])].1[name] = value
-            } else {
-                props[i, default: ([:], [:])].0[name] = value
-            }
+            guard let name = row.string(1), let value = Self.decodeValue(row) else { return }
+            sink.setProperty(kind, of: row.int64(0), name: name, custom: row.int64(2) != 0, value)
         }
-        for (i, (p, c)) in props {
-            nodes[i].properties = p
-            nodes[i].customProperties = c
-        }
-        return nodes
     }
 
     /// Decodes a property row's value columns (3 int, 4 double, 5 string, 6 proto, 7 bool, 8 bytes).
@@ -311,40 +305,5 @@ package struct MLMDTables {
         try db.run(
             "INSERT INTO ParentContext (context_id, parent_context_id) VALUES (?, ?)",
             [.integer(link.childID.rawValue), .integer(link.parentID.rawValue)])
-    }
-}
-
-/// The position of each id in an ascending list of ids: a direct table when the ids are dense,
-/// as AUTOINCREMENT ids are, else a dictionary.
-struct PositionOfID {
-    private let first: Int64
-    private let table: [Int32]
-    private let map: [Int64: Int]
-
-    init(_ ids: [Int64]) {
-        guard let lo = ids.first, let hi = ids.last, hi - lo < Int64(2 * ids.count + 1024) else {
-            first = 0
-            table = []
-            var map: [Int64: Int] = [:]
-            map.reserveCapacity(ids.count)
-            for (i, id) in ids.enumerated() { map[id] = i }
-            self.map = map
-            return
-        }
-        first = lo
-        var table = [Int32](repeating: -1, count: Int(hi - lo + 1))
-        for (i, id) in ids.enumerated() { table[Int(id - lo)] = Int32(i) }
-        self.table = table
-        map = [:]
-    }
-
-    subscript(id: Int64) -> Int? {
-        if !table.isEmpty {
-            let offset = id - first
-            guard offset >= 0, offset < Int64(table.count) else { return nil }
-            let i = table[Int(offset)]
-            return i >= 0 ? Int(i) : nil
-        }
-        return map[id]
     }
 }

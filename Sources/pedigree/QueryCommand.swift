@@ -188,8 +188,8 @@ struct ResultPrinter {
     }
 
     private func edgeJSON(_ e: Int32) -> String {
-        let r = snapshot.events[Int(e)]
-        return "{\"artifact_id\":\(r.event.artifactID!),\"execution_id\":\(r.event.executionID!),\"type\":\"\(r.event.type)\"}"
+        let r = snapshot.event(Int(e))
+        return "{\"artifact_id\":\(r.artifactID!),\"execution_id\":\(r.executionID!),\"type\":\"\(r.type)\"}"
     }
 
     private func truncatedJSON(_ t: Truncation?) -> String {
@@ -271,9 +271,9 @@ struct ResultPrinter {
                     out.line("\(n.kind) \(id(n))".padding(toLength: 18, withPad: " ", startingAt: 0) + typeName(n).padding(toLength: 20, withPad: " ", startingAt: 0) + (name(n) ?? ""))
                 }
                 for e in s.events {
-                    let r = snapshot.events[Int(e)]
-                    let arrow = r.event.type.isInput ? "artifact \(r.event.artifactID!) -> execution \(r.event.executionID!)" : "execution \(r.event.executionID!) -> artifact \(r.event.artifactID!)"
-                    out.line("  \(r.event.type): \(arrow)")
+                    let r = snapshot.event(Int(e))
+                    let arrow = r.type.isInput ? "artifact \(r.artifactID!) -> execution \(r.executionID!)" : "execution \(r.executionID!) -> artifact \(r.artifactID!)"
+                    out.line("  \(r.type): \(arrow)")
                 }
                 out.line("(\(nodes.count) nodes, \(s.events.count) events, \(s.contexts.count) contexts)")
             }
@@ -287,7 +287,7 @@ struct ResultPrinter {
                 for p in paths {
                     var text = ""
                     for (i, n) in p.nodes.enumerated() {
-                        if i > 0 { text += " -\(snapshot.events[Int(p.events[i - 1])].event.type)- " }
+                        if i > 0 { text += " -\(snapshot.event(Int(p.events[i - 1])).type)- " }
                         text += "\(n.kind) \(id(n))" + (format == .table ? " (\(typeName(n))\(name(n).map { " \($0)" } ?? ""))" : "")
                     }
                     out.line(text)

@@ -36,15 +36,15 @@ struct ShowCommand: ParsableCommand {
                 let json = "{\"kind\":\"\(kind)\",\"id\":\(id),\"type\":\(JSONWriter.quoted(typeName))\(name.map { ",\"name\":" + JSONWriter.quoted($0) } ?? "")}"
                 return (text, json)
             }
-            func eventLine(_ record: EventRecord, from kind: NodeKind) -> (String, String) {
-                let e = record.event
+            func eventLine(_ index: Int32, from kind: NodeKind) -> (String, String) {
+                let e = g.event(Int(index))
                 let path = e.path.map { step -> String in
                     switch step {
                     case .index(let i): "[\(i)]"
                     case .key(let k): ".\(k)"
                     }
                 }.joined()
-                let (other, otherJSON) = kind == .artifact ? describe(.execution, record.execution) : describe(.artifact, record.artifact)
+                let (other, otherJSON) = kind == .artifact ? describe(.execution, g.events.executions[Int(index)]) : describe(.artifact, g.events.artifacts[Int(index)])
                 let arrow = e.type.isInput == (kind == .artifact) ? "->" : "<-"
                 let text = "\(e.type.description.padding(toLength: 16, withPad: " ", startingAt: 0)) \(arrow) \(other)\(path.isEmpty ? "" : "  path \(path)")"
                 let json = "{\"type\":\"\(e.type)\",\"node\":\(otherJSON)\(path.isEmpty ? "" : ",\"path\":" + JSONWriter.quoted(path))\(e.time.map { ",\"milliseconds_since_epoch\":\($0)" } ?? "")}"
@@ -59,7 +59,7 @@ struct ShowCommand: ParsableCommand {
                 fields = [("name", a.name), ("uri", a.uri), ("state", a.state?.description), ("external_id", a.externalID)]
                 (props, custom, times) = (a.properties, a.customProperties, (a.createTime, a.updateTime))
                 for e in g.artifactEvents.items(index) {
-                    let (t, j) = eventLine(g.events[Int(e)], from: .artifact)
+                    let (t, j) = eventLine(e, from: .artifact)
                     related.append(("events", t))
                     relatedJSON["events", default: []].append(j)
                 }
@@ -75,7 +75,7 @@ struct ShowCommand: ParsableCommand {
                 fields = [("name", e.name), ("last_known_state", e.lastKnownState?.description), ("external_id", e.externalID)]
                 (props, custom, times) = (e.properties, e.customProperties, (e.createTime, e.updateTime))
                 for ev in g.executionEvents.items(index) {
-                    let (t, j) = eventLine(g.events[Int(ev)], from: .execution)
+                    let (t, j) = eventLine(ev, from: .execution)
                     related.append(("events", t))
                     relatedJSON["events", default: []].append(j)
                 }

@@ -105,7 +105,7 @@ enum AnswerText {
             lines.append("artifacts: " + s.artifacts.map { "\(g.artifacts[Int($0)].id!)" }.joined(separator: ", "))
             lines.append("executions: " + s.executions.map { "\(g.executions[Int($0)].id!)" }.joined(separator: ", "))
             lines.append("events: " + s.events.map { e in
-                let ev = g.events[Int(e)].event
+                let ev = g.event(Int(e))
                 return "\(ev.artifactID!)\(ev.type.isInput ? ">" : "<")\(ev.executionID!)"
             }.joined(separator: " "))
             lines.append("contexts: " + s.contexts.map { "\(g.contexts[Int($0)].id!)" }.joined(separator: ", "))

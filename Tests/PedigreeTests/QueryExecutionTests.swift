@@ -87,8 +87,7 @@ import Testing
             #expect(p.events.count == o.events.count, "\(q): \(p.events.count) vs \(o.events.count) hops")
             // The path is a real walk: consecutive nodes joined by the named events, upstream.
             for (i, e) in p.events.enumerated() {
-                let ev = g.events[Int(e)]
-                let ends = Set([NodeRef(.artifact, ev.artifact), NodeRef(.execution, ev.execution)])
+                let ends = Set([NodeRef(.artifact, g.events.artifacts[Int(e)]), NodeRef(.execution, g.events.executions[Int(e)])])
                 #expect(ends == Set([p.nodes[i], p.nodes[i + 1]]))
             }
             #expect(AnswerText.id(p.nodes.first!, g) == "artifact \(from)" && AnswerText.id(p.nodes.last!, g) == "artifact \(to)")
@@ -111,9 +110,8 @@ import Testing
             for (kind, i) in frontier {
                 let events = kind == .artifact ? g.artifactEvents.items(i) : g.executionEvents.items(i)
                 for e in events {
-                    let ev = g.events[Int(e)]
-                    guard ev.event.type.isInput == (kind == .artifact) else { continue }
-                    let far: (NodeKind, Int32) = kind == .artifact ? (.execution, ev.execution) : (.artifact, ev.artifact)
+                    guard g.event(Int(e)).type.isInput == (kind == .artifact) else { continue }
+                    let far: (NodeKind, Int32) = kind == .artifact ? (.execution, g.events.executions[Int(e)]) : (.artifact, g.events.artifacts[Int(e)])
                     let key = "\(far.0) \(far.1)"
                     if depth[key] == nil {
                         depth[key] = d + 1

@@ -30,7 +30,7 @@ import Testing
         #expect(g.artifacts.count == 1)
         #expect(g.artifacts[0].properties == ["rows": .int(3)])
         #expect(g.events.count == 1)
-        #expect(g.events[0].event.path == [.index(1), .key("k")])
+        #expect(g.event(0).path == [.index(1), .key("k")])
         #expect(try store.check().isHealthy)
     }
 

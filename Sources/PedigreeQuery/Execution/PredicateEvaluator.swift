@@ -164,7 +164,7 @@ public struct PredicateEvaluator: Sendable {
             return value(inner, Subject(kind: kind, index: index), assignment)
         case .event(let alias, let field):
             guard let index = assignment[alias] else { return nil }
-            let e = g.events[Int(index)].event
+            let e = g.event(Int(index))
             switch field {
             case .type: return .int(Int64(e.type.rawValue))
             case .artifactID: return e.artifactID.map { .int($0.rawValue) }
@@ -415,8 +415,7 @@ extension PredicateEvaluator {
                 .map { .node(related, $0) }
         case .events:
             var rows: [JoinRow] = candidates(.events, of: Subject(kind: kind, index: index)).map {
-                let e = g.events[Int($0)]
-                return .event(rowID: e.rowID, e.event)
+                .event(rowID: g.events.rowIDs[Int($0)], g.event(Int($0)))
             }
             // Events whose other end does not exist still join (MLMD's SQL does not check it).
             for (rowID, e) in g.orphanEvents
