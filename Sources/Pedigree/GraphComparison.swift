@@ -20,13 +20,6 @@ enum GraphComparison {
         where live.executionIndices(state: state).count != a.executions(in: state) {
             note("the state index of \(state?.description ?? "unset") executions disagrees with its count")
         }
-        if !live.artifactTypes.elementsEqual(live.artifacts.lazy.map(\.typeID))
-            || !live.executionTypes.elementsEqual(live.executions.lazy.map(\.typeID))
-            || !live.artifactIDs.elementsEqual(live.artifacts.lazy.map { $0.id!.rawValue })
-            || !live.executionIDs.elementsEqual(live.executions.lazy.map { $0.id!.rawValue })
-        {
-            note("the type or id columns disagree with the nodes")
-        }
         compareNodes(live.artifacts, fresh.artifacts, "artifact", note)
         compareNodes(live.executions, fresh.executions, "execution", note)
         compareNodes(live.contexts, fresh.contexts, "context", note)
@@ -104,8 +97,8 @@ enum GraphComparison {
         }
     }
 
-    private static func compareNodes<N: MetadataNode>(
-        _ live: ChunkedArray<N>, _ fresh: ChunkedArray<N>, _ kind: String, _ note: (String) -> Void
+    private static func compareNodes<N: StoredNode>(
+        _ live: NodeTable<N>, _ fresh: NodeTable<N>, _ kind: String, _ note: (String) -> Void
     ) {
         if live.count != fresh.count { note("\(kind) count: graph \(live.count), database \(fresh.count)") }
         var byID: [N.ID: N] = [:]

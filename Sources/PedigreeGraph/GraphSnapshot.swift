@@ -42,16 +42,9 @@ public struct GraphSnapshot: Sendable {
     private var typeSlot: [TypeID: Int] = [:]
 
     // Nodes by dense index.
-    public private(set) var artifacts = ChunkedArray<Artifact>()
-    public private(set) var executions = ChunkedArray<Execution>()
-    public private(set) var contexts = ChunkedArray<Context>()
-    /// The type of each artifact and execution, by dense index: a compact column for scans and
-    /// traversals that test only the type.
-    public private(set) var artifactTypes = ChunkedArray<TypeID>()
-    public private(set) var executionTypes = ChunkedArray<TypeID>()
-    /// The MLMD id of each artifact and execution, by dense index (ids never change).
-    public private(set) var artifactIDs = ChunkedArray<Int64>()
-    public private(set) var executionIDs = ChunkedArray<Int64>()
+    public private(set) var artifacts = NodeTable<Artifact>()
+    public private(set) var executions = NodeTable<Execution>()
+    public private(set) var contexts = NodeTable<Context>()
     /// Whether dense indices follow id order (true unless nodes arrived out of id order, as an
     /// import with explicit ids can): then sorting by index is sorting by id.
     public private(set) var artifactIndicesFollowIDs = true
@@ -121,6 +114,14 @@ public struct GraphSnapshot: Sendable {
 // MARK: - Lookups
 
 extension GraphSnapshot {
+    /// The type of each artifact and execution, by dense index: a compact column for scans and
+    /// traversals that test only the type.
+    public var artifactTypes: ChunkedArray<TypeID> { artifacts.types }
+    public var executionTypes: ChunkedArray<TypeID> { executions.types }
+    /// The MLMD id of each artifact and execution, by dense index (ids never change).
+    public var artifactIDs: ChunkedArray<Int64> { artifacts.ids }
+    public var executionIDs: ChunkedArray<Int64> { executions.ids }
+
     public func type(_ id: TypeID) -> NodeType? { typeSlot[id].map { types[$0] } }
 
     public func type(kind: NodeKind, name: String, version: String?) -> NodeType? {
@@ -275,15 +276,12 @@ extension GraphSnapshot {
                 statistics.artifactsByState[Self.stateSlot(old.state?.rawValue)] -= 1
                 addArtifactState(artifact.state, slot)
             }
-            artifacts[Int(slot)] = artifact
-            artifactTypes[Int(slot)] = artifact.typeID
+            artifacts.replace(Int(slot), with: artifact)
             indexArtifact(artifact, slot)
         } else {
             let slot = Int32(artifacts.count)
+            if let last = artifacts.ids.last, last > id.rawValue { artifactIndicesFollowIDs = false }
             artifacts.append(artifact)
-            artifactTypes.append(artifact.typeID)
-            if let last = artifactIDs.last, last > id.rawValue { artifactIndicesFollowIDs = false }
-            artifactIDs.append(id.rawValue)
             artifactSlot.set(id.rawValue, slot)
             artifactEvents.grow(to: artifacts.count)
             artifactNeighbours.grow(to: artifacts.count)
@@ -314,15 +312,12 @@ extension GraphSnapshot {
                 statistics.executionsByState[Self.stateSlot(old.lastKnownState?.rawValue)] -= 1
                 addExecutionState(execution.lastKnownState, slot)
             }
-            executions[Int(slot)] = execution
-            executionTypes[Int(slot)] = execution.typeID
+            executions.replace(Int(slot), with: execution)
             indexExecution(execution, slot)
         } else {
             let slot = Int32(executions.count)
+            if let last = executions.ids.last, last > id.rawValue { executionIndicesFollowIDs = false }
             executions.append(execution)
-            executionTypes.append(execution.typeID)
-            if let last = executionIDs.last, last > id.rawValue { executionIndicesFollowIDs = false }
-            executionIDs.append(id.rawValue)
             executionSlot.set(id.rawValue, slot)
             executionEvents.grow(to: executions.count)
             executionNeighbours.grow(to: executions.count)
@@ -348,7 +343,7 @@ extension GraphSnapshot {
                 statistics.nodesByType[old.typeID, default: 0] -= 1
                 addToType(context.typeID, slot)
             }
-            contexts[Int(slot)] = context
+            contexts.replace(Int(slot), with: context)
             indexContext(context, slot)
         } else {
             let slot = Int32(contexts.count)
@@ -475,10 +470,8 @@ extension GraphSnapshot {
 
         public mutating func add(_ a: Artifact) {
             let slot = Int32(g.artifacts.count)
+            if let last = g.artifacts.ids.last, last > a.id!.rawValue { g.artifactIndicesFollowIDs = false }
             g.artifacts.append(a)
-            g.artifactTypes.append(a.typeID)
-            if let last = g.artifactIDs.last, last > a.id!.rawValue { g.artifactIndicesFollowIDs = false }
-            g.artifactIDs.append(a.id!.rawValue)
             g.artifactSlot.set(a.id!.rawValue, slot)
             g.addToType(a.typeID, slot)
             g.addArtifactState(a.state, slot)
@@ -486,10 +479,8 @@ extension GraphSnapshot {
 
         public mutating func add(_ e: Execution) {
             let slot = Int32(g.executions.count)
+            if let last = g.executions.ids.last, last > e.id!.rawValue { g.executionIndicesFollowIDs = false }
             g.executions.append(e)
-            g.executionTypes.append(e.typeID)
-            if let last = g.executionIDs.last, last > e.id!.rawValue { g.executionIndicesFollowIDs = false }
-            g.executionIDs.append(e.id!.rawValue)
             g.executionSlot.set(e.id!.rawValue, slot)
             g.addToType(e.typeID, slot)
             g.addExecutionState(e.lastKnownState, slot)
@@ -553,18 +544,20 @@ extension GraphSnapshot {
         /// The snapshot, with the name, external id and uri indexes and every adjacency list
         /// built from the nodes and edges added.
         public consuming func finish() -> GraphSnapshot {
-            let artifacts = g.artifacts, executions = g.executions, contexts = g.contexts
+            let artifacts = g.artifacts.records, artifactTypes = g.artifacts.types
             g.artifactByName = StringIndex(count: artifacts.count) { i in
-                artifacts[i].name.map { StringIndex.hash($0, qualifier: artifacts[i].typeID.rawValue) }
+                artifacts[i].name.map { StringIndex.hash($0, qualifier: artifactTypes[i].rawValue) }
             }
             g.artifactsByURI = StringIndex(count: artifacts.count) { artifacts[$0].uri.map { StringIndex.hash($0) } }
-            g.artifactByExternalID = StringIndex(count: artifacts.count) { artifacts[$0].externalID.map { StringIndex.hash($0) } }
+            g.artifactByExternalID = StringIndex(count: artifacts.count) { artifacts[$0].extras?.externalID.map { StringIndex.hash($0) } }
+            let executions = g.executions.records, executionTypes = g.executions.types
             g.executionByName = StringIndex(count: executions.count) { i in
-                executions[i].name.map { StringIndex.hash($0, qualifier: executions[i].typeID.rawValue) }
+                executions[i].name.map { StringIndex.hash($0, qualifier: executionTypes[i].rawValue) }
             }
-            g.executionByExternalID = StringIndex(count: executions.count) { executions[$0].externalID.map { StringIndex.hash($0) } }
-            g.contextByName = StringIndex(count: contexts.count) { StringIndex.hash(contexts[$0].name, qualifier: contexts[$0].typeID.rawValue) }
-            g.contextByExternalID = StringIndex(count: contexts.count) { contexts[$0].externalID.map { StringIndex.hash($0) } }
+            g.executionByExternalID = StringIndex(count: executions.count) { executions[$0].extras?.externalID.map { StringIndex.hash($0) } }
+            let contexts = g.contexts.records, contextTypes = g.contexts.types
+            g.contextByName = StringIndex(count: contexts.count) { StringIndex.hash(contexts[$0].name, qualifier: contextTypes[$0].rawValue) }
+            g.contextByExternalID = StringIndex(count: contexts.count) { contexts[$0].extras?.externalID.map { StringIndex.hash($0) } }
 
             let ev = g.events
             let n = ev.count
