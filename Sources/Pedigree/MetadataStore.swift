@@ -28,9 +28,17 @@ public final class MetadataStore: Sendable {
     private let published: Mutex<GraphSnapshot>
     public let path: String
     public let isReadOnly: Bool
+    /// Whether open read the edge tables on a second connection alongside the nodes (see `load`).
+    package let loadedEdgesAlongside: Bool
 
     /// Opens (or creates) the store at `path`. The file is validated before anything is written.
-    public init(path: String, mode: OpenMode = .create) throws {
+    public convenience init(path: String, mode: OpenMode = .create) throws {
+        try self.init(path: path, mode: mode, edgesAlongsideFrom: Self.edgesAlongsideThreshold)
+    }
+
+    /// `edgesAlongsideFrom`: read the edges on a second connection when the store has at least
+    /// this many events (nil: never).
+    package init(path: String, mode: OpenMode, edgesAlongsideFrom threshold: Int64?) throws {
         let fileMode: MLMDFile.OpenMode =
             switch mode {
             case .readOnly: .readOnly
@@ -41,7 +49,7 @@ public final class MetadataStore: Sendable {
         let graph: GraphSnapshot
         do {
             db = try MLMDFile.open(path: path, mode: fileMode)
-            graph = try Self.load(db, path: path)
+            (graph, loadedEdgesAlongside) = try Self.load(db, path: path, edgesAlongsideFrom: threshold)
         } catch let error as SQLiteError {
             throw MetadataError(
                 error.isCorruption ? .dataLoss : .internal,
@@ -56,10 +64,71 @@ public final class MetadataStore: Sendable {
     /// A new, empty store that lives in memory only.
     public static func inMemory() throws -> MetadataStore { try MetadataStore(path: ":memory:") }
 
-    private static func load(_ db: SQLiteConnection, path: String) throws -> GraphSnapshot {
+    /// Reads the whole store into a graph, in one read transaction. On a file with enough edges
+    /// to be worth it, the edge tables are read on a second connection (its own thread) while
+    /// this one reads the nodes; the edges resolve their ends by id arithmetic, which holds when
+    /// each node table's ids run densely (checked against the nodes read), and both transactions
+    /// must see the same edges (checked by fingerprint). Otherwise the edges are read here after
+    /// the nodes.
+    private static func load(_ db: SQLiteConnection, path: String, edgesAlongsideFrom threshold: Int64?) throws -> (GraphSnapshot, alongside: Bool) {
+        let tables = MLMDTables(db)
+        try db.execute("BEGIN")
+        defer { try? db.execute("COMMIT") }
+        let ranges = (
+            artifacts: try tables.denseRange("Artifact"), executions: try tables.denseRange("Execution"),
+            contexts: try tables.denseRange("Context"))
+        let fingerprint = try tables.edgeFingerprint()
         var builder = GraphSnapshot.Builder()
-        try MLMDTables(db).load(into: &builder)
-        return builder.finish()
+        guard path != ":memory:", let threshold, fingerprint[0] >= threshold else {
+            try tables.load(into: &builder)
+            return (builder.finish(), false)
+        }
+        let alongside = EdgeReader(path: path, ranges: ranges, fingerprint: fingerprint)
+        let nodes = Result { try tables.loadNodes(into: &builder) }
+        let edges = alongside.wait()
+        try nodes.get()
+        if let edges, builder.matches(artifacts: ranges.artifacts, executions: ranges.executions, contexts: ranges.contexts) {
+            return (builder.finish(edges: edges), true)
+        }
+        try tables.loadEdges(into: &builder)
+        return (builder.finish(), false)
+    }
+
+    /// Below this many events a second connection is not worth opening.
+    static let edgesAlongsideThreshold: Int64 = 200_000
+
+    /// Reads the edge tables on a connection and thread of its own (see `load`).
+    private final class EdgeReader: Sendable {
+        typealias Range = (first: Int64, count: Int)?
+        private let result = Mutex<EdgeLoader?>(nil)
+        private let done = DispatchSemaphore(value: 0)
+
+        init(path: String, ranges: (artifacts: Range, executions: Range, contexts: Range), fingerprint: [Int64]) {
+            let thread = Thread { [self] in
+                defer { done.signal() }
+                // Any failure here leaves the edges to the main connection, which reports it.
+                guard let db = try? SQLiteConnection(path: path, mode: .readOnly) else { return }
+                defer { db.close() }
+                let tables = MLMDTables(db)
+                guard (try? db.execute("BEGIN")) != nil, (try? tables.edgeFingerprint()) == fingerprint else { return }
+                func map(_ range: Range) -> (SlotMap, count: Int) {
+                    range.map { (.dense(first: $0.first, count: $0.count), $0.count) } ?? (.dense(first: 0, count: 0), 0)
+                }
+                var loader = EdgeLoader(artifacts: map(ranges.artifacts), executions: map(ranges.executions), contexts: map(ranges.contexts))
+                guard (try? tables.loadEdges(into: &loader)) != nil else { return }
+                try? db.execute("COMMIT")
+                loader.finish()
+                result.withLock { $0 = loader }
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+
+        /// The edges, finished, or nil if they could not be read alongside.
+        func wait() -> EdgeLoader? {
+            done.wait()
+            return result.withLock { $0.take() }
+        }
     }
 
     /// The current snapshot: an immutable view that stays valid while later writes publish new ones.
@@ -114,7 +183,8 @@ public final class MetadataStore: Sendable {
             }
             report.problems += integrity.map { "SQLite integrity: \($0)" }
             report.warnings += try Self.danglingReferences(db)
-            let fresh = try Self.load(db, path: path)
+            // One connection, no id arithmetic: an independent reading of the file.
+            let (fresh, _) = try Self.load(db, path: path, edgesAlongsideFrom: nil)
             report.problems += GraphComparison.differences(published.withLock { $0 }, fresh)
             report.counts = StoreCounts(published.withLock { $0 })
             return report

@@ -50,4 +50,8 @@ public struct ChunkedArray<Element: Sendable>: Sendable, RandomAccessCollection 
         chunks[chunks.count - 1].append(element)
         count += 1
     }
+
+    public mutating func append(contentsOf elements: some Sequence<Element>) {
+        for element in elements { append(element) }
+    }
 }

@@ -243,6 +243,24 @@ extension GraphSnapshot {
         nodesByType[id] = nil
     }
 
+    /// `addToType` for every node of one kind at once (a bulk load), counting into a table by
+    /// type id rather than hashing each node's type.
+    private mutating func groupByType(_ types: ChunkedArray<TypeID>) {
+        let bound = Int(min(self.types.last?.id?.rawValue ?? 0, 1 << 16)) + 1
+        var lists = [ChunkedArray<Int32>](repeating: ChunkedArray(), count: bound)
+        for (i, t) in types.enumerated() {
+            if t.rawValue >= 0 && t.rawValue < bound {
+                lists[Int(t.rawValue)].append(Int32(i))
+            } else {
+                addToType(t, Int32(i))
+            }
+        }
+        for (t, list) in lists.enumerated() where list.count > 0 {
+            nodesByType[TypeID(Int64(t)), default: ChunkedArray()].append(contentsOf: list)
+            statistics.nodesByType[TypeID(Int64(t)), default: 0] += list.count
+        }
+    }
+
     private mutating func addToType(_ typeID: TypeID, _ index: Int32) {
         nodesByType[typeID, default: ChunkedArray()].append(index)
         statistics.nodesByType[typeID, default: 0] += 1
@@ -457,12 +475,121 @@ extension GraphSnapshot {
 
 // MARK: - Bulk build
 
+/// How a bulk load finds a node's dense index from its id: the slots of the nodes already loaded,
+/// or, for a table whose ids are known to run densely from `first`, `id - first`, so that the
+/// edges can be read while the nodes still are.
+public enum SlotMap: Sendable {
+    case slots(IDSlots)
+    case dense(first: Int64, count: Int)
+
+    @inline(__always)
+    subscript(id: Int64) -> Int32? {
+        switch self {
+        case .slots(let slots): return slots[id]
+        case .dense(let first, let count):
+            let offset = id &- first
+            return offset >= 0 && offset < Int64(count) ? Int32(offset) : nil
+        }
+    }
+}
+
+/// The edges of a store as they stream in (`EdgeSink`), resolved to dense indices, with their
+/// adjacency lists built by `finish`. Rows whose ends do not resolve are kept as orphans.
+public struct EdgeLoader: EdgeSink, Sendable {
+    private let artifactSlot: SlotMap, executionSlot: SlotMap, contextSlot: SlotMap
+    private let artifactCount: Int, executionCount: Int, contextCount: Int
+    fileprivate var events = EventColumns()
+    fileprivate var attributions = ChunkedArray<MembershipRecord>()
+    fileprivate var associations = ChunkedArray<MembershipRecord>()
+    fileprivate var parentContexts = ChunkedArray<ParentContext>()
+    fileprivate var parentLinks: [(child: Int32, parent: Int32)] = []
+    fileprivate var orphanEvents: [(rowID: Int64, event: Event)] = []
+    fileprivate var orphanAttributions: [(rowID: Int64, attribution: Attribution)] = []
+    fileprivate var orphanAssociations: [(rowID: Int64, association: Association)] = []
+    fileprivate var orphanParentContexts: [ParentContext] = []
+    fileprivate var artifactEvents = MultiMap(), executionEvents = MultiMap()
+    fileprivate var artifactNeighbours = MultiMap(), executionNeighbours = MultiMap()
+    fileprivate var contextArtifacts = MultiMap(), artifactContexts = MultiMap()
+    fileprivate var contextExecutions = MultiMap(), executionContexts = MultiMap()
+    fileprivate var contextParents = MultiMap(), contextChildren = MultiMap()
+
+    /// `artifacts`, `executions` and `contexts` resolve ids among that many nodes of each kind.
+    public init(artifacts: (SlotMap, count: Int), executions: (SlotMap, count: Int), contexts: (SlotMap, count: Int)) {
+        (artifactSlot, artifactCount) = artifacts
+        (executionSlot, executionCount) = executions
+        (contextSlot, contextCount) = contexts
+    }
+
+    public mutating func add(rowID: Int64, _ event: Event) {
+        guard let a = event.artifactID.flatMap({ artifactSlot[$0.rawValue] }),
+            let e = event.executionID.flatMap({ executionSlot[$0.rawValue] })
+        else {
+            orphanEvents.append((rowID, event))
+            return
+        }
+        events.append(rowID: rowID, artifact: a, execution: e, type: event.type, path: event.path, time: event.time)
+    }
+
+    public mutating func add(rowID: Int64, _ link: Attribution) {
+        guard let c = contextSlot[link.contextID.rawValue], let a = artifactSlot[link.artifactID.rawValue] else {
+            orphanAttributions.append((rowID, link))
+            return
+        }
+        attributions.append(MembershipRecord(rowID: rowID, context: c, member: a))
+    }
+
+    public mutating func add(rowID: Int64, _ link: Association) {
+        guard let c = contextSlot[link.contextID.rawValue], let e = executionSlot[link.executionID.rawValue] else {
+            orphanAssociations.append((rowID, link))
+            return
+        }
+        associations.append(MembershipRecord(rowID: rowID, context: c, member: e))
+    }
+
+    public mutating func add(_ link: ParentContext) {
+        guard let child = contextSlot[link.childID.rawValue], let parent = contextSlot[link.parentID.rawValue] else {
+            orphanParentContexts.append(link)
+            return
+        }
+        parentContexts.append(link)
+        parentLinks.append((child, parent))
+    }
+
+    /// Builds every adjacency list at once from the edge columns.
+    public mutating func finish() {
+        let ev = events
+        let n = ev.count
+        artifactEvents = MultiMap(keyCount: artifactCount, itemCount: n) { ev.artifacts[$0] } item: { Int32($0) }
+        executionEvents = MultiMap(keyCount: executionCount, itemCount: n) { ev.executions[$0] } item: { Int32($0) }
+        artifactNeighbours = MultiMap(keyCount: artifactCount, itemCount: n) { ev.artifacts[$0] } item: {
+            GraphSnapshot.neighbour(ev.executions[$0], ev.types[$0])
+        }
+        executionNeighbours = MultiMap(keyCount: executionCount, itemCount: n) { ev.executions[$0] } item: {
+            GraphSnapshot.neighbour(ev.artifacts[$0], ev.types[$0])
+        }
+        let at = attributions
+        contextArtifacts = MultiMap(keyCount: contextCount, itemCount: at.count) { at[$0].context } item: { at[$0].member }
+        artifactContexts = MultiMap(keyCount: artifactCount, itemCount: at.count) { at[$0].member } item: { at[$0].context }
+        let asn = associations
+        contextExecutions = MultiMap(keyCount: contextCount, itemCount: asn.count) { asn[$0].context } item: { asn[$0].member }
+        executionContexts = MultiMap(keyCount: executionCount, itemCount: asn.count) { asn[$0].member } item: { asn[$0].context }
+        let links = parentLinks
+        contextParents = MultiMap(keyCount: contextCount, itemCount: links.count) { links[$0].child } item: { links[$0].parent }
+        contextChildren = MultiMap(keyCount: contextCount, itemCount: links.count) { links[$0].parent } item: { links[$0].child }
+        parentLinks = []
+    }
+}
+
 extension GraphSnapshot {
-    /// Builds a snapshot from a store's records as they stream in (`StoreSink`): nodes and their
-    /// indexes as they arrive, then, in `finish`, every adjacency list at once from the edge
-    /// columns. No record is held twice. Rows that refer to missing nodes are set aside as orphans.
+    /// Builds a snapshot from a store's records as they stream in (`StoreSink`): nodes as they
+    /// arrive; edges into an `EdgeLoader` (or from one loaded elsewhere, see `finish(edges:)`);
+    /// then the name, external id and uri indexes and every adjacency list in bulk. No record is
+    /// held twice.
     public struct Builder: StoreSink {
         private var g = GraphSnapshot()
+        private var edges: EdgeLoader?
+        /// Whether the ids of each kind so far run densely from the first (`SlotMap.dense` holds).
+        private var dense = (artifacts: true, executions: true, contexts: true)
 
         public init() {}
 
@@ -470,27 +597,34 @@ extension GraphSnapshot {
 
         public mutating func add(_ a: Artifact) {
             let slot = Int32(g.artifacts.count)
-            if let last = g.artifacts.ids.last, last > a.id!.rawValue { g.artifactIndicesFollowIDs = false }
+            let id = a.id!.rawValue
+            if let first = g.artifacts.ids.first {
+                if g.artifacts.ids.last! > id { g.artifactIndicesFollowIDs = false }
+                if id != first + Int64(slot) { dense.artifacts = false }
+            }
             g.artifacts.append(a)
-            g.artifactSlot.set(a.id!.rawValue, slot)
-            g.addToType(a.typeID, slot)
+            g.artifactSlot.set(id, slot)
             g.addArtifactState(a.state, slot)
         }
 
         public mutating func add(_ e: Execution) {
             let slot = Int32(g.executions.count)
-            if let last = g.executions.ids.last, last > e.id!.rawValue { g.executionIndicesFollowIDs = false }
+            let id = e.id!.rawValue
+            if let first = g.executions.ids.first {
+                if g.executions.ids.last! > id { g.executionIndicesFollowIDs = false }
+                if id != first + Int64(slot) { dense.executions = false }
+            }
             g.executions.append(e)
-            g.executionSlot.set(e.id!.rawValue, slot)
-            g.addToType(e.typeID, slot)
+            g.executionSlot.set(id, slot)
             g.addExecutionState(e.lastKnownState, slot)
         }
 
         public mutating func add(_ c: Context) {
             let slot = Int32(g.contexts.count)
+            let id = c.id!.rawValue
+            if let first = g.contexts.ids.first, id != first + Int64(slot) { dense.contexts = false }
             g.contexts.append(c)
-            g.contextSlot.set(c.id!.rawValue, slot)
-            g.addToType(c.typeID, slot)
+            g.contextSlot.set(id, slot)
         }
 
         public mutating func setProperty(_ kind: NodeKind, of id: Int64, name: String, custom: Bool, _ value: Value) {
@@ -507,43 +641,50 @@ extension GraphSnapshot {
             }
         }
 
+        private mutating func edgeLoader() -> EdgeLoader {
+            edges ?? EdgeLoader(
+                artifacts: (.slots(g.artifactSlot), g.artifacts.count), executions: (.slots(g.executionSlot), g.executions.count),
+                contexts: (.slots(g.contextSlot), g.contexts.count))
+        }
+
         public mutating func add(rowID: Int64, _ event: Event) {
-            guard let a = event.artifactID.flatMap({ g.artifactSlot[$0.rawValue] }),
-                let e = event.executionID.flatMap({ g.executionSlot[$0.rawValue] })
-            else {
-                g.orphanEvents.append((rowID, event))
-                return
-            }
-            g.events.append(rowID: rowID, artifact: a, execution: e, type: event.type, path: event.path, time: event.time)
+            if edges == nil { edges = edgeLoader() }
+            edges!.add(rowID: rowID, event)
         }
 
         public mutating func add(rowID: Int64, _ link: Attribution) {
-            guard let c = g.contextSlot[link.contextID.rawValue], let a = g.artifactSlot[link.artifactID.rawValue] else {
-                g.orphanAttributions.append((rowID, link))
-                return
-            }
-            g.attributions.append(MembershipRecord(rowID: rowID, context: c, member: a))
+            if edges == nil { edges = edgeLoader() }
+            edges!.add(rowID: rowID, link)
         }
 
         public mutating func add(rowID: Int64, _ link: Association) {
-            guard let c = g.contextSlot[link.contextID.rawValue], let e = g.executionSlot[link.executionID.rawValue] else {
-                g.orphanAssociations.append((rowID, link))
-                return
-            }
-            g.associations.append(MembershipRecord(rowID: rowID, context: c, member: e))
+            if edges == nil { edges = edgeLoader() }
+            edges!.add(rowID: rowID, link)
         }
 
         public mutating func add(_ link: ParentContext) {
-            guard g.contextSlot[link.childID.rawValue] != nil, g.contextSlot[link.parentID.rawValue] != nil else {
-                g.orphanParentContexts.append(link)
-                return
+            if edges == nil { edges = edgeLoader() }
+            edges!.add(link)
+        }
+
+        /// Whether edges loaded elsewhere against `.dense` slot maps with these id ranges (first id
+        /// and count, nil for an empty table) resolve exactly as the nodes added here do.
+        public func matches(artifacts: (first: Int64, count: Int)?, executions: (first: Int64, count: Int)?, contexts: (first: Int64, count: Int)?) -> Bool {
+            func same<N>(_ table: NodeTable<N>, _ dense: Bool, _ range: (first: Int64, count: Int)?) -> Bool {
+                guard let range else { return table.count == 0 }
+                return dense && table.ids.first == range.first && table.count == range.count
             }
-            g.parentContexts.append(link)
+            return same(g.artifacts, dense.artifacts, artifacts) && same(g.executions, dense.executions, executions)
+                && same(g.contexts, dense.contexts, contexts)
         }
 
         /// The snapshot, with the name, external id and uri indexes and every adjacency list
-        /// built from the nodes and edges added.
-        public consuming func finish() -> GraphSnapshot {
+        /// built from the nodes and edges added. `edges` are edges loaded and finished elsewhere
+        /// against slot maps that agree with these nodes (see `matches`), in place of any added here.
+        public consuming func finish(edges loaded: EdgeLoader? = nil) -> GraphSnapshot {
+            g.groupByType(g.artifacts.types)
+            g.groupByType(g.executions.types)
+            g.groupByType(g.contexts.types)
             let artifacts = g.artifacts.records, artifactTypes = g.artifacts.types
             g.artifactByName = StringIndex(count: artifacts.count) { i in
                 artifacts[i].name.map { StringIndex.hash($0, qualifier: artifactTypes[i].rawValue) }
@@ -559,25 +700,27 @@ extension GraphSnapshot {
             g.contextByName = StringIndex(count: contexts.count) { StringIndex.hash(contexts[$0].name, qualifier: contextTypes[$0].rawValue) }
             g.contextByExternalID = StringIndex(count: contexts.count) { contexts[$0].extras?.externalID.map { StringIndex.hash($0) } }
 
-            let ev = g.events
-            let n = ev.count
-            g.artifactEvents = MultiMap(keyCount: g.artifacts.count, itemCount: n) { ev.artifacts[$0] } item: { Int32($0) }
-            g.executionEvents = MultiMap(keyCount: g.executions.count, itemCount: n) { ev.executions[$0] } item: { Int32($0) }
-            g.artifactNeighbours = MultiMap(keyCount: g.artifacts.count, itemCount: n) { ev.artifacts[$0] } item: {
-                GraphSnapshot.neighbour(ev.executions[$0], ev.types[$0])
+            var e: EdgeLoader
+            if let loaded {
+                e = loaded
+            } else {
+                e = edgeLoader()
+                e.finish()
             }
-            g.executionNeighbours = MultiMap(keyCount: g.executions.count, itemCount: n) { ev.executions[$0] } item: {
-                GraphSnapshot.neighbour(ev.artifacts[$0], ev.types[$0])
-            }
-            let at = g.attributions
-            g.contextArtifacts = MultiMap(keyCount: g.contexts.count, itemCount: at.count) { at[$0].context } item: { at[$0].member }
-            g.artifactContexts = MultiMap(keyCount: g.artifacts.count, itemCount: at.count) { at[$0].member } item: { at[$0].context }
-            let asn = g.associations
-            g.contextExecutions = MultiMap(keyCount: g.contexts.count, itemCount: asn.count) { asn[$0].context } item: { asn[$0].member }
-            g.executionContexts = MultiMap(keyCount: g.executions.count, itemCount: asn.count) { asn[$0].member } item: { asn[$0].context }
-            let links = g.parentContexts.map { (child: g.contextSlot[$0.childID.rawValue]!, parent: g.contextSlot[$0.parentID.rawValue]!) }
-            g.contextParents = MultiMap(keyCount: g.contexts.count, itemCount: links.count) { links[$0].child } item: { links[$0].parent }
-            g.contextChildren = MultiMap(keyCount: g.contexts.count, itemCount: links.count) { links[$0].parent } item: { links[$0].child }
+            edges = nil
+            g.events = e.events
+            g.attributions = e.attributions
+            g.associations = e.associations
+            g.parentContexts = e.parentContexts
+            g.orphanEvents = e.orphanEvents
+            g.orphanAttributions = e.orphanAttributions
+            g.orphanAssociations = e.orphanAssociations
+            g.orphanParentContexts = e.orphanParentContexts
+            (g.artifactEvents, g.executionEvents) = (e.artifactEvents, e.executionEvents)
+            (g.artifactNeighbours, g.executionNeighbours) = (e.artifactNeighbours, e.executionNeighbours)
+            (g.contextArtifacts, g.artifactContexts) = (e.contextArtifacts, e.artifactContexts)
+            (g.contextExecutions, g.executionContexts) = (e.contextExecutions, e.executionContexts)
+            (g.contextParents, g.contextChildren) = (e.contextParents, e.contextChildren)
             return g
         }
     }

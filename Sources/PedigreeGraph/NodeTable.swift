@@ -7,11 +7,16 @@ public final class NodeExtras: Sendable {
     let properties: Properties
     let customProperties: Properties
 
-    init?(externalID: String?, properties: Properties, customProperties: Properties) {
-        if externalID == nil && properties.isEmpty && customProperties.isEmpty { return nil }
+    private init(externalID: String?, properties: Properties, customProperties: Properties) {
         self.externalID = externalID
         self.properties = properties
         self.customProperties = customProperties
+    }
+
+    /// The extras of a node, or nil (no allocation) when it has none.
+    static func of(externalID: String?, properties: Properties, customProperties: Properties) -> NodeExtras? {
+        if externalID == nil && properties.isEmpty && customProperties.isEmpty { return nil }
+        return NodeExtras(externalID: externalID, properties: properties, customProperties: customProperties)
     }
 }
 
@@ -110,7 +115,7 @@ extension Artifact: StoredNode {
     public var record: ArtifactRecord {
         ArtifactRecord(
             name: name, uri: uri, times: NodeTimes(createTime, updateTime),
-            extras: NodeExtras(externalID: externalID, properties: properties, customProperties: customProperties),
+            extras: NodeExtras.of(externalID: externalID, properties: properties, customProperties: customProperties),
             state: state.map { Int8($0.rawValue) } ?? -1)
     }
 }
@@ -127,7 +132,7 @@ extension Execution: StoredNode {
     public var record: ExecutionRecord {
         ExecutionRecord(
             name: name, times: NodeTimes(createTime, updateTime),
-            extras: NodeExtras(externalID: externalID, properties: properties, customProperties: customProperties),
+            extras: NodeExtras.of(externalID: externalID, properties: properties, customProperties: customProperties),
             state: lastKnownState.map { Int8($0.rawValue) } ?? -1)
     }
 }
@@ -143,6 +148,6 @@ extension Context: StoredNode {
     public var record: ContextRecord {
         ContextRecord(
             name: name, times: NodeTimes(createTime, updateTime),
-            extras: NodeExtras(externalID: externalID, properties: properties, customProperties: customProperties))
+            extras: NodeExtras.of(externalID: externalID, properties: properties, customProperties: customProperties))
     }
 }

@@ -1,16 +1,22 @@
 /// Receives a store's records as a reader streams them, so that no whole table has to be held
 /// in between. Order: types; then artifacts, executions and contexts, each kind in id order and
-/// followed by its properties; then events (with their paths), attributions, associations and
-/// parent contexts, each in row order.
-public protocol StoreSink {
+/// followed by its properties; then the edges (`EdgeSink`).
+public protocol NodeSink {
     mutating func add(_ type: NodeType)
     mutating func add(_ artifact: Artifact)
     mutating func add(_ execution: Execution)
     mutating func add(_ context: Context)
     /// A property of an already added node; `custom` for custom properties.
     mutating func setProperty(_ kind: NodeKind, of id: Int64, name: String, custom: Bool, _ value: Value)
+}
+
+/// Receives a store's edges: events (with their paths), attributions, associations and parent
+/// contexts, each in row order.
+public protocol EdgeSink {
     mutating func add(rowID: Int64, _ event: Event)
     mutating func add(rowID: Int64, _ attribution: Attribution)
     mutating func add(rowID: Int64, _ association: Association)
     mutating func add(_ link: ParentContext)
 }
+
+public typealias StoreSink = NodeSink & EdgeSink

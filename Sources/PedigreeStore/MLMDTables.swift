@@ -13,6 +13,35 @@ package struct MLMDTables {
 
     /// Streams every record of the store into `sink`, in `StoreSink`'s order.
     package func load(into sink: inout some StoreSink) throws {
+        try loadNodes(into: &sink)
+        try loadEdges(into: &sink)
+    }
+
+    /// The first id and the row count of a node table whose ids run densely (max - min + 1 rows,
+    /// as AUTOINCREMENT ids do when nothing was deleted), judged from min and max alone: the
+    /// caller must check the count against the rows it reads. nil for an empty table.
+    package func denseRange(_ table: String) throws -> (first: Int64, count: Int)? {
+        var range: (first: Int64, count: Int)?
+        try db.query("SELECT min(id), max(id) FROM \(table)") { (row: borrowing Row) in
+            if !row.isNull(0) { range = (row.int64(0), Int(row.int64(1) - row.int64(0) + 1)) }
+        }
+        return range
+    }
+
+    /// Changes whenever an edge table gains or loses a row (the edge tables are insert-only in
+    /// MLMD): two read transactions with the same fingerprint see the same edges.
+    package func edgeFingerprint() throws -> [Int64] {
+        var values: [Int64] = []
+        try db.query(
+            "SELECT (SELECT max(id) FROM Event), (SELECT max(rowid) FROM EventPath), (SELECT max(id) FROM Attribution), (SELECT max(id) FROM Association), (SELECT count(*) FROM ParentContext)"
+        ) { (row: borrowing Row) in
+            values = (0..<5).map { row.isNull(Int32($0)) ? -1 : row.int64(Int32($0)) }
+        }
+        return values
+    }
+
+    /// Streams the types and nodes (with their properties) into `sink`.
+    package func loadNodes(into sink: inout some NodeSink) throws {
         for t in try loadTypes() { sink.add(t) }
         try db.query(
             "SELECT id, type_id, uri, state, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Artifact ORDER BY id"
@@ -43,7 +72,10 @@ package struct MLMDTables {
                     externalID: row.string(3), createTime: row.int64(4), updateTime: row.int64(5)))
         }
         try loadProperties(.context, "ContextProperty", owner: "context_id", into: &sink)
+    }
 
+    /// Streams the events (with their paths), attributions, associations and parent contexts into `sink`.
+    package func loadEdges(into sink: inout some EdgeSink) throws {
         // Paths, in event id order, are merged into the event scan (also in id order).
         var pathEvents: [Int64] = []
         var pathSteps: [EventStep] = []
@@ -103,7 +135,7 @@ package struct MLMDTables {
         return types
     }
 
-    private func loadProperties(_ kind: NodeKind, _ table: String, owner: String, into sink: inout some StoreSink) throws {
+    private func loadProperties(_ kind: NodeKind, _ table: String, owner: String, into sink: inout some NodeSink) throws {
         try db.query(
             "SELECT \(owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value, byte_value FROM \(table)"
         ) { (row: borrowing Row) in
