@@ -24,6 +24,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CGraphviz", pkgConfig: "libgvc", providers: [.apt(["libgraphviz-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .target(name: "PedigreeModel", swiftSettings: strict),
         .target(name: "PedigreeStore", dependencies: ["CSQLite", "PedigreeModel"], swiftSettings: strict),
         .target(name: "PedigreeGraph", dependencies: ["PedigreeModel"], swiftSettings: strict),
@@ -56,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "pedigree",
             dependencies: [
-                "Pedigree", "PedigreeServer",
+                "CMalloc", "Pedigree", "PedigreeServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

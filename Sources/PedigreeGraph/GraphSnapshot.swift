@@ -116,11 +116,12 @@ public struct GraphSnapshot: Sendable {
 extension GraphSnapshot {
     /// The type of each artifact and execution, by dense index: a compact column for scans and
     /// traversals that test only the type.
-    public var artifactTypes: ChunkedArray<TypeID> { artifacts.types }
-    public var executionTypes: ChunkedArray<TypeID> { executions.types }
+    /// (Inlinable, so that a read of one element in a loop does not copy the column.)
+    @inlinable public var artifactTypes: ChunkedArray<TypeID> { artifacts.types }
+    @inlinable public var executionTypes: ChunkedArray<TypeID> { executions.types }
     /// The MLMD id of each artifact and execution, by dense index (ids never change).
-    public var artifactIDs: ChunkedArray<Int64> { artifacts.ids }
-    public var executionIDs: ChunkedArray<Int64> { executions.ids }
+    @inlinable public var artifactIDs: ChunkedArray<Int64> { artifacts.ids }
+    @inlinable public var executionIDs: ChunkedArray<Int64> { executions.ids }
 
     public func type(_ id: TypeID) -> NodeType? { typeSlot[id].map { types[$0] } }
 

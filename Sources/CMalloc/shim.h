@@ -1,0 +1,2 @@
+// glibc allocator tuning (mallopt), which the Glibc module does not export.
+#include <malloc.h>
