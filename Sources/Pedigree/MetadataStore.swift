@@ -84,7 +84,10 @@ public final class MetadataStore: Sendable {
             return (builder.finish(), false)
         }
         let alongside = EdgeReader(path: path, ranges: ranges, fingerprint: fingerprint)
-        let nodes = Result { try tables.loadNodes(into: &builder) }
+        let nodes = Result {
+            try tables.loadNodes(into: &builder)
+            builder.indexNodes()  // while the edges may still be loading
+        }
         let edges = alongside.wait()
         try nodes.get()
         if let edges, builder.matches(artifacts: ranges.artifacts, executions: ranges.executions, contexts: ranges.contexts) {

@@ -1,4 +1,6 @@
 public import PedigreeModel
+internal import Dispatch
+internal import Synchronization
 
 /// The events, as columns by event index: the stored row id, the ends' dense indices, the type,
 /// the path and the time. `GraphSnapshot.event(_:)` assembles one as an `Event`.
@@ -9,7 +11,12 @@ public struct EventColumns: Sendable {
     public private(set) var executions = ChunkedArray<Int32>()
     public private(set) var types = ChunkedArray<UInt8>()
     public private(set) var paths = ChunkedArray<[EventStep]>()
-    public private(set) var times = ChunkedArray<Int64?>()
+    /// Milliseconds since the epoch, where `hasTime` (two plain columns: 9 bytes an event, where
+    /// `Int64?` would pad to 16).
+    private var times = ChunkedArray<Int64>()
+    private var hasTime = ChunkedArray<Bool>()
+
+    public func time(_ i: Int) -> Int64? { hasTime[i] ? times[i] : nil }
 
     public var count: Int { rowIDs.count }
 
@@ -19,7 +26,8 @@ public struct EventColumns: Sendable {
         executions.append(execution)
         types.append(UInt8(type.rawValue))
         paths.append(path)
-        times.append(time)
+        times.append(time ?? 0)
+        hasTime.append(time != nil)
     }
 }
 
@@ -144,7 +152,7 @@ extension GraphSnapshot {
         Event(
             artifactID: ArtifactID(artifactIDs[Int(events.artifacts[i])]),
             executionID: ExecutionID(executionIDs[Int(events.executions[i])]),
-            type: EventType(rawValue: Int(events.types[i])) ?? .unknown, path: events.paths[i], time: events.times[i])
+            type: EventType(rawValue: Int(events.types[i])) ?? .unknown, path: events.paths[i], time: events.time(i))
     }
 
     public func artifactIndex(typeID: TypeID, name: String) -> Int32? {
@@ -589,6 +597,7 @@ extension GraphSnapshot {
     public struct Builder: StoreSink {
         private var g = GraphSnapshot()
         private var edges: EdgeLoader?
+        private var indexed = false
         /// Whether the ids of each kind so far run densely from the first (`SlotMap.dense` holds).
         private var dense = (artifacts: true, executions: true, contexts: true)
 
@@ -679,28 +688,43 @@ extension GraphSnapshot {
                 && same(g.contexts, dense.contexts, contexts)
         }
 
+        /// Groups the nodes by type and builds the name, external id and uri indexes, once all
+        /// nodes are in (`finish` does it if it has not been done). The seven indexes are
+        /// independent and are built in parallel.
+        public mutating func indexNodes() {
+            guard !indexed else { return }
+            indexed = true
+            g.groupByType(g.artifacts.types)
+            g.groupByType(g.executions.types)
+            g.groupByType(g.contexts.types)
+            let ar = g.artifacts.records, at = g.artifacts.types
+            let er = g.executions.records, et = g.executions.types
+            let cr = g.contexts.records, ct = g.contexts.types
+            let builds: [@Sendable () -> StringIndex] = [
+                { StringIndex(count: ar.count) { i in ar[i].name.map { StringIndex.hash($0, qualifier: at[i].rawValue) } } },
+                { StringIndex(count: ar.count) { ar[$0].uri.map { StringIndex.hash($0) } } },
+                { StringIndex(count: er.count) { i in er[i].name.map { StringIndex.hash($0, qualifier: et[i].rawValue) } } },
+                { StringIndex(count: ar.count) { ar[$0].extras?.externalID.map { StringIndex.hash($0) } } },
+                { StringIndex(count: er.count) { er[$0].extras?.externalID.map { StringIndex.hash($0) } } },
+                { StringIndex(count: cr.count) { StringIndex.hash(cr[$0].name, qualifier: ct[$0].rawValue) } },
+                { StringIndex(count: cr.count) { cr[$0].extras?.externalID.map { StringIndex.hash($0) } } },
+            ]
+            let built = Mutex([StringIndex](repeating: StringIndex(), count: builds.count))
+            DispatchQueue.concurrentPerform(iterations: builds.count) { k in
+                let index = builds[k]()
+                built.withLock { $0[k] = index }
+            }
+            let index = built.withLock { $0 }
+            (g.artifactByName, g.artifactsByURI, g.executionByName) = (index[0], index[1], index[2])
+            (g.artifactByExternalID, g.executionByExternalID) = (index[3], index[4])
+            (g.contextByName, g.contextByExternalID) = (index[5], index[6])
+        }
+
         /// The snapshot, with the name, external id and uri indexes and every adjacency list
         /// built from the nodes and edges added. `edges` are edges loaded and finished elsewhere
         /// against slot maps that agree with these nodes (see `matches`), in place of any added here.
         public consuming func finish(edges loaded: EdgeLoader? = nil) -> GraphSnapshot {
-            g.groupByType(g.artifacts.types)
-            g.groupByType(g.executions.types)
-            g.groupByType(g.contexts.types)
-            let artifacts = g.artifacts.records, artifactTypes = g.artifacts.types
-            g.artifactByName = StringIndex(count: artifacts.count) { i in
-                artifacts[i].name.map { StringIndex.hash($0, qualifier: artifactTypes[i].rawValue) }
-            }
-            g.artifactsByURI = StringIndex(count: artifacts.count) { artifacts[$0].uri.map { StringIndex.hash($0) } }
-            g.artifactByExternalID = StringIndex(count: artifacts.count) { artifacts[$0].extras?.externalID.map { StringIndex.hash($0) } }
-            let executions = g.executions.records, executionTypes = g.executions.types
-            g.executionByName = StringIndex(count: executions.count) { i in
-                executions[i].name.map { StringIndex.hash($0, qualifier: executionTypes[i].rawValue) }
-            }
-            g.executionByExternalID = StringIndex(count: executions.count) { executions[$0].extras?.externalID.map { StringIndex.hash($0) } }
-            let contexts = g.contexts.records, contextTypes = g.contexts.types
-            g.contextByName = StringIndex(count: contexts.count) { StringIndex.hash(contexts[$0].name, qualifier: contextTypes[$0].rawValue) }
-            g.contextByExternalID = StringIndex(count: contexts.count) { contexts[$0].extras?.externalID.map { StringIndex.hash($0) } }
-
+            indexNodes()
             var e: EdgeLoader
             if let loaded {
                 e = loaded

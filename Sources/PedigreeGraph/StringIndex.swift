@@ -37,7 +37,9 @@ public struct StringIndex: Sendable {
                 keyed += 1
             }
         }
-        next = ChunkedArray(repeating: -1, count: count)
+        // Only slots in the table are ever read in `next` (`insert` extends it): an index without
+        // keys needs none.
+        if keyed > 0 { next = ChunkedArray(repeating: -1, count: count) }
         var replaced: [(slot: Int32, previous: Int32)] = []
         table = HashTable(hashes: hashes, keyed: keyed) { replaced.append(($0, $1)) }
         for (slot, previous) in replaced { next[Int(slot)] = previous }

@@ -218,7 +218,7 @@ final class ReaderThread: Sendable {
             let g = store.snapshot
             let n = g.executions.count
             #expect(n % 50 == 0, "a snapshot shows \(n) executions: not a whole batch")
-            #expect(g.artifacts.count == n && g.events.count == n)
+            #expect(g.artifacts.count == n && g.events.count == n, "\(n) \(g.artifacts.count) \(g.events.count) \(g.artifactIDs.count)")
             for a in 0..<Int32(g.artifacts.count) { #expect(g.artifactEvents.count(a) == 1) }
             return n
         }
