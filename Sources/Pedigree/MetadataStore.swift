@@ -74,15 +74,15 @@ public final class MetadataStore: Sendable {
         let tables = MLMDTables(db)
         try db.execute("BEGIN")
         defer { try? db.execute("COMMIT") }
-        let ranges = (
-            artifacts: try tables.denseRange("Artifact"), executions: try tables.denseRange("Execution"),
-            contexts: try tables.denseRange("Context"))
         let fingerprint = try tables.edgeFingerprint()
         var builder = GraphSnapshot.Builder()
         guard path != ":memory:", let threshold, fingerprint[0] >= threshold else {
             try tables.load(into: &builder)
             return (builder.finish(), false)
         }
+        let ranges = (
+            artifacts: try tables.denseRange("Artifact"), executions: try tables.denseRange("Execution"),
+            contexts: try tables.denseRange("Context"))
         let alongside = EdgeReader(path: path, ranges: ranges, fingerprint: fingerprint)
         let nodes = Result {
             try tables.loadNodes(into: &builder)
