@@ -118,9 +118,10 @@ extension GraphSnapshot {
 
     /// Events of these executions, ordered by (execution id, event row id) as MLMD returns them.
     public func events(executionIDs: [ExecutionID]) -> [Event] {
-        Set(executionIDs).compactMap { index(of: $0) }
+        func order(_ e: Int32) -> (Int64, Int64) { (self.executionIDs[Int(events.executions[Int(e)])], events.rowIDs[Int(e)]) }
+        return Set(executionIDs).compactMap { index(of: $0) }
             .flatMap { executionEvents.items($0) }
-            .sorted { (self.executionIDs[Int(events.executions[Int($0)])], events.rowIDs[Int($0)]) < (self.executionIDs[Int(events.executions[Int($1)])], events.rowIDs[Int($1)]) }
+            .sorted { order($0) < order($1) }
             .map { event(Int($0)) }
     }
 
