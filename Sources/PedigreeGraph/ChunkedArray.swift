@@ -35,12 +35,6 @@ public struct ChunkedArray<Element: Sendable>: Sendable, RandomAccessCollection 
         set { chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)] = newValue }
     }
 
-    /// Changes the element at `position` in place (no copy of it, so that a dictionary it holds
-    /// is not copied on write).
-    public mutating func update<R>(_ position: Int, _ body: (inout Element) throws -> R) rethrows -> R {
-        try body(&chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)])
-    }
-
     public mutating func append(_ element: Element) {
         if count & (Self.chunkSize - 1) == 0 {
             var chunk: [Element] = []
