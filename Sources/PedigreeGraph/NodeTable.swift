@@ -151,3 +151,13 @@ extension Context: StoredNode {
             extras: NodeExtras.of(externalID: externalID, properties: properties, customProperties: customProperties))
     }
 }
+
+extension NodeTable where Node == Artifact {
+    /// The state's raw value at `position`, -1 when unset, without assembling the artifact.
+    package func stateRaw(_ position: Int) -> Int8 { records[position].state }
+}
+
+extension NodeTable where Node == Execution {
+    /// The last known state's raw value at `position`, -1 when unset.
+    package func stateRaw(_ position: Int) -> Int8 { records[position].state }
+}

@@ -26,14 +26,12 @@ extension LineageDiagram {
 
 extension GraphSnapshot {
     /// Draws a query result (see `LineageDiagram`) in `options.format`.
-    public func render(_ result: QueryResult, options: DiagramOptions = DiagramOptions(),
-                       limits: QueryLimits = QueryLimits()) throws(MetadataError) -> [UInt8] {
-        try LineageDiagram(snapshot: self, result: result, options: options, limits: limits).render()
+    public func render(_ result: QueryResult, options: DiagramOptions = DiagramOptions()) throws(MetadataError) -> [UInt8] {
+        try LineageDiagram(snapshot: self, result: result, options: options).render()
     }
 
     /// The diagram of a query result, to inspect or to write in several formats.
-    public func diagram(_ result: QueryResult, options: DiagramOptions = DiagramOptions(),
-                        limits: QueryLimits = QueryLimits()) throws(MetadataError) -> LineageDiagram {
-        try LineageDiagram(snapshot: self, result: result, options: options, limits: limits)
+    public func diagram(_ result: QueryResult, options: DiagramOptions = DiagramOptions()) throws(MetadataError) -> LineageDiagram {
+        try LineageDiagram(snapshot: self, result: result, options: options)
     }
 }

@@ -100,38 +100,26 @@ public struct LineageDiagram: Sendable {
 extension LineageDiagram {
     /// The diagram of a query result: a subgraph as it is; a node set with the query's start
     /// nodes, and the events among them; paths as the union of their nodes and events. The
-    /// query's start nodes and its results are highlighted. A count has no diagram, and an
-    /// empty result has nothing to draw: both are INVALID_ARGUMENT. Finding the start nodes and
-    /// a subgraph's results runs (part of) the query again, under `limits`.
-    public init(snapshot g: GraphSnapshot, result: QueryResult, options: DiagramOptions = DiagramOptions(),
-                limits: QueryLimits = QueryLimits()) throws(MetadataError) {
-        let executor = Executor(snapshot: g, limits: limits)
-        var start = Set((try? executor.startNodes(result.plan)) ?? [])
+    /// query's start nodes and its results (both carried by the result: nothing runs again) are
+    /// highlighted. A count has no diagram, and an empty result has nothing to draw: both are
+    /// INVALID_ARGUMENT.
+    public init(snapshot g: GraphSnapshot, result: QueryResult, options: DiagramOptions = DiagramOptions()) throws(MetadataError) {
+        let start = Set(result.startNodes)
+        var results = Set(result.resultNodes)
         var nodes: Set<NodeRef> = []
         var events: Set<Int32> = []
-        var results: Set<NodeRef> = []
         switch result.rows {
         case .subgraph(let s):
             nodes = Set(s.artifacts.map { NodeRef(.artifact, $0) } + s.executions.map { NodeRef(.execution, $0) })
             events = Set(s.events)
-            // The query's own results: the same query, returning nodes.
-            var plan = result.plan
-            plan.query.source.returnClause = .nodes(withDepth: false)
-            plan.query.source.limit = nil
-            plan.query.limit = nil
-            plan.earlyStopAfter = nil
-            if case .nodes(let found)? = (try? Executor(snapshot: g, limits: limits).run(plan))?.rows { results = Set(found.map(\.node)) }
-        case .nodes(let found):
-            results = Set(found.map(\.node))
+        case .nodes:
             if !results.isEmpty { nodes = results.union(start) }
             events = Self.inducedEvents(g, nodes)
         case .paths(let paths):
             for p in paths {
                 nodes.formUnion(p.nodes)
                 events.formUnion(p.events)
-                if let last = p.nodes.last { results.insert(last) }
             }
-            start = Set(paths.compactMap(\.nodes.first))
         case .count, .groups:
             throw MetadataError(.invalidArgument, "a count has no diagram: draw a query that returns nodes, a subgraph or paths")
         }

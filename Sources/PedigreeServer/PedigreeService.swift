@@ -43,7 +43,7 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
             let plan = try g.plan(request.query, typedParameters: params)
             let result = try g.run(plan, limits: limits)
             var response = Pedigree_V1_QueryResponse()
-            response.canonicalQuery = Printer.print(plan.query.source)
+            response.canonicalQuery = plan.query.text
             response.visited = Int64(result.visited)
             if let t = result.truncated {
                 var w = Pedigree_V1_Truncation()
@@ -79,13 +79,7 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
                 response.count = Int64(n)
             case .groups(let rows):
                 var list = Pedigree_V1_GroupList()
-                list.columns = plan.query.groupBy.map { key in
-                    switch key {
-                    case .kind: "kind"
-                    case .state: "state"
-                    case .operand(_, let name): name
-                    }
-                }
+                list.columns = result.groupColumns
                 list.rows = rows.map { r in
                     var w = Pedigree_V1_GroupRow()
                     w.keys = r.keys
@@ -145,7 +139,7 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
         do {
             let g = store.snapshot
             let result = try g.run(g.plan(request.query, typedParameters: params), limits: limits)
-            let diagram = try g.diagram(result, options: options, limits: limits)
+            let diagram = try g.diagram(result, options: options)
             var response = Pedigree_V1_RenderResponse()
             response.data = Data(try diagram.render())
             response.contentType =

@@ -64,9 +64,9 @@ struct QueryCommand: ParsableCommand {
                 times.append(clock.now - t0)
             }
             var out = Output()
-            if plan.query.source.mode == .explain {
+            if plan.query.mode == .explain {
                 out.line(ExplainRenderer.render(plan))
-            } else if plan.query.source.mode == .profile {
+            } else if plan.query.mode == .profile {
                 out.line(ExplainRenderer.render(plan, profile: result!.profile))
             } else {
                 ResultPrinter(snapshot: snapshot, format: format).print(result!, to: &out)
@@ -228,13 +228,7 @@ struct ResultPrinter {
             case .ids, .table: out.line(String(n))
             }
         case .groups(let rows):
-            let keys = result.plan.query.groupBy.map { k -> String in
-                switch k {
-                case .kind: "kind"
-                case .state: "state"
-                case .operand(_, let name): name
-                }
-            }
+            let keys = result.groupColumns
             switch format {
             case .json:
                 out.line("{\"groups\":[" + rows.map { r in

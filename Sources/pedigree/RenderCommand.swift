@@ -90,7 +90,7 @@ struct RenderCommand: ParsableCommand {
                 format: format, rankDirection: rankdir == .TB ? .topToBottom : .leftToRight,
                 clusterContextType: clusterBy.count == 2 ? clusterBy[1] : nil, collapseExecutions: collapse == .executions,
                 maxNodes: maxNodes, legend: !noLegend)
-            let diagram = try snapshot.diagram(result, options: diagramOptions, limits: options.limits)
+            let diagram = try snapshot.diagram(result, options: diagramOptions)
             if let t = result.truncated { printError("truncated: \(t)") }
             for note in diagram.notes { printError("note: \(note)") }
             let bytes = try diagram.render()

@@ -64,7 +64,7 @@ import Testing
         let actual: String
         do {
             let plan = try g.plan(e.query, parameters: e.parameters)
-            if plan.query.source.mode == .explain {
+            if plan.query.mode == .explain {
                 actual = ExplainRenderer.render(plan)
             } else {
                 actual = AnswerText.render(try g.run(plan), g)

@@ -60,7 +60,7 @@ import Testing
             let bounds = ["*", "{1,6}", "{2,10}", "{0,4}"][Int(rng.next() % 4)]
             let q = "artifact(type = 'Dataset' or type = 'Examples') downstream\(bounds) where id != \(target + 7) artifact(id = \(target))"
             let plan = try g.plan(q)
-            if case .reverse = plan.steps[0].strategy { reversed += 1 }
+            if plan.fired(.reverseSelectiveStep) { reversed += 1 }
             let a = AnswerText.render(try g.run(plan), g)
             let b = AnswerText.render(try g.run(try g.plan(q, disabledRules: [.reverseSelectiveStep])), g)
             #expect(a == b, "\(q)")
@@ -78,7 +78,7 @@ import Testing
             let (from, to) = (max(a, b), min(a, b))
             let q = "shortest path artifact(id = \(from)) upstream* where id != \(from - 3) artifact(id = \(to))"
             let plan = try g.plan(q)
-            if case .bidirectional = plan.steps[0].strategy { fired += 1 }
+            if plan.fired(.searchFromBothEnds) { fired += 1 }
             guard case .paths(let two) = try g.run(plan).rows,
                 case .paths(let one) = try g.run(try g.plan(q, disabledRules: [.searchFromBothEnds])).rows
             else { Issue.record("not paths"); continue }

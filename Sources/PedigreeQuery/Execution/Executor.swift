@@ -27,8 +27,14 @@ public final class Executor {
     private let clock = ContinuousClock()
     private let deadline: ContinuousClock.Instant
     private let isCancelled: @Sendable () -> Bool
-    private var visits = 0
+    /// What each operator did, in the order they finished.
     private var profile: [OperatorProfile] = []
+    /// The time and visits of the operators run inside the one being measured.
+    private var innerNanoseconds: UInt64 = 0
+    private var innerVisits = 0
+    /// The start pattern's matches, once its filter has run.
+    private var startNodes: [NodeRef] = []
+    var visits = 0
 
     public init(snapshot: GraphSnapshot, limits: QueryLimits = QueryLimits(), isCancelled: @escaping @Sendable () -> Bool = { Task.isCancelled }) {
         self.snapshot = snapshot
@@ -41,12 +47,12 @@ public final class Executor {
     // MARK: Budgets
 
     @inline(__always)
-    private func visit() throws(QueryAbort) {
+    func visit() throws(QueryAbort) {
         visits += 1
         if visits & 4095 == 0 { try checkpoint() }
     }
 
-    private func checkpoint() throws(QueryAbort) {
+    func checkpoint() throws(QueryAbort) {
         if visits > limits.maxVisits {
             throw QueryAbort(reason: .visitBudget, description: "the query visited more than \(limits.maxVisits) nodes, its budget; narrow it (bounds, where, prune) or raise the budget")
         }
@@ -77,14 +83,14 @@ public final class Executor {
         return true
     }
 
-    private func passesWhere(_ step: BoundStep, _ n: NodeRef) -> Bool { step.whereTests.allSatisfy { passes($0, n) } }
-    private func isPruned(_ step: BoundStep, _ n: NodeRef) -> Bool { step.pruneTests.contains { passes($0, n) } }
-    private func isUntil(_ step: BoundStep, _ n: NodeRef) -> Bool { step.untilTests.contains { passes($0, n) } }
+    func passesWhere(_ step: BoundStep, _ n: NodeRef) -> Bool { step.whereTests.allSatisfy { passes($0, n) } }
+    func isPruned(_ step: BoundStep, _ n: NodeRef) -> Bool { step.pruneTests.contains { passes($0, n) } }
+    func isUntil(_ step: BoundStep, _ n: NodeRef) -> Bool { step.untilTests.contains { passes($0, n) } }
 
-    /// The nodes an access path yields (before the pattern's full test).
-    func candidates(_ plan: AccessPlan) -> [Int32] {
+    /// The nodes an index yields (before the pattern's full test).
+    func candidates(_ access: IndexAccess) -> [Int32] {
         let g = snapshot
-        switch plan.access {
+        switch access {
         case .byID(let kind, let id): return g.nodeIndex(kind: kind, id: id).map { [$0] } ?? []
         case .byExternalID(let kind, let e): return g.nodeIndex(kind: kind, externalID: e).map { [$0] } ?? []
         case .byName(let kind, let t, _, let name): return g.nodeIndex(kind: kind, typeID: t, name: name).map { [$0] } ?? []
@@ -95,21 +101,7 @@ public final class Executor {
             return kind == .artifact
                 ? g.artifactIndices(state: s.flatMap { ArtifactState(rawValue: $0) })
                 : g.executionIndices(state: s.flatMap { ExecutionState(rawValue: $0) })
-        case .scan(let kind): return Array(0..<Int32(g.nodeCount(kind)))
         }
-    }
-
-    /// The nodes matching a test, found through the given access plans.
-    func select(_ test: BoundNodeTest, _ plans: [AccessPlan]) throws(QueryAbort) -> [NodeRef] {
-        var out: [NodeRef] = []
-        for plan in plans {
-            for i in candidates(plan) {
-                try visit()
-                let n = NodeRef(plan.kind, i)
-                if passes(test, n) { out.append(n) }
-            }
-        }
-        return out
     }
 
     // MARK: Edges
@@ -143,682 +135,191 @@ public final class Executor {
         }
     }
 
-    // MARK: Steps
-
-    /// What a step found: results with depths, every kept node with its depth, and the edges the
-    /// walk followed (for subgraphs).
-    struct StepOutcome {
-        var results: [(NodeRef, Int)]
-        var reached: [NodeRef: Int]
-        var edges: [(from: NodeRef, to: NodeRef, event: Int32)]
-        /// The walk ended because enough results were certain, not because it was done.
-        var stoppedEarly = false
-        /// Each depth's results are already in (kind, id) order.
-        var sortedWithinDepth = false
-    }
-
-    /// Breadth-first from `sources`; `stopAfter`: end after the depth at which that many results exist.
-    func forward(_ step: BoundStep, from sources: [NodeRef], stopAfter: Int?, recordEdges: Bool) throws(QueryAbort) -> StepOutcome {
-        if !recordEdges, stopAfter == nil, step.eventTypes == nil, step.whereTests.isEmpty, step.untilTests.isEmpty,
-            step.pruneTests.isEmpty
-        {
-            return try plainWalk(step, from: sources)
-        }
-        var seenA = Bitset(count: snapshot.artifacts.count)
-        var seenE = Bitset(count: snapshot.executions.count)
-        var outcome = StepOutcome(results: [], reached: [:], edges: [])
-        var frontier: [NodeRef] = []
-        for s in sources {
-            let fresh = s.kind == .artifact ? seenA.insert(s.index) : seenE.insert(s.index)
-            guard fresh else { continue }
-            frontier.append(s)
-            if recordEdges { outcome.reached[s] = 0 }
-            if step.min == 0, step.target.map({ passes($0, s) }) ?? true { outcome.results.append((s, 0)) }
-        }
-        var depth = 0
-        while !frontier.isEmpty, step.max.map({ depth < $0 }) ?? true {
-            if let stopAfter, outcome.results.count >= stopAfter {
-                outcome.stoppedEarly = true
-                break
-            }
-            var next: [NodeRef] = []
-            for n in frontier {
-                if depth > 0, !step.untilTests.isEmpty, isUntil(step, n) { continue }
-                try forEachEdge(n, step.direction, step.eventTypes) { (far, e) throws(QueryAbort) in
-                    let fresh = far.kind == .artifact ? seenA.insert(far.index) : seenE.insert(far.index)
-                    if !fresh {
-                        // As MLMD's lineage subgraph: an event into a node already reached is kept
-                        // when walking one way; walking both ways, only if that node is new in
-                        // this hop or is an `until` (ending) node.
-                        if recordEdges, let d = outcome.reached[far],
-                            step.direction != .both || d == depth + 1 || (d > 0 && isUntil(step, far))
-                        {
-                            outcome.edges.append((n, far, e))
-                        }
-                        return
-                    }
-                    try visit()
-                    if !step.pruneTests.isEmpty, isPruned(step, far) { return }
-                    if !step.whereTests.isEmpty, !passesWhere(step, far) { return }
-                    next.append(far)
-                    if recordEdges {
-                        outcome.reached[far] = depth + 1
-                        outcome.edges.append((n, far, e))
-                    }
-                    if depth + 1 >= step.min, step.target.map({ passes($0, far) }) ?? true { outcome.results.append((far, depth + 1)) }
-                }
-            }
-            frontier = next
-            depth += 1
-        }
-        return outcome
-    }
-
-    /// `forward` for the commonest step, a bare walk (`downstream*`, `upstream{1,20}`, with or
-    /// without a target): no per-edge closure, no event indices, neighbour lists read in place.
-    /// Where dense indices follow ids, each depth's nodes are sorted as they are found, so the
-    /// results come out in their final order and the next depth is read in memory order.
-    private func plainWalk(_ step: BoundStep, from sources: [NodeRef]) throws(QueryAbort) -> StepOutcome {
-        let g = snapshot
-        let wordsA = (g.artifacts.count + 63) >> 6, wordsE = (g.executions.count + 63) >> 6
-        func bits(_ words: Int) -> UnsafeMutablePointer<UInt64> {
-            let p = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, words))
-            p.initialize(repeating: 0, count: max(1, words))
-            return p
-        }
-        // Nodes reached, and (scratch, empty between depths) the nodes new at this depth.
-        let seenA = bits(wordsA), seenE = bits(wordsE), freshA = bits(wordsA), freshE = bits(wordsE)
-        defer {
-            for p in [seenA, seenE, freshA, freshE] { p.deallocate() }
-        }
-        @inline(__always) func insert(_ seen: UnsafeMutablePointer<UInt64>, _ i: Int32) -> Bool {
-            let w = Int(i) >> 6, bit: UInt64 = 1 << UInt64(Int(i) & 63)
-            if seen[w] & bit != 0 { return false }
-            seen[w] |= bit
-            return true
-        }
-        let sortEachDepth = g.artifactIndicesFollowIDs && g.executionIndicesFollowIDs
-        var outcome = StepOutcome(results: [], reached: [:], edges: [])
-        outcome.sortedWithinDepth = sortEachDepth
-        var frontier: [NodeRef] = []
-        for s in sources where insert(s.kind == .artifact ? seenA : seenE, s.index) { frontier.append(s) }
-        if sortEachDepth { frontier.sort() }
-        if step.min == 0 {
-            for s in frontier where step.target.map({ passes($0, s) }) ?? true { outcome.results.append((s, 0)) }
-        }
-        let both = step.direction == .both
-        let downstream = step.direction == .downstream
-        let artifactNeighbours = g.artifactNeighbours, executionNeighbours = g.executionNeighbours
-        let byType = step.target.flatMap { TypeFilter($0, g) }
-        // One depth's new nodes, written in place: at most every node of the far kind.
-        let scratch = UnsafeMutablePointer<NodeRef>.allocate(capacity: max(1, max(g.artifacts.count, g.executions.count)))
-        defer { scratch.deallocate() }
-        var depth = 0
-        var next: [NodeRef] = []
-        while !frontier.isEmpty, step.max.map({ depth < $0 }) ?? true {
-            var count = 0
-            for n in frontier {
-                let fromArtifact = n.kind == .artifact
-                // Input-kind events point artifact -> execution, output-kind execution -> artifact.
-                let wantInput = downstream == fromArtifact
-                let farKind: NodeKind = fromArtifact ? .execution : .artifact
-                let seen = fromArtifact ? seenE : seenA
-                // `g` keeps the maps alive and unchanged for the whole walk.
-                let items = fromArtifact ? artifactNeighbours.unsafeItems(n.index) : executionNeighbours.unsafeItems(n.index)
-                for item in items {
-                    let raw = item & 7
-                    if !both {
-                        if raw == 0 { continue }
-                        let isInput = EventType.isInput(raw: raw)
-                        if isInput != wantInput { continue }
-                    }
-                    let far = item >> 3
-                    if insert(seen, far) {
-                        scratch[count] = NodeRef(farKind, far)
-                        count += 1
-                    }
-                }
-            }
-            next = Array(UnsafeBufferPointer(start: scratch, count: count))
-            visits += count
-            if visits > 4095 { try checkpoint() }
-            if sortEachDepth { sortDepth(&next, freshA: freshA, freshE: freshE) }
-            if depth + 1 >= step.min {
-                if let target = step.target {
-                    if let byType {
-                        for far in next where byType.passes(far) { outcome.results.append((far, depth + 1)) }
-                    } else {
-                        for far in next where passes(target, far) { outcome.results.append((far, depth + 1)) }
-                    }
-                } else {
-                    for far in next { outcome.results.append((far, depth + 1)) }
-                }
-            }
-            swap(&frontier, &next)
-            depth += 1
-        }
-        return outcome
-    }
-
-    /// A target test that is only kinds and `type = ...` (the commonest, as in
-    /// `artifact(type = 'Model')`), as lookup tables by type id; nil for any other test.
-    struct TypeFilter {
-        var admitA: Bool, admitE: Bool
-        /// nil: every type passes.
-        var tableA: [Bool]?, tableE: [Bool]?
-        let artifactTypes: ChunkedArray<TypeID>, executionTypes: ChunkedArray<TypeID>
-
-        init?(_ test: BoundNodeTest, _ g: GraphSnapshot) {
-            guard !test.hasScope else { return nil }
-            func table(_ kind: NodeKind) -> [Bool]?? {
-                guard test.admits(kind), test.predicate(kind) != nil else { return .some(nil) }
-                guard let ids = kind == .artifact ? test.artifactTypeIDs : test.executionTypeIDs else { return nil }
-                guard let top = ids.map(\.rawValue).max() else { return .some([]) }
-                guard top < 1 << 20, ids.allSatisfy({ $0.rawValue >= 0 }) else { return nil }
-                var t = [Bool](repeating: false, count: Int(top) + 1)
-                for id in ids { t[Int(id.rawValue)] = true }
-                return .some(t)
-            }
-            guard let a = table(.artifact), let e = table(.execution) else { return nil }
-            admitA = test.admits(.artifact)
-            admitE = test.admits(.execution)
-            tableA = a
-            tableE = e
-            artifactTypes = g.artifactTypes
-            executionTypes = g.executionTypes
-        }
-
-        @inline(__always) func passes(_ n: NodeRef) -> Bool {
-            if n.kind == .artifact {
-                guard admitA else { return false }
-                guard let t = tableA else { return true }
-                let id = Int(artifactTypes[Int(n.index)].rawValue)
-                return id >= 0 && id < t.count && t[id]
-            }
-            guard admitE, n.kind == .execution else { return false }
-            guard let t = tableE else { return true }
-            let id = Int(executionTypes[Int(n.index)].rawValue)
-            return id >= 0 && id < t.count && t[id]
-        }
-    }
-
-    /// Sorts one depth's nodes by (kind, index). When they are all of one kind and lie close
-    /// together (as a walk's frontier does), a bitset over their index range does it in linear
-    /// time; otherwise a comparison sort.
-    private func sortDepth(_ nodes: inout [NodeRef], freshA: UnsafeMutablePointer<UInt64>, freshE: UnsafeMutablePointer<UInt64>) {
-        guard nodes.count > 1, let kind = nodes.first?.kind else { return }
-        var low = Int32.max, high = Int32.min
-        for n in nodes {
-            if n.kind != kind {
-                nodes.sort()
-                return
-            }
-            low = min(low, n.index)
-            high = max(high, n.index)
-        }
-        let firstWord = Int(low) >> 6, lastWord = Int(high) >> 6
-        guard lastWord - firstWord < 16 * nodes.count + 64 else {
-            nodes.sort()
-            return
-        }
-        let fresh = kind == .artifact ? freshA : freshE
-        for n in nodes { fresh[Int(n.index) >> 6] |= 1 << UInt64(Int(n.index) & 63) }
-        var at = 0
-        for w in firstWord...lastWord {
-            var word = fresh[w]
-            fresh[w] = 0
-            while word != 0 {
-                let bit = word.trailingZeroBitCount
-                nodes[at] = NodeRef(kind, Int32(w << 6 + bit))
-                at += 1
-                word &= word - 1
-            }
-        }
-    }
-
-    /// From each target candidate back towards `sources`: a candidate is a result at the length
-    /// of its shortest valid path from a source, when that lies within the bounds.
-    func reverse(_ step: BoundStep, targets plans: [AccessPlan], from sources: [NodeRef]) throws(QueryAbort) -> StepOutcome {
-        var isSourceA = Bitset(count: snapshot.artifacts.count)
-        var isSourceE = Bitset(count: snapshot.executions.count)
-        for s in sources { _ = s.kind == .artifact ? isSourceA.insert(s.index) : isSourceE.insert(s.index) }
-        func isSource(_ n: NodeRef) -> Bool { n.kind == .artifact ? isSourceA.contains(n.index) : isSourceE.contains(n.index) }
-        let back: Step.Direction = step.direction == .downstream ? .upstream : step.direction == .upstream ? .downstream : .both
-        var outcome = StepOutcome(results: [], reached: [:], edges: [])
-        for plan in plans {
-            for i in candidates(plan) {
-                let t = NodeRef(plan.kind, i)
-                try visit()
-                guard let target = step.target, passes(target, t) else { continue }
-                if isSource(t) {
-                    if step.min == 0 { outcome.results.append((t, 0)) }
-                    // A longer path cannot give a smaller depth; a source is reached at 0 only.
-                    continue
-                }
-                if isPruned(step, t) || !passesWhere(step, t) { continue }
-                var seen: Set<NodeRef> = [t]
-                var frontier = [t]
-                var depth = 0
-                var found: Int?
-                search: while !frontier.isEmpty, step.max.map({ depth < $0 }) ?? true {
-                    var next: [NodeRef] = []
-                    for n in frontier {
-                        var hit = false
-                        try forEachEdge(n, back, step.eventTypes) { (far, _) throws(QueryAbort) in
-                            guard !hit, seen.insert(far).inserted else { return }
-                            try visit()
-                            if isSource(far) {
-                                hit = true
-                                return
-                            }
-                            // `far` would be an inner node of the forward path: it must pass where,
-                            // and neither prune nor until (an until node is not expanded).
-                            if isPruned(step, far) || !passesWhere(step, far) || isUntil(step, far) { return }
-                            next.append(far)
-                        }
-                        if hit {
-                            found = depth + 1
-                            break search
-                        }
-                    }
-                    frontier = next
-                    depth += 1
-                }
-                if let found, found >= step.min { outcome.results.append((t, found)) }
-            }
-        }
-        return outcome
-    }
 
     // MARK: Running a plan
 
+    /// Runs the plan's operator tree.
     public func run(_ plan: Plan) throws(QueryAbort) -> QueryResult {
-        let query = plan.query
-        let returnClause = query.source.returnClause
-        let wantsSubgraph = returnClause == .subgraph
-        var t0 = clock.now
-        var sources = try select(query.start, plan.startAccess)
-        record("Select start (\(plan.startAccess.map(\.access.description).joined(separator: "; ")))", rows: sources.count, since: t0)
-
-        switch query.source.pathMode {
-        case .shortestPath: return try shortestPath(plan, from: sources)
-        case .allPaths: return try allPaths(plan, from: sources)
-        case .reach: break
+        let root = plan.root
+        var result = QueryResult(rows: .count(0), truncated: nil, visited: 0, profile: [], plan: plan, withDepth: false, startNodes: [])
+        switch root.op {
+        case .shortestPath, .meetInTheMiddle, .allPaths:
+            let (paths, truncated) = try measure(root) { () throws(QueryAbort) in try self.paths(root) } rows: { $0.0.count }
+            result.rows = .paths(paths)
+            result.truncated = truncated
+            result.startNodes = Self.unique(paths.compactMap { $0.nodes.first })
+            result.foundNodes = Self.unique(paths.compactMap { $0.nodes.last })
+        case .count:
+            let n = try measure(root) { () throws(QueryAbort) in try nodes(root.inputs[0]).found.count } rows: { _ in 1 }
+            result.rows = .count(n)
+        case .group(let keys), .groupByColumns(let keys):
+            let rows = try measure(root) { () throws(QueryAbort) in
+                let found = try nodes(root.inputs[0]).found
+                if case .groupByColumns = root.op { return groupsByColumns(found, keys) }
+                return groups(found, keys)
+            } rows: { $0.count }
+            result.rows = .groups(rows)
+        case .project(.subgraph):
+            let (subgraph, found) = try measure(root) { () throws(QueryAbort) in
+                let flow = try nodes(root.inputs[0])
+                let region = flow.region ?? Region(nodes: Set(flow.found.map(\.0)), edges: [])
+                return (self.subgraph(region.nodes, region.edges), flow.found.map(\.0))
+            } rows: { $0.0.artifacts.count + $0.0.executions.count }
+            result.rows = .subgraph(subgraph)
+            result.foundNodes = found
+        case .project(.nodes(let withDepth)):
+            let list = try measure(root) { () throws(QueryAbort) in try self.list(root.inputs[0]) } rows: { $0.nodes.count }
+            result.rows = .nodes(list.nodes)
+            result.truncated = list.truncated
+            result.withDepth = withDepth
+        default:
+            let list = try self.list(root)
+            result.rows = .nodes(list.nodes)
+            result.truncated = list.truncated
         }
+        if case .paths = result.rows {} else { result.startNodes = startNodes }
+        result.visited = visits
+        result.profile = profile
+        return result
+    }
 
-        var found: [(NodeRef, Int)] = sources.map { ($0, 0) }
-        var regionNodes: Set<NodeRef> = Set(sources)
-        var regionEdges: Set<Int32> = []
+    /// Runs a path operator: its paths, and why they are fewer than matched.
+    private func paths(_ node: PlanNode) throws(QueryAbort) -> ([LineagePath], Truncation?) {
+        let sources = try nodes(node.inputs[0]).found.map { $0.0 }
+        switch node.op {
+        case .shortestPath(let step):
+            return (try shortestPath(step, from: sources).map { [$0] } ?? [], nil)
+        case .meetInTheMiddle(let step):
+            let targets = try nodes(node.inputs[1]).found.map { $0.0 }
+            return (try meetInTheMiddle(step, from: sources, targets: targets).map { [$0] } ?? [], nil)
+        case .allPaths(let step, let cap):
+            let (paths, cut) = try allPaths(step, from: sources, cap: cap)
+            guard cut, let cap else { return (paths, nil) }
+            return (paths, Truncation(returned: cap, omitted: nil, reason: "limit \(cap)"))
+        default:
+            preconditionFailure("\(node.op.name) does not yield paths")
+        }
+    }
+
+    /// The nodes and edges a subgraph query's walks kept.
+    struct Region {
+        var nodes: Set<NodeRef>
+        var edges: Set<Int32>
+    }
+
+    /// What a node operator yields: nodes with their depths, in the order found.
+    struct NodeFlow {
+        var found: [(NodeRef, Int)]
+        /// For a subgraph: the start nodes and what lies on the walks from them to the results.
+        var region: Region?
+        /// A walk ended once enough results were certain: more may match.
         var stoppedEarly = false
+        /// Each depth's nodes are already in (kind, id) order.
         var sortedWithinDepth = false
-        for (i, stepPlan) in plan.steps.enumerated() {
-            t0 = clock.now
-            let visitsBefore = visits
-            let isLast = i == plan.steps.count - 1
-            let outcome: StepOutcome
-            switch stepPlan.strategy {
-            case .forward, .bidirectional:
-                outcome = try forward(stepPlan.step, from: sources, stopAfter: isLast ? plan.earlyStopAfter : nil, recordEdges: wantsSubgraph)
-            case .reverse(let plans):
-                outcome = try reverse(stepPlan.step, targets: plans, from: sources)
-            }
-            if wantsSubgraph { addPaths(outcome, to: &regionNodes, &regionEdges) }
-            stoppedEarly = stoppedEarly || outcome.stoppedEarly
-            sources = outcome.results.map(\.0)
-            found = outcome.results
-            sortedWithinDepth = outcome.sortedWithinDepth
-            record("\(stepPlan.strategy == .forward ? "Extend" : "ReverseExtend") \(stepPlan.step.text)", rows: sources.count,
-                   visited: visits - visitsBefore, since: t0)
-            // The walk checks its budget every 4096 visits; a step's end checks it exactly.
-            try checkpoint()
-        }
-
-        if case .count(let keys) = returnClause, keys.isEmpty { return result(.count(found.count), plan: plan) }
-        var nodes = sortedWithinDepth ? found.map { ResultNode(node: $0.0, id: id(of: $0.0), depth: $0.1) } : ordered(found)
-        if !query.orderBy.isEmpty { nodes = order(nodes, by: query.orderBy) }
-
-        switch returnClause {
-        case .count(let keys):
-            if keys.isEmpty { return result(.count(nodes.count), plan: plan) }
-            return result(.groups(groups(nodes, query.groupBy)), plan: plan)
-        case .subgraph:
-            return result(.subgraph(subgraph(regionNodes, regionEdges)), plan: plan)
-        case .paths, .nodes:
-            var truncated: Truncation?
-            if let limit = query.limit, nodes.count > limit || stoppedEarly {
-                // A walk that stopped early may have left more matches unsearched: uncounted.
-                truncated = Truncation(
-                    returned: min(limit, nodes.count), omitted: stoppedEarly ? nil : nodes.count - limit, reason: "limit \(limit)")
-                nodes = Array(nodes.prefix(limit))
-            }
-            var r = result(.nodes(nodes), plan: plan)
-            r.truncated = truncated
-            if case .nodes(let withDepth) = returnClause { r.withDepth = withDepth }
-            return r
-        }
     }
 
-    /// The results as nodes, ordered by depth, then artifacts before executions, then id. A walk
-    /// yields them depth by depth, so each depth is sorted on its own, on integer keys: the
-    /// dense index where indices follow ids (the common case), else the id.
-    private func ordered(_ found: [(NodeRef, Int)]) -> [ResultNode] {
-        let byIndex = snapshot.artifactIndicesFollowIDs && snapshot.executionIndicesFollowIDs
-        let executionBit: UInt64 = 1 << 63
-        var out: [ResultNode] = []
-        out.reserveCapacity(found.count)
-        let inDepthOrder = zip(found, found.dropFirst()).allSatisfy { $0.1 <= $1.1 }
-        let sorted = inDepthOrder ? found : found.sorted { $0.1 < $1.1 }
-        var keys: [UInt64] = []
-        var withIDs: [(UInt64, NodeRef)] = []
-        var start = sorted.startIndex
-        while start < sorted.endIndex {
-            let depth = sorted[start].1
-            var end = start
-            while end < sorted.endIndex, sorted[end].1 == depth { end += 1 }
-            if byIndex {
-                // The key is the node: kind bit and index; sorting plain integers is fast.
-                keys.removeAll(keepingCapacity: true)
-                for (n, _) in sorted[start..<end] {
-                    keys.append((n.kind == .artifact ? 0 : executionBit) | UInt64(UInt32(bitPattern: n.index)))
-                }
-                keys.sort()
-                for k in keys {
-                    let n = NodeRef(k & executionBit == 0 ? .artifact : .execution, Int32(truncatingIfNeeded: k))
-                    out.append(ResultNode(node: n, id: id(of: n), depth: depth))
-                }
-            } else {
-                withIDs.removeAll(keepingCapacity: true)
-                for (n, _) in sorted[start..<end] {
-                    withIDs.append(((n.kind == .artifact ? 0 : executionBit) | UInt64(id(of: n)), n))
-                }
-                withIDs.sort { $0.0 < $1.0 }
-                for (k, n) in withIDs { out.append(ResultNode(node: n, id: Int64(k & ~executionBit), depth: depth)) }
-            }
-            start = end
-        }
-        return out
+    /// Result nodes in their final order, and whether a limit cut them.
+    struct NodeList {
+        var nodes: [ResultNode]
+        var truncated: Truncation?
+        var stoppedEarly: Bool
     }
 
-    private func record(_ name: String, rows: Int, visited: Int? = nil, since: ContinuousClock.Instant) {
-        let elapsed = clock.now - since
-        let ns = UInt64(elapsed.components.seconds) * 1_000_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000)
-        profile.append(OperatorProfile(name: name, rows: rows, visited: visited ?? rows, nanoseconds: ns))
-    }
-
-    private func result(_ rows: QueryResult.Rows, plan: Plan) -> QueryResult {
-        QueryResult(rows: rows, truncated: nil, visited: visits, profile: profile, plan: plan, withDepth: false)
-    }
-
-    func id(of n: NodeRef) -> Int64 {
-        switch n.kind {
-        case .artifact: snapshot.artifactIDs[Int(n.index)]
-        case .execution: snapshot.executionIDs[Int(n.index)]
-        case .context: snapshot.contexts[Int(n.index)].id!.rawValue
-        }
-    }
-
-    // MARK: Subgraphs
-
-    /// Adds the nodes and edges that lie on some path from a source to a result.
-    private func addPaths(_ o: StepOutcome, to nodes: inout Set<NodeRef>, _ edges: inout Set<Int32>) {
-        var incoming: [NodeRef: [(NodeRef, Int32)]] = [:]
-        for e in o.edges { incoming[e.to, default: []].append((e.from, e.event)) }
-        var stack = o.results.map(\.0)
-        var seen = Set(stack)
-        while let n = stack.popLast() {
-            nodes.insert(n)
-            for (from, event) in incoming[n] ?? [] {
-                edges.insert(event)
-                if seen.insert(from).inserted { stack.append(from) }
-            }
-        }
-    }
-
-    private func subgraph(_ nodes: Set<NodeRef>, _ edges: Set<Int32>) -> Subgraph {
-        var s = Subgraph()
-        s.artifacts = nodes.filter { $0.kind == .artifact }.map(\.index).sorted()
-        s.executions = nodes.filter { $0.kind == .execution }.map(\.index).sorted()
-        s.events = edges.sorted()
-        var contexts: Set<Int32> = []
-        for a in s.artifacts {
-            for c in snapshot.artifactContexts.items(a) {
-                contexts.insert(c)
-                s.attributions.append((c, a))
-            }
-        }
-        for e in s.executions {
-            for c in snapshot.executionContexts.items(e) {
-                contexts.insert(c)
-                s.associations.append((c, e))
-            }
-        }
-        s.contexts = contexts.sorted()
-        return s
-    }
-
-    // MARK: Order and groups
-
-    /// An order or group key's value on a node: an attribute or a property; nil when absent.
-    private func key(_ operand: BoundOperand, _ n: NodeRef) -> BoundValue? {
-        switch n.kind {
-        case .artifact: PredicateEvaluator.value(operand, of: snapshot.artifacts[Int(n.index)], snapshot)
-        case .execution: PredicateEvaluator.value(operand, of: snapshot.executions[Int(n.index)], snapshot)
-        case .context: PredicateEvaluator.value(operand, of: snapshot.contexts[Int(n.index)], snapshot)
-        }
-    }
-
-    private func order(_ nodes: [ResultNode], by keys: [BoundOrderKey]) -> [ResultNode] {
-        nodes.enumerated().sorted { l, r in
-            for k in keys {
-                switch k {
-                case .depth(let asc):
-                    if l.element.depth != r.element.depth { return asc ? l.element.depth < r.element.depth : l.element.depth > r.element.depth }
-                case .operand(let o, let asc):
-                    let (a, b) = (key(o, l.element.node), key(o, r.element.node))
-                    if a == b { continue }
-                    // Missing values sort first, as NULLs do in SQLite.
-                    guard let a else { return asc }
-                    guard let b else { return !asc }
-                    let less = PredicateEvaluator.compare(a, .less, b)
-                    return asc ? less : !less
-                }
-            }
-            return l.offset < r.offset
-        }.map(\.element)
-    }
-
-    private func groups(_ nodes: [ResultNode], _ keys: [BoundGroupKey]) -> [GroupRow] {
-        var counts: [[String]: Int] = [:]
-        for n in nodes {
-            let row = keys.map { k -> String in
-                switch k {
-                case .kind: return n.node.kind.description
-                case .state:
-                    switch n.node.kind {
-                    case .artifact: return snapshot.artifacts[Int(n.node.index)].state?.description ?? "(none)"
-                    case .execution: return snapshot.executions[Int(n.node.index)].lastKnownState?.description ?? "(none)"
-                    case .context: return "(none)"
-                    }
-                case .operand(let o, _):
-                    switch key(o, n.node) {
-                    case nil: return "(none)"
-                    case .string(let s)?: return s
-                    case .int(let i)?: return Self.enumName(o, i) ?? String(i)
-                    case .double(let d)?: return String(d)
-                    case .bool(let b)?: return String(b)
-                    }
-                }
-            }
-            counts[row, default: 0] += 1
-        }
-        return counts.map { GroupRow(keys: $0.key, count: $0.value) }.sorted { $0.keys.lexicographicallyPrecedes($1.keys) }
-    }
-
-    /// State values print by name.
-    static func enumName(_ o: BoundOperand, _ raw: Int64) -> String? {
-        switch o.leaf {
-        case .artifactState: ArtifactState(rawValue: Int(raw))?.description
-        case .executionState: ExecutionState(rawValue: Int(raw))?.description
-        case .event(_, .type): EventType(rawValue: Int(raw))?.description
-        default: nil
-        }
-    }
-
-    // MARK: Paths
-
-    /// One shortest path from any source to a node matching the step's target.
-    private func shortestPath(_ plan: Plan, from sources: [NodeRef]) throws(QueryAbort) -> QueryResult {
-        let step = plan.steps[0].step
-        if case .bidirectional(let targetPlans) = plan.steps[0].strategy {
-            return result(.paths(try meetInTheMiddle(step, from: sources, targets: try select(step.target!, targetPlans)).map { [$0] } ?? []), plan: plan)
-        }
-        var parent: [NodeRef: (NodeRef, Int32)] = [:]
-        var seen = Set(sources)
-        var frontier = sources.sorted()
-        var depth = 0
-        func path(to n: NodeRef) -> LineagePath {
-            var nodes = [n], events: [Int32] = []
-            var at = n
-            while let (p, e) = parent[at] {
-                nodes.append(p)
-                events.append(e)
-                at = p
-            }
-            return LineagePath(nodes: nodes.reversed(), events: events.reversed())
-        }
-        if step.min == 0, let hit = frontier.first(where: { n in step.target.map { passes($0, n) } ?? true }) {
-            return result(.paths([path(to: hit)]), plan: plan)
-        }
-        while !frontier.isEmpty, step.max.map({ depth < $0 }) ?? true {
-            var next: [NodeRef] = []
-            var hits: [NodeRef] = []
-            for n in frontier {
-                if depth > 0, isUntil(step, n) { continue }
-                try forEachEdge(n, step.direction, step.eventTypes) { (far, e) throws(QueryAbort) in
-                    guard seen.insert(far).inserted else { return }
+    /// Runs a node operator (a leaf, a filter, a union or a walk).
+    func nodes(_ node: PlanNode) throws(QueryAbort) -> NodeFlow {
+        try measure(node) { () throws(QueryAbort) in
+            switch node.op {
+            case .scan(let kind):
+                return NodeFlow(found: (0..<Int32(snapshot.nodeCount(kind))).map { (NodeRef(kind, $0), 0) })
+            case .indexLookup(let access):
+                return NodeFlow(found: candidates(access).map { (NodeRef(access.kind, $0), 0) })
+            case .union:
+                var found: [(NodeRef, Int)] = []
+                for input in node.inputs { found += try nodes(input).found }
+                return NodeFlow(found: found)
+            case .filter(let test):
+                var found: [(NodeRef, Int)] = []
+                for (n, depth) in try nodes(node.inputs[0]).found {
                     try visit()
-                    if isPruned(step, far) || !passesWhere(step, far) { return }
-                    parent[far] = (n, e)
-                    next.append(far)
-                    if depth + 1 >= step.min, step.target.map({ passes($0, far) }) ?? true { hits.append(far) }
+                    if passes(test, n) { found.append((n, depth)) }
                 }
+                // The deepest filter is the start pattern's: it runs first.
+                if startNodes.isEmpty { startNodes = found.map(\.0) }
+                return NodeFlow(found: found)
+            case .extend(let step, let stopAfter, let recordEdges):
+                let input = try nodes(node.inputs[0])
+                let sources = input.found.map(\.0)
+                let outcome = try forward(step, from: sources, stopAfter: stopAfter, recordEdges: recordEdges)
+                var flow = NodeFlow(found: outcome.results, stoppedEarly: input.stoppedEarly || outcome.stoppedEarly,
+                                    sortedWithinDepth: outcome.sortedWithinDepth)
+                if recordEdges {
+                    var region = input.region ?? Region(nodes: Set(sources), edges: [])
+                    addPaths(outcome, to: &region.nodes, &region.edges)
+                    flow.region = region
+                }
+                // The walk checks its budget every 4096 visits; a step's end checks it exactly.
+                try checkpoint()
+                return flow
+            case .reverseExtend(let step):
+                let input = try nodes(node.inputs[0])
+                let targets = try nodes(node.inputs[1]).found.map(\.0)
+                let outcome = try reverse(step, targets: targets, from: input.found.map(\.0))
+                try checkpoint()
+                return NodeFlow(found: outcome.results, stoppedEarly: input.stoppedEarly)
+            default:
+                preconditionFailure("\(node.op.name) does not yield nodes")
             }
-            if let first = hits.min(by: { id(of: $0) < id(of: $1) }) { return result(.paths([path(to: first)]), plan: plan) }
-            frontier = next
-            depth += 1
-        }
-        return result(.paths([]), plan: plan)
+        } rows: { $0.found.count }
     }
 
-    /// Breadth-first from the sources forward and from the targets backward, one level at a time
-    /// on the smaller frontier, until they meet; the path through the meeting node is a shortest
-    /// one. Inner nodes must pass `where` and be neither `prune` nor `until` nodes; targets must
-    /// pass `where` and not be pruned.
-    private func meetInTheMiddle(_ step: BoundStep, from sources: [NodeRef], targets allTargets: [NodeRef]) throws(QueryAbort) -> LineagePath? {
-        let targets = allTargets.filter { !isPruned(step, $0) && passesWhere(step, $0) }
-        guard !sources.isEmpty, !targets.isEmpty else { return nil }
-        if step.min == 0, let both = sources.sorted().first(where: { Set(targets).contains($0) }) {
-            return LineagePath(nodes: [both], events: [])
-        }
-        let back: Step.Direction = step.direction == .downstream ? .upstream : step.direction == .upstream ? .downstream : .both
-        // parent pointers: forward side towards a source, backward side towards a target.
-        var fromSource: [NodeRef: (NodeRef, Int32)?] = Dictionary(uniqueKeysWithValues: sources.map { ($0, nil) })
-        var fromTarget: [NodeRef: (NodeRef, Int32)?] = Dictionary(targets.map { ($0, nil) }, uniquingKeysWith: { a, _ in a })
-        var forwardFrontier = sources.sorted(), backwardFrontier = targets.sorted()
-        var forwardDepth = 0, backwardDepth = 0
-        func isInner(_ n: NodeRef) -> Bool { passesWhere(step, n) && !isPruned(step, n) && !isUntil(step, n) }
-        func path(through m: NodeRef) -> LineagePath {
-            var head: [NodeRef] = [m], headEvents: [Int32] = []
-            var at = m
-            while case let (p, e)?? = fromSource[at] { head.append(p); headEvents.append(e); at = p }
-            var tail: [NodeRef] = [], tailEvents: [Int32] = []
-            at = m
-            while case let (n, e)?? = fromTarget[at] { tail.append(n); tailEvents.append(e); at = n }
-            return LineagePath(nodes: head.reversed() + tail, events: headEvents.reversed() + tailEvents)
-        }
-        while !forwardFrontier.isEmpty || !backwardFrontier.isEmpty {
-            if let max = step.max, forwardDepth + backwardDepth >= max { return nil }
-            let expandForward = !forwardFrontier.isEmpty && (backwardFrontier.isEmpty || forwardFrontier.count <= backwardFrontier.count)
-            var next: [NodeRef] = []
-            var meetings: [NodeRef] = []
-            let frontier = expandForward ? forwardFrontier : backwardFrontier
-            for n in frontier {
-                // A node may be walked past only if it is a source (forward side), a target
-                // (backward side) or a valid inner node.
-                let isEnd = expandForward ? fromSource[n]! == nil : fromTarget[n]! == nil
-                if !isEnd && !isInner(n) { continue }
-                try forEachEdge(n, expandForward ? step.direction : back, step.eventTypes) { (far, e) throws(QueryAbort) in
-                    if expandForward {
-                        guard fromSource[far] == nil else { return }
-                        try visit()
-                        fromSource[far] = .some((n, e))
-                        if fromTarget[far] != nil { meetings.append(far) } else { next.append(far) }
-                    } else {
-                        guard fromTarget[far] == nil else { return }
-                        try visit()
-                        fromTarget[far] = .some((n, e))
-                        if fromSource[far] != nil { meetings.append(far) } else { next.append(far) }
-                    }
+    /// Runs an operator that yields result nodes in order: order and limit over a node operator.
+    func list(_ node: PlanNode) throws(QueryAbort) -> NodeList {
+        switch node.op {
+        case .order(let keys):
+            return try measure(node) { () throws(QueryAbort) in
+                var list = try self.list(node.inputs[0])
+                list.nodes = order(list.nodes, by: keys)
+                return list
+            } rows: { $0.nodes.count }
+        case .limit(let limit):
+            return try measure(node) { () throws(QueryAbort) in
+                var list = try self.list(node.inputs[0])
+                if list.nodes.count > limit || list.stoppedEarly {
+                    // A walk that stopped early may have left more matches unsearched: uncounted.
+                    list.truncated = Truncation(
+                        returned: min(limit, list.nodes.count), omitted: list.stoppedEarly ? nil : list.nodes.count - limit,
+                        reason: "limit \(limit)")
+                    list.nodes = Array(list.nodes.prefix(limit))
                 }
-            }
-            if expandForward { forwardDepth += 1 } else { backwardDepth += 1 }
-            // A meeting node is valid if it is an end of its own side or a valid inner node.
-            let valid = meetings.filter { m in
-                (fromSource[m]! == nil || fromTarget[m]! == nil || isInner(m)) && forwardDepth + backwardDepth >= step.min
-            }
-            if let m = valid.min(by: { ($0.kind == .artifact ? 0 : 1, id(of: $0)) < ($1.kind == .artifact ? 0 : 1, id(of: $1)) }) {
-                return path(through: m)
-            }
-            if expandForward { forwardFrontier = next } else { backwardFrontier = next }
+                return list
+            } rows: { $0.nodes.count }
+        default:
+            let flow = try nodes(node)
+            let nodes = flow.sortedWithinDepth ? flow.found.map { ResultNode(node: $0.0, id: id(of: $0.0), depth: $0.1) } : ordered(flow.found)
+            return NodeList(nodes: nodes, truncated: nil, stoppedEarly: flow.stoppedEarly)
         }
-        return nil
     }
 
-    /// Every acyclic path from a source to a target within the bounds (depth-first).
-    private func allPaths(_ plan: Plan, from sources: [NodeRef]) throws(QueryAbort) -> QueryResult {
-        let step = plan.steps[0].step
-        var paths: [LineagePath] = []
-        var nodes: [NodeRef] = []
-        var events: [Int32] = []
-        var onPath: Set<NodeRef> = []
-        let cap = plan.query.limit
-        var truncated = false
-        func dfs(_ n: NodeRef) throws(QueryAbort) {
-            if let cap, paths.count >= cap {
-                truncated = true
-                return
-            }
-            let depth = events.count
-            if depth >= step.min, depth > 0, step.target.map({ passes($0, n) }) ?? true {
-                paths.append(LineagePath(nodes: nodes, events: events))
-                if paths.count > limits.maxPaths {
-                    throw QueryAbort(reason: .pathBudget, description: "the query found more than \(limits.maxPaths) paths, its budget; add a limit or narrow it")
-                }
-            }
-            if let max = step.max, depth >= max { return }
-            if depth > 0, isUntil(step, n) { return }
-            var edges: [(NodeRef, Int32)] = []
-            try forEachEdge(n, step.direction, step.eventTypes) { (far, e) throws(QueryAbort) in edges.append((far, e)) }
-            for (far, e) in edges where !onPath.contains(far) {
-                try visit()
-                if isPruned(step, far) || !passesWhere(step, far) { continue }
-                onPath.insert(far)
-                nodes.append(far)
-                events.append(e)
-                try dfs(far)
-                nodes.removeLast()
-                events.removeLast()
-                onPath.remove(far)
-            }
-        }
-        for s in sources.sorted() {
-            nodes = [s]
-            onPath = [s]
-            if step.min == 0, step.target.map({ passes($0, s) }) ?? true { paths.append(LineagePath(nodes: [s], events: [])) }
-            try dfs(s)
-        }
-        var r = result(.paths(paths), plan: plan)
-        if truncated, let cap { r.truncated = Truncation(returned: cap, omitted: nil, reason: "limit \(cap)") }
-        return r
+    /// Runs `body` as the operator `node`, recording its own rows, visits and time (those of the
+    /// operators it runs inside are theirs).
+    private func measure<T>(_ node: PlanNode, _ body: () throws(QueryAbort) -> T, rows: (T) -> Int) throws(QueryAbort) -> T {
+        let (outerNanoseconds, outerVisits) = (innerNanoseconds, innerVisits)
+        (innerNanoseconds, innerVisits) = (0, 0)
+        let (t0, v0) = (clock.now, visits)
+        let value = try body()
+        let elapsed = clock.now - t0
+        let total = UInt64(elapsed.components.seconds) * 1_000_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000)
+        let visited = visits - v0
+        profile.append(OperatorProfile(
+            node: node.id, name: node.op.name, rows: rows(value), visited: visited - innerVisits,
+            nanoseconds: total - min(innerNanoseconds, total)))
+        (innerNanoseconds, innerVisits) = (outerNanoseconds + total, outerVisits + visited)
+        return value
+    }
+
+    /// The nodes in first-seen order, each once.
+    static func unique(_ nodes: [NodeRef]) -> [NodeRef] {
+        var seen: Set<NodeRef> = []
+        return nodes.filter { seen.insert($0).inserted }
     }
 }

@@ -1,19 +1,4 @@
-public import PedigreeModel
-
-/// A node of the graph: its kind and dense index in the snapshot it came from.
-public struct NodeRef: Hashable, Sendable, Comparable {
-    public var kind: NodeKind
-    public var index: Int32
-
-    public init(_ kind: NodeKind, _ index: Int32) {
-        self.kind = kind
-        self.index = index
-    }
-
-    public static func < (a: NodeRef, b: NodeRef) -> Bool {
-        (a.kind == .artifact ? 0 : 1, a.index) < (b.kind == .artifact ? 0 : 1, b.index)
-    }
-}
+public import PedigreeGraph
 
 /// One node of a result, with the smallest number of hops it was reached in.
 public struct ResultNode: Hashable, Sendable {
@@ -66,8 +51,11 @@ public struct Truncation: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// What one operator did, for `profile`.
+/// What one operator of the plan did, for `profile`: its own rows, visits and time (its inputs'
+/// are theirs).
 public struct OperatorProfile: Hashable, Sendable {
+    /// The operator's `PlanNode.id`.
+    public var node: Int
     public var name: String
     public var rows: Int
     public var visited: Int
@@ -91,6 +79,25 @@ public struct QueryResult: Sendable {
     public var plan: Plan
     /// Whether depths are to be shown (`return nodes with depth`).
     public var withDepth: Bool
+    /// The nodes the query started from: its start pattern's matches (for paths: the paths'
+    /// first nodes). Diagrams highlight them.
+    public var startNodes: [NodeRef]
+    /// What the query found, where the rows do not list it themselves: a subgraph's results (not
+    /// its inner nodes) and the paths' last nodes.
+    var foundNodes: [NodeRef] = []
+
+    /// The names of the group keys, in order: the columns of `.groups` rows.
+    public var groupColumns: [String] {
+        if case .groups(let keys) = plan.query.output { return keys.map(\.name) }
+        return []
+    }
+
+    /// The nodes the query found: the rows' nodes, a subgraph query's results (not the nodes on
+    /// the way to them), or the paths' last nodes. A count holds none.
+    public var resultNodes: [NodeRef] {
+        if case .nodes(let nodes) = rows { return nodes.map(\.node) }
+        return foundNodes
+    }
 }
 
 /// Limits every query runs under.

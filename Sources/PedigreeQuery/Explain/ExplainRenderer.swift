@@ -1,74 +1,59 @@
-/// Draws the plan the executor runs as a deterministic tree: operator, direction, bounds, index,
-/// estimated rows. `profile` adds actual rows, visits and times.
+/// Draws the plan tree the executor runs, deterministically: each operator with its arguments
+/// and estimated rows, then the rules that fired. `profile` adds, on each operator, the rows it
+/// yielded, the nodes it visited and its own time.
 public enum ExplainRenderer {
     public static func render(_ plan: Plan, profile: [OperatorProfile]? = nil) -> String {
-        let q = plan.query
         var lines: [String] = []
-        var top: String
-        switch q.source.pathMode {
-        case .shortestPath: top = "ShortestPath"
-        case .allPaths: top = "AllPaths"
-        case .reach:
-            switch q.source.returnClause {
-            case .nodes(let withDepth): top = "Project nodes" + (withDepth ? " with depth" : "")
-            case .subgraph: top = "Project subgraph"
-            case .paths: top = "Project paths"
-            case .count(let keys): top = keys.isEmpty ? "Count" : "Count group by " + keys.map(\.description).joined(separator: ", ")
+        let byNode = Dictionary((profile ?? []).map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
+        func draw(_ node: PlanNode, prefix: String, childPrefix: String) {
+            var line = prefix + describe(node.op) + "  (est. rows \(node.estimate)"
+            if profile != nil {
+                if let p = byNode[node.id] {
+                    line += "; rows \(p.rows), visited \(p.visited), \(formatMS(Double(p.nanoseconds) / 1_000_000)) ms"
+                } else {
+                    line += "; not run"
+                }
+            }
+            lines.append(line + ")")
+            for (i, input) in node.inputs.enumerated() {
+                let last = i == node.inputs.count - 1
+                draw(input, prefix: childPrefix + (last ? "└── " : "├── "), childPrefix: childPrefix + (last ? "    " : "│   "))
             }
         }
-        if !q.orderBy.isEmpty { top += "  order by " + q.source.orderBy.map { Printer.print($0.field) + ($0.ascending ? "" : " desc") }.joined(separator: ", ") }
-        if let limit = q.limit { top += "  limit \(limit)" }
-        if let stop = plan.earlyStopAfter { top += "  (stops after \(stop) results)" }
-        lines.append(top)
-
-        // Operators from the last step down to the start selection, each a child of the one above.
-        var operators: [(String, Int?)] = []
-        for (i, step) in plan.steps.enumerated().reversed() {
-            var text: String
-            switch step.strategy {
-            case .forward: text = "Extend \(step.step.text)"
-            case .reverse(let targets):
-                text = "ReverseExtend \(step.step.text)  from target via " + targets.map(\.access.description).joined(separator: "; ")
-            case .bidirectional(let targets):
-                text = "BidirectionalExtend \(step.step.text)  meeting target via " + targets.map(\.access.description).joined(separator: "; ")
-            }
-            text += "  [\(bounds(step.step))" + (step.step.eventTypes.map { ", via " + $0.map(\.description).sorted().joined(separator: ", ") } ?? "") + "]"
-            operators.append((text, profile.flatMap { $0.count > i + 1 ? $0[i + 1].rows : nil } ?? step.estimate))
-            _ = i
-        }
-        operators.append(("Select " + q.start.text, nil))
-        for access in plan.startAccess { operators.append(("  " + access.access.description, access.estimate)) }
-
-        var indent = ""
-        for (n, (text, rows)) in operators.enumerated() {
-            let isAccess = text.hasPrefix("  ")
-            let label = isAccess ? String(text.dropFirst(2)) : text
-            // Access paths are siblings under their Select: all but the last get a branch.
-            let isLastSibling = !isAccess || n == operators.count - 1 || !operators[n + 1].0.hasPrefix("  ")
-            var line = indent + (isLastSibling ? "└── " : "├── ") + label
-            if let rows {
-                line += profile != nil && !isAccess ? "  (rows \(rows))" : "  (est. rows \(rows))"
-            }
-            lines.append(line)
-            if !isAccess && n < operators.count - 1 { indent += "    " }
-        }
-        let rules = plan.rules + plan.steps.flatMap(\.rules)
-        if !rules.isEmpty {
+        draw(plan.root, prefix: "", childPrefix: "")
+        if !plan.rules.isEmpty {
             lines.append("rules:")
-            for r in rules { lines.append("  " + r) }
-        }
-        if let profile {
-            lines.append("profile:")
-            for p in profile {
-                let ms = Double(p.nanoseconds) / 1_000_000
-                lines.append("  \(p.name): \(p.rows) rows, \(p.visited) visited, \(formatMS(ms)) ms")
-            }
+            for r in plan.rules { lines.append("  \(r)") }
         }
         return lines.joined(separator: "\n")
     }
 
+    /// An operator and its arguments, on one line.
+    static func describe(_ op: PlanOperator) -> String {
+        switch op {
+        case .scan(let kind): return "Scan \(kind)"
+        case .indexLookup(let access): return access.description
+        case .union: return "Union"
+        case .filter(let test): return "Filter \(test.text)"
+        case .extend(let step, let stopAfter, let recordEdges):
+            return "\(op.name) \(step.text)  [\(bounds(step))]" + (stopAfter.map { "  stops after \($0) results" } ?? "")
+                + (recordEdges ? "  keeps edges" : "")
+        case .reverseExtend(let step): return "ReverseExtend \(step.text)  [\(bounds(step))]  from the target back to the sources"
+        case .shortestPath(let step): return "ShortestPath \(step.text)  [\(bounds(step))]  ends at the first depth that reaches the target"
+        case .meetInTheMiddle(let step): return "MeetInTheMiddle \(step.text)  [\(bounds(step))]  from the sources and the target at once"
+        case .allPaths(let step, let limit): return "AllPaths \(step.text)  [\(bounds(step))]" + (limit.map { "  at most \($0)" } ?? "")
+        case .count: return "Count"
+        case .group(let keys): return "Group by " + keys.map(\.name).joined(separator: ", ")
+        case .groupByColumns(let keys): return "GroupByColumns by " + keys.map(\.name).joined(separator: ", ")
+        case .order(let keys): return "Order by " + keys.map { $0.name + ($0.ascending ? "" : " desc") }.joined(separator: ", ")
+        case .limit(let n): return "Limit \(n)"
+        case .project(.nodes(let withDepth)): return "Project nodes" + (withDepth ? " with depth" : "")
+        case .project(.subgraph): return "Project subgraph"
+        }
+    }
+
     private static func bounds(_ s: BoundStep) -> String {
-        "depth \(s.min)..\(s.max.map(String.init) ?? "∞")"
+        "depth \(s.min)..\(s.max.map(String.init) ?? "∞")" + (s.eventTypes.map { ", via " + $0.map(\.description).sorted().joined(separator: ", ") } ?? "")
     }
 
     private static func formatMS(_ ms: Double) -> String {

@@ -1,7 +1,7 @@
 public import PedigreeModel
 
-/// How the executor finds a node pattern's candidates.
-public enum Access: Hashable, Sendable, CustomStringConvertible {
+/// How an index finds a node pattern's candidates.
+public enum IndexAccess: Hashable, Sendable, CustomStringConvertible {
     case byID(NodeKind, Int64)
     case byExternalID(NodeKind, String)
     case byName(NodeKind, TypeID, typeName: String, name: String)
@@ -10,7 +10,15 @@ public enum Access: Hashable, Sendable, CustomStringConvertible {
     case byURI(String)
     case byState(NodeKind, Int?)
     case byType(NodeKind, TypeID, typeName: String)
-    case scan(NodeKind)
+
+    public var kind: NodeKind {
+        switch self {
+        case .byID(let k, _), .byExternalID(let k, _), .byName(let k, _, _, _), .byNameAnyType(let k, _), .byState(let k, _),
+            .byType(let k, _, _):
+            k
+        case .byURI: .artifact
+        }
+    }
 
     public var description: String {
         switch self {
@@ -19,9 +27,8 @@ public enum Access: Hashable, Sendable, CustomStringConvertible {
         case .byName(let k, _, let t, let n): "IndexLookup \(k) by (type, name) = ('\(t)', '\(n)')"
         case .byNameAnyType(let k, let n): "IndexLookup \(k) by (type, name) for each \(k) type, name = '\(n)'"
         case .byURI(let u): "IndexLookup artifact by uri = '\(u)'"
-        case .byState(let k, let s): "StateScan \(k) state = \(Access.stateName(k, s))"
+        case .byState(let k, let s): "StateScan \(k) state = \(Self.stateName(k, s))"
         case .byType(let k, _, let t): "TypeScan \(k) type = '\(t)'"
-        case .scan(let k): "FullScan \(k)"
         }
     }
 
@@ -31,52 +38,118 @@ public enum Access: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// One kind's way into a node pattern: an access path and the estimated rows it yields.
-public struct AccessPlan: Hashable, Sendable {
-    public var access: Access
-    public var estimate: Int
-    public var kind: NodeKind { access.kind }
+/// What a plan's root returns.
+public enum Projection: Hashable, Sendable {
+    case nodes(withDepth: Bool)
+    case subgraph
 }
 
-extension Access {
-    public var kind: NodeKind {
+/// One operator of a plan. The executor runs the tree; explain and profile print it.
+public indirect enum PlanOperator: Sendable {
+    // Leaves: where nodes come from.
+    /// Every node of a kind.
+    case scan(NodeKind)
+    case indexLookup(IndexAccess)
+    /// The nodes of its inputs (one access path per kind), in input order.
+    case union
+    /// Keeps the nodes of its input that pass the test.
+    case filter(BoundNodeTest)
+
+    // Walks: one step from the nodes of the input.
+    /// Breadth-first from the input's nodes, testing target, where, until and prune as it goes.
+    /// `stopAfter`: end after the depth at which that many results exist (a pushed-down limit).
+    /// `recordEdges`: keep the edges walked, for a subgraph.
+    case extend(BoundStep, stopAfter: Int?, recordEdges: Bool)
+    /// From the target's candidates (the second input) back towards the sources (the first).
+    case reverseExtend(BoundStep)
+    /// One shortest path from the input's nodes to the step's target, breadth-first.
+    case shortestPath(BoundStep)
+    /// One shortest path, searching from the sources (first input) and from the target's
+    /// candidates (second input) at once and meeting in the middle.
+    case meetInTheMiddle(BoundStep)
+    /// Every acyclic path within the step's bounds, depth first; at most `limit`.
+    case allPaths(BoundStep, limit: Int?)
+
+    // Results.
+    case count
+    case group([BoundGroupKey])
+    /// Counts by kind, type and state, as a histogram over the type and state columns.
+    case groupByColumns([BoundGroupKey])
+    case order([BoundOrderKey])
+    case limit(Int)
+    case project(Projection)
+
+    /// The operator's name as explain prints it.
+    public var name: String {
         switch self {
-        case .byID(let k, _), .byExternalID(let k, _), .byName(let k, _, _, _), .byNameAnyType(let k, _), .byState(let k, _),
-            .byType(let k, _, _), .scan(let k):
-            k
-        case .byURI: .artifact
+        case .scan: "Scan"
+        case .indexLookup: "IndexLookup"
+        case .union: "Union"
+        case .filter: "Filter"
+        case .extend(let step, _, _):
+            switch step.direction {
+            case .downstream: "ExtendDown"
+            case .upstream: "ExtendUp"
+            case .both: "ExtendBoth"
+            }
+        case .reverseExtend: "ReverseExtend"
+        case .shortestPath: "ShortestPath"
+        case .meetInTheMiddle: "MeetInTheMiddle"
+        case .allPaths: "AllPaths"
+        case .count: "Count"
+        case .group: "Group"
+        case .groupByColumns: "GroupByColumns"
+        case .order: "Order"
+        case .limit: "Limit"
+        case .project: "Project"
         }
     }
 }
 
-/// How one step runs.
-public enum StepStrategy: Hashable, Sendable {
-    /// Breadth-first from the step's sources, testing target, where, until and prune as it goes.
-    case forward
-    /// From the target's few candidates back towards the sources, when the target is far more
-    /// selective than the sources (`ReverseSelectiveStep`).
-    case reverse([AccessPlan])
-    /// Shortest path: breadth-first from both ends at once, expanding the smaller frontier,
-    /// when both ends are index lookups (`SearchFromBothEnds`).
-    case bidirectional([AccessPlan])
+/// A node of the plan tree: an operator, its inputs and the rows it is expected to yield.
+public struct PlanNode: Sendable {
+    public var op: PlanOperator
+    public var inputs: [PlanNode]
+    /// Estimated rows; set by the planner once the rules have run.
+    public var estimate: Int = 0
+    /// Position in a pre-order walk of the plan (the root is 0); profiles are keyed by it.
+    public var id: Int = 0
+
+    public init(_ op: PlanOperator, _ inputs: [PlanNode] = []) {
+        self.op = op
+        self.inputs = inputs
+    }
+
+    /// The tree, bottom-up: `transform` sees each node after its inputs have been transformed.
+    func rewritten(_ transform: (PlanNode) -> PlanNode) -> PlanNode {
+        var copy = self
+        copy.inputs = inputs.map { $0.rewritten(transform) }
+        return transform(copy)
+    }
+
+    /// Every node, in pre-order.
+    public func walk(_ body: (PlanNode) -> Void) {
+        body(self)
+        for input in inputs { input.walk(body) }
+    }
 }
 
-public struct StepPlan: Sendable {
-    public var step: BoundStep
-    public var strategy: StepStrategy
-    public var estimate: Int
-    /// The rules that decided this step's plan, for explain.
-    public var rules: [String]
+/// A rule that changed the plan, and why.
+public struct RuleFiring: Hashable, Sendable, CustomStringConvertible {
+    public var rule: String
+    public var reason: String
+    public var description: String { "\(rule): \(reason)" }
 }
 
-/// The plan the executor runs; `explain` prints it.
+/// The plan the executor runs; explain prints it.
 public struct Plan: Sendable {
     public var query: BoundQuery
-    public var startAccess: [AccessPlan]
-    public var startEstimate: Int
-    public var steps: [StepPlan]
-    /// Stop expanding once this many results are certain (a limit without order by).
-    public var earlyStopAfter: Int?
-    /// The rules that fired, in order, for explain.
-    public var rules: [String]
+    public var root: PlanNode
+    /// The rules that fired, in the order they did.
+    public var rules: [RuleFiring]
+}
+
+extension Plan {
+    /// Whether a rule changed this plan.
+    public func fired(_ rule: Planner.Rule) -> Bool { rules.contains { $0.rule == rule.rawValue } }
 }

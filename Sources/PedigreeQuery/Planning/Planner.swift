@@ -29,97 +29,141 @@ extension GraphSnapshot: PlannerStatistics {
     public func count(uri: String) -> Int { artifactIndices(uri: uri).count }
 }
 
-/// Chooses how to run a bound query. Each rule is named in the plan when it fires, so explain
-/// (and the golden tests) show which did.
+/// Turns a bound query into a plan: first the plain tree (full scans, forward walks, a generic
+/// group), then each rewrite rule in turn (`Planning/Rules/`), then estimates. Each rule that
+/// fires is named in the plan, so explain (and the golden tests) show which did.
 public enum Planner {
-    /// A reverse step needs the target this many times more selective than the sources.
-    public static let reverseRatio = 8
-
-    /// The rules, by name; tests switch them off to compare plans with and without each.
+    /// The rewrite rules, by name; tests switch them off to compare plans with and without each.
     public enum Rule: String, Sendable, CaseIterable {
         case useIndexForStart = "UseIndexForStart"
+        case searchFromBothEnds = "SearchFromBothEnds"
         case reverseSelectiveStep = "ReverseSelectiveStep"
         case stopEarlyUnderLimit = "StopEarlyUnderLimit"
-        case searchFromBothEnds = "SearchFromBothEnds"
+        case groupByColumns = "GroupByColumns"
     }
+
+    /// The rules in the order they run.
+    static let rules: [any PlanRule] = [
+        UseIndexForStart(), SearchFromBothEnds(), ReverseSelectiveStep(), StopEarlyUnderLimit(), GroupByColumns(),
+    ]
 
     public static func plan(_ query: BoundQuery, statistics: some PlannerStatistics, disabled: Set<Rule> = []) -> Plan {
-        var rules: [String] = []
-        let start = disabled.contains(.useIndexForStart)
-            ? [NodeKind.artifact, .execution].filter(query.start.admits).map { AccessPlan(access: .scan($0), estimate: statistics.nodeCount($0)) }
-            : accessPlans(query.start, statistics)
-        for a in start where !isScan(a.access) { rules.append("UseIndexForStart: \(a.access)") }
-        var estimate = start.reduce(0) { $0 + $1.estimate }
-        var steps: [StepPlan] = []
-        for (i, step) in query.steps.enumerated() {
-            var stepRules: [String] = []
-            var strategy = StepStrategy.forward
-            let isLast = i == query.steps.count - 1
-            if query.source.pathMode == .shortestPath, !disabled.contains(.searchFromBothEnds), let target = step.target {
-                let targetPlans = accessPlans(target, statistics)
-                let targetEstimate = targetPlans.reduce(0) { $0 + $1.estimate }
-                if targetPlans.allSatisfy({ !isScan($0.access) }), start.allSatisfy({ !isScan($0.access) }),
-                    targetEstimate <= 1_000, estimate <= 1_000, step.min <= 1
-                {
-                    strategy = .bidirectional(targetPlans)
-                    stepRules.append("SearchFromBothEnds: both ends are index lookups (≈\(estimate) and ≈\(targetEstimate)); search from both and meet in the middle")
-                }
-            }
-            if isLast, !disabled.contains(.reverseSelectiveStep), query.source.pathMode == .reach, let target = step.target {
-                let targetPlans = accessPlans(target, statistics)
-                let targetEstimate = targetPlans.reduce(0) { $0 + $1.estimate }
-                if targetPlans.allSatisfy({ !isScan($0.access) }), targetEstimate * reverseRatio <= estimate {
-                    strategy = .reverse(targetPlans)
-                    stepRules.append("ReverseSelectiveStep: the target (≈\(targetEstimate)) is far more selective than the sources (≈\(estimate)); search from it back to them")
-                }
-            }
-            // Estimate: a bounded walk reaches a share of the graph; an unbounded one may reach all.
-            let total = statistics.nodeCount(.artifact) + statistics.nodeCount(.execution)
-            let reach = step.max.map { min(total, max(1, estimate) * (1 << min($0, 20))) } ?? total
-            var stepEstimate = reach
-            if let target = step.target {
-                let targetShare = accessPlans(target, statistics).reduce(0) { $0 + $1.estimate }
-                stepEstimate = min(reach, targetShare)
-            }
-            if case .reverse(let plans) = strategy { stepEstimate = plans.reduce(0) { $0 + $1.estimate } }
-            if case .bidirectional = strategy { stepEstimate = 1 }
-            steps.append(StepPlan(step: step, strategy: strategy, estimate: max(stepEstimate, 0), rules: stepRules))
-            estimate = stepEstimate
-        }
-        var earlyStop: Int?
-        if let limit = query.limit, !disabled.contains(.stopEarlyUnderLimit), query.orderBy.isEmpty, query.source.pathMode == .reach {
-            switch query.source.returnClause {
-            case .nodes:
-                earlyStop = limit
-                rules.append("StopEarlyUnderLimit: stop expanding once \(limit) results are certain")
-            default: break
+        let context = RuleContext(query: query, statistics: statistics)
+        var root = initialTree(query)
+        var firings: [RuleFiring] = []
+        for rule in rules where !disabled.contains(type(of: rule).rule) {
+            for reason in rule.apply(to: &root, context) {
+                firings.append(RuleFiring(rule: type(of: rule).rule.rawValue, reason: reason))
             }
         }
-        if query.source.pathMode == .shortestPath { rules.append("StopAtFirstPath: the search ends at the first depth that reaches the target") }
-        return Plan(query: query, startAccess: start, startEstimate: start.reduce(0) { $0 + $1.estimate }, steps: steps,
-                    earlyStopAfter: earlyStop, rules: rules)
-    }
-
-    private static func isScan(_ a: Access) -> Bool {
-        if case .scan = a { return true }
-        return false
-    }
-
-    /// The cheapest access for each kind a node test admits.
-    static func accessPlans(_ test: BoundNodeTest, _ stats: some PlannerStatistics) -> [AccessPlan] {
-        var plans: [AccessPlan] = []
-        for kind in [NodeKind.artifact, .execution] where test.admits(kind) {
-            plans.append(bestAccess(kind: kind, predicate: test.predicate(kind), stats))
+        var next = 0
+        root = number(root, &next)
+        root = root.rewritten { node in
+            var n = node
+            n.estimate = context.estimator.rows(n)
+            return n
         }
-        return plans
+        return Plan(query: query, root: root, rules: firings)
     }
 
-    static func bestAccess(kind: NodeKind, predicate: BoundPredicate?, _ stats: some PlannerStatistics) -> AccessPlan {
-        var best = AccessPlan(access: .scan(kind), estimate: stats.nodeCount(kind))
-        guard let predicate else { return best }
-        func consider(_ access: Access, _ estimate: Int) {
-            if estimate < best.estimate || (estimate == best.estimate && isScan(best.access)) {
-                best = AccessPlan(access: access, estimate: estimate)
+    /// The plan before any rule: the start pattern's kinds scanned in full and filtered, one
+    /// forward walk per step, then what the query returns.
+    static func initialTree(_ query: BoundQuery) -> PlanNode {
+        var node = select(query.start, accesses: [NodeKind.artifact, .execution].filter(query.start.admits).map { PlanNode(.scan($0)) })
+        switch query.pathMode {
+        case .shortestPath: return PlanNode(.shortestPath(query.steps[0]), [node])
+        case .allPaths: return PlanNode(.allPaths(query.steps[0], limit: query.limit), [node])
+        case .reach: break
+        }
+        for step in query.steps {
+            node = PlanNode(.extend(step, stopAfter: nil, recordEdges: query.output == .subgraph), [node])
+        }
+        switch query.output {
+        case .count: return PlanNode(.count, [node])
+        case .groups(let keys): return PlanNode(.group(keys), [node])
+        case .subgraph: return PlanNode(.project(.subgraph), [node])
+        case .nodes, .paths:
+            if !query.orderBy.isEmpty { node = PlanNode(.order(query.orderBy), [node]) }
+            if let limit = query.limit { node = PlanNode(.limit(limit), [node]) }
+            if case .nodes(let withDepth) = query.output { return PlanNode(.project(.nodes(withDepth: withDepth)), [node]) }
+            return PlanNode(.project(.nodes(withDepth: false)), [node])
+        }
+    }
+
+    /// A node test over its access paths: one per kind, under a union when there are several.
+    static func select(_ test: BoundNodeTest, accesses: [PlanNode]) -> PlanNode {
+        PlanNode(.filter(test), accesses.count == 1 ? accesses : [PlanNode(.union, accesses)])
+    }
+
+    private static func number(_ node: PlanNode, _ next: inout Int) -> PlanNode {
+        var n = node
+        n.id = next
+        next += 1
+        n.inputs = n.inputs.map { number($0, &next) }
+        return n
+    }
+}
+
+/// Row estimates from the statistics.
+struct Estimator {
+    let statistics: any PlannerStatistics
+
+    func rows(_ node: PlanNode) -> Int {
+        let input = node.inputs.first.map(rows) ?? 0
+        switch node.op {
+        case .scan(let kind): return statistics.nodeCount(kind)
+        case .indexLookup(let access): return rows(access)
+        case .union: return node.inputs.reduce(0) { $0 + rows($1) }
+        case .filter, .order, .project: return input
+        case .extend(let step, _, _):
+            return reach(step, from: input)
+        case .reverseExtend: return node.inputs.count > 1 ? rows(node.inputs[1]) : 0
+        case .shortestPath, .meetInTheMiddle, .count: return 1
+        case .allPaths(let step, let limit): return min(limit ?? Int.max, reach(step, from: input))
+        case .group, .groupByColumns: return min(input, 100)
+        case .limit(let n): return min(n, input)
+        }
+    }
+
+    /// A bounded walk reaches a share of the graph; an unbounded one may reach all of it; a
+    /// target caps it at the target's own count.
+    func reach(_ step: BoundStep, from sources: Int) -> Int {
+        let total = statistics.nodeCount(.artifact) + statistics.nodeCount(.execution)
+        var reach = step.max.map { min(total, max(1, sources) * (1 << min($0, 20))) } ?? total
+        if let target = step.target {
+            reach = min(reach, accessPaths(target).reduce(0) { $0 + rows($1) })
+        }
+        return max(reach, 0)
+    }
+
+    func rows(_ access: IndexAccess) -> Int {
+        switch access {
+        case .byID, .byExternalID, .byName: 1
+        case .byNameAnyType(let kind, _): min(1, statistics.nodeCount(kind))
+        case .byURI(let uri): statistics.count(uri: uri)
+        case .byState(let kind, let state): statistics.count(kind: kind, state: state)
+        case .byType(_, let id, _): id.rawValue < 0 ? 0 : statistics.count(ofType: id)
+        }
+    }
+
+    /// The cheapest access path for each kind a node test admits: an index lookup, or a scan.
+    func accessPaths(_ test: BoundNodeTest) -> [PlanNode] {
+        [NodeKind.artifact, .execution].filter(test.admits).map { kind in
+            bestIndex(kind: kind, predicate: test.predicate(kind)).map { PlanNode(.indexLookup($0)) } ?? PlanNode(.scan(kind))
+        }
+    }
+
+    /// The most selective index for a kind's predicate (its top-level `=` terms), if one beats a
+    /// full scan.
+    func bestIndex(kind: NodeKind, predicate: BoundPredicate?) -> IndexAccess? {
+        guard let predicate else { return nil }
+        var best: IndexAccess?
+        var bestRows = statistics.nodeCount(kind)
+        func consider(_ access: IndexAccess) {
+            let estimate = rows(access)
+            if estimate < bestRows || (estimate == bestRows && best == nil) {
+                best = access
+                bestRows = estimate
             }
         }
         var typeName: String?
@@ -127,26 +171,26 @@ public enum Planner {
         for term in predicate.conjuncts {
             guard case .compare(let operand, .equal, let value) = term else { continue }
             switch (operand, value) {
-            case (.id, .int(let id)): consider(.byID(kind, id), 1)
-            case (.externalID, .string(let e)): consider(.byExternalID(kind, e), 1)
-            case (.uri, .string(let u)) where kind == .artifact: consider(.byURI(u), stats.count(uri: u))
+            case (.id, .int(let id)): consider(.byID(kind, id))
+            case (.externalID, .string(let e)): consider(.byExternalID(kind, e))
+            case (.uri, .string(let u)) where kind == .artifact: consider(.byURI(u))
             case (.typeName, .string(let t)):
                 typeName = t
-                let ids = stats.typeIDs(kind: kind, name: t)
-                if ids.count == 1 { consider(.byType(kind, ids[0], typeName: t), stats.count(ofType: ids[0])) }
-                if ids.isEmpty { consider(.byType(kind, TypeID(-1), typeName: t), 0) }
+                let ids = statistics.typeIDs(kind: kind, name: t)
+                if ids.count == 1 { consider(.byType(kind, ids[0], typeName: t)) }
+                if ids.isEmpty { consider(.byType(kind, TypeID(-1), typeName: t)) }
             case (.name, .string(let n)): name = n
-            case (.artifactState, .int(let s)) where kind == .artifact: consider(.byState(kind, Int(s)), stats.count(kind: kind, state: Int(s)))
-            case (.executionState, .int(let s)) where kind == .execution: consider(.byState(kind, Int(s)), stats.count(kind: kind, state: Int(s)))
+            case (.artifactState, .int(let s)) where kind == .artifact: consider(.byState(kind, Int(s)))
+            case (.executionState, .int(let s)) where kind == .execution: consider(.byState(kind, Int(s)))
             default: break
             }
         }
         if let typeName, let name {
-            let ids = stats.typeIDs(kind: kind, name: typeName)
-            if ids.count == 1 { consider(.byName(kind, ids[0], typeName: typeName, name: name), 1) }
+            let ids = statistics.typeIDs(kind: kind, name: typeName)
+            if ids.count == 1 { consider(.byName(kind, ids[0], typeName: typeName, name: name)) }
         } else if let name {
             // Names are unique per type, and in practice across types: about one node.
-            consider(.byNameAnyType(kind, name), min(1, stats.nodeCount(kind)))
+            consider(.byNameAnyType(kind, name))
         }
         return best
     }

@@ -41,26 +41,65 @@ public struct BoundStep: Hashable, Sendable {
     public var text: String
 }
 
-/// A query with every name resolved against the store's types.
+/// A query with every name resolved against the store's types. It keeps no syntax tree: what the
+/// planner, the executor and explain need is here, resolved.
 public struct BoundQuery: Sendable {
-    public var source: Query
+    public var mode: Query.Mode
+    public var pathMode: Query.PathMode
     public var start: BoundNodeTest
     public var steps: [BoundStep]
-    public var limit: Int?
+    public var output: BoundOutput
     public var orderBy: [BoundOrderKey]
-    public var groupBy: [BoundGroupKey]
+    public var limit: Int?
+    /// The query in canonical form (`Printer`), for explain and the server's canonical query.
+    public var text: String
+}
+
+/// What a query returns.
+public enum BoundOutput: Hashable, Sendable {
+    case nodes(withDepth: Bool)
+    case subgraph
+    /// `return paths` of a reach query: its result nodes (a path query returns paths whatever it says).
+    case paths
+    case count
+    case groups([BoundGroupKey])
 }
 
 public enum BoundOrderKey: Hashable, Sendable {
     case depth(ascending: Bool)
-    case operand(BoundOperand, ascending: Bool)
+    case operand(BoundOperand, ascending: Bool, name: String)
+
+    public var ascending: Bool {
+        switch self {
+        case .depth(let a), .operand(_, let a, _): a
+        }
+    }
+
+    /// The key as written in canonical form.
+    public var name: String {
+        switch self {
+        case .depth: "depth"
+        case .operand(_, _, let name): name
+        }
+    }
 }
 
 public enum BoundGroupKey: Hashable, Sendable {
     case kind
+    /// `type`: the type's name (read from the type column), under the name written.
+    case type(name: String)
     /// `state`: an artifact's state or an execution's last known state.
     case state
     case operand(BoundOperand, name: String)
+
+    /// The key's column name in results.
+    public var name: String {
+        switch self {
+        case .kind: "kind"
+        case .state: "state"
+        case .type(let name), .operand(_, let name): name
+        }
+    }
 }
 
 /// Resolves a parsed query against a snapshot's types.
@@ -95,30 +134,41 @@ public struct QueryBinder {
             if key.field.names.count == 1, key.field.names[0].value.lowercased() == "depth" {
                 orderBy.append(.depth(ascending: key.ascending))
             } else if let operand = bindKey(key.field) {
-                orderBy.append(.operand(operand, ascending: key.ascending))
+                orderBy.append(.operand(operand, ascending: key.ascending, name: Printer.print(key.field)))
             }
         }
-        var groupBy: [BoundGroupKey] = []
-        if case .count(let keys) = query.returnClause {
+        let output: BoundOutput
+        switch query.returnClause {
+        case .nodes(let withDepth): output = .nodes(withDepth: withDepth)
+        case .subgraph: output = .subgraph
+        case .paths: output = .paths
+        case .count(let keys) where keys.isEmpty: output = .count
+        case .count(let keys):
+            var groupBy: [BoundGroupKey] = []
             for key in keys {
                 if key.names.count == 1, key.names[0].value.lowercased() == "kind" {
                     groupBy.append(.kind)
                 } else if key.names.count == 1, key.names[0].value == "state" {
                     groupBy.append(.state)
                 } else if let operand = bindKey(key) {
-                    groupBy.append(.operand(operand, name: key.description))
+                    // `type` is the type's name, read from the type column rather than the node.
+                    groupBy.append(operand == .typeName ? .type(name: key.description) : .operand(operand, name: key.description))
                 }
             }
+            output = .groups(groupBy)
         }
         if query.pathMode != .reach, query.steps.isEmpty {
             diagnostics.append(Diagnostic("bind.path-needs-step", "a path query needs at least one step", at: query.start.range,
                                           notes: ["for example: shortest path artifact(id = 9) upstream* artifact(id = 1)"]))
         }
-        if query.pathMode == .shortestPath, query.steps.count > 1 {
-            diagnostics.append(Diagnostic("bind.shortest-path-steps", "shortest path takes one step", at: query.steps[1].range))
+        if query.pathMode != .reach, query.steps.count > 1 {
+            let mode = query.pathMode == .shortestPath ? "shortest path" : "all paths"
+            diagnostics.append(Diagnostic("bind.path-steps", "\(mode) takes one step", at: query.steps[1].range))
         }
         guard diagnostics.isEmpty else { return nil }
-        return BoundQuery(source: query, start: start, steps: steps, limit: limit, orderBy: orderBy, groupBy: groupBy)
+        return BoundQuery(
+            mode: query.mode, pathMode: query.pathMode, start: start, steps: steps, output: output, orderBy: orderBy, limit: limit,
+            text: Printer.print(query))
     }
 
     /// An order or group key: a node attribute or property, for either kind.
