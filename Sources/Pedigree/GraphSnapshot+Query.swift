@@ -21,18 +21,45 @@ extension GraphSnapshot {
     }
 
     public func run(_ plan: Plan, limits: QueryLimits = QueryLimits()) throws -> QueryResult {
-        let executor = Executor(snapshot: self, limits: limits)
+        try Self.mappingAbort { () throws(QueryAbort) in try Executor(snapshot: self, limits: limits).run(plan) }
+    }
+
+    /// ml-metadata's GetLineageSubgraph walk, under the same budgets as a query.
+    package func run(_ walk: MLMDLineageSubgraphWalk, limits: QueryLimits) throws -> MLMDLineageFound {
         do {
-            return try executor.run(plan)
-        } catch {
-            let code: MetadataError.Code =
-                switch error.reason {
-                case .visitBudget, .pathBudget: .resourceExhausted
-                case .deadline: .deadlineExceeded
-                case .cancelled: .cancelled
-                }
-            throw MetadataError(code, error.description)
+            return try Executor(snapshot: self, limits: limits, storage: Self.mlmdStorageText).run(walk)
+        } catch let abort as QueryAbort {
+            throw Self.error(abort)
         }
+    }
+
+    /// ml-metadata's GetLineageGraph walk, under the same budgets as a query.
+    package func run(_ walk: MLMDLineageGraphWalk, limits: QueryLimits) throws -> MLMDLineageFound {
+        do {
+            return try Executor(snapshot: self, limits: limits, storage: Self.mlmdStorageText).run(walk)
+        } catch let abort as QueryAbort {
+            throw Self.error(abort)
+        }
+    }
+
+    /// A budget, the deadline or cancellation as a MetadataError (RESOURCE_EXHAUSTED,
+    /// DEADLINE_EXCEEDED, CANCELLED).
+    private static func mappingAbort<T>(_ body: () throws(QueryAbort) -> T) throws(MetadataError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw Self.error(error)
+        }
+    }
+
+    private static func error(_ abort: QueryAbort) -> MetadataError {
+        let code: MetadataError.Code =
+            switch abort.reason {
+            case .visitBudget, .pathBudget: .resourceExhausted
+            case .deadline: .deadlineExceeded
+            case .cancelled: .cancelled
+            }
+        return MetadataError(code, abort.description)
     }
 
     /// A `--param name=value` value: an integer, a number, true or false, or else a string

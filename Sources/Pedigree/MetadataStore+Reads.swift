@@ -185,7 +185,7 @@ extension GraphSnapshot {
     /// Parses and binds a filter query with ml-metadata's semantics (`PredicateBinder` in
     /// MLMD-compatible mode): what ml-metadata rejects is one InvalidArgument error with the
     /// diagnostics; unknown types, properties and contexts match nothing.
-    func bindFilter(_ text: String, kind: NodeKind) throws -> BoundPredicate {
+    package func bindFilter(_ text: String, kind: NodeKind) throws -> BoundPredicate {
         var binder = PredicateBinder(snapshot: self, mlmdCompatible: true)
         if let bound = binder.bindFilterQuery(text, for: kind) { return bound }
         throw MetadataError.invalidArgument(
@@ -193,7 +193,7 @@ extension GraphSnapshot {
     }
 
     /// Struct and proto property values as ml-metadata's SQLite columns hold them.
-    static let mlmdStorageText = MLMDStorageText(
+    package static let mlmdStorageText = MLMDStorageText(
         structText: { "mlmd-struct::" + Data(ProtoWire.encodeStruct($0)).base64EncodedString() },
         protoText: { Data(ProtoWire.encodeAny($0)).base64EncodedString() })
 }

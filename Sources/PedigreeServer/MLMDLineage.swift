@@ -1,4 +1,4 @@
-internal import Pedigree
+public import Pedigree
 internal import PedigreeWire
 internal import SwiftProtobuf
 
@@ -7,15 +7,20 @@ internal import SwiftProtobuf
 public struct LineageLimits: Sendable {
     /// Apply ml-metadata's caps: at most 100 hops, and the first 101 starting nodes by id.
     public var mlmdCaps: Bool
-    public init(mlmdCaps: Bool = false) { self.mlmdCaps = mlmdCaps }
+    /// The budgets and deadline of every walk, as for queries.
+    public var query: QueryLimits
+    public init(mlmdCaps: Bool = false, query: QueryLimits = QueryLimits()) {
+        self.mlmdCaps = mlmdCaps
+        self.query = query
+    }
 
     static let mlmdMaxHops: Int64 = 100
     static let mlmdMaxStartingNodes = 101
 }
 
-/// GetLineageSubgraph and GetLineageGraph with ml-metadata's semantics, on a snapshot: the same
-/// breadth-first expansion (alternating artifacts and executions, direction by event type, ending
-/// nodes, and in a bidirectional walk no events into nodes reached before), done in memory.
+/// GetLineageSubgraph and GetLineageGraph with ml-metadata's semantics, on a snapshot: the wire
+/// options become one of the executor's MLMD walks (`MLMDLineageSubgraphWalk`,
+/// `MLMDLineageGraphWalk`), and what it found becomes the wire answer.
 struct MLMDLineage {
     let snapshot: GraphSnapshot
     let limits: LineageLimits
@@ -57,71 +62,29 @@ struct MLMDLineage {
         }
         if start.isEmpty { throw MetadataError.notFound("Cannot find qualified nodes to start the traversal.") }
 
-        let endingFilter: [NodeKind: String] = [
-            .artifact: o.hasEndingArtifacts && o.endingArtifacts.hasFilterQuery ? o.endingArtifacts.filterQuery : "",
-            .execution: o.hasEndingExecutions && o.endingExecutions.hasFilterQuery ? o.endingExecutions.filterQuery : "",
-        ]
-        let includeEnding: [NodeKind: Bool] = [
-            .artifact: o.endingArtifacts.includeEndingNodes, .execution: o.endingExecutions.includeEndingNodes,
-        ]
-        func ending(_ kind: NodeKind, among candidates: [Int32]) throws -> Set<Int32> {
-            guard let f = endingFilter[kind], !f.isEmpty, !candidates.isEmpty else { return [] }
-            return Set(try g.nodeIndices(kind, matchingFilter: f, among: candidates))
+        let graph = snapshot
+        func ending(_ kind: NodeKind, _ set: Bool, _ options: MlMetadata_LineageSubgraphQueryOptions.EndingNodes)
+            -> (@Sendable () throws -> BoundPredicate)?
+        {
+            guard set, options.hasFilterQuery, !options.filterQuery.isEmpty else { return nil }
+            let text = options.filterQuery
+            return { try graph.bindFilter(text, kind: kind) }
         }
-
-        var visited: [NodeKind: Set<Int32>] = [.artifact: [], .execution: []]
-        var ends: [NodeKind: Set<Int32>] = [.artifact: [], .execution: []]
-        ends[startKind] = try ending(startKind, among: start)
-        var frontier = start.filter { !ends[startKind]!.contains($0) }
-        visited[startKind] = Set(frontier)
-        var events: [Int32] = []
-        var seenEvents = Set<Int32>()
-        var side = startKind
-        let direction = o.direction
-        var hop: Int64 = 0
-        while hop < maxHops {
-            let far: NodeKind = side == .artifact ? .execution : .artifact
-            let fromArtifact = side == .artifact
-            var candidateEvents: [Int32] = []
-            for n in frontier {
-                let adjacent = fromArtifact ? g.artifactEvents.items(n) : g.executionEvents.items(n)
-                for e in adjacent where keeps(EventType(rawValue: Int(g.events.types[Int(e)])) ?? .unknown, fromArtifact: fromArtifact, direction) {
-                    candidateEvents.append(e)
-                }
+        var ends: [NodeKind: @Sendable () throws -> BoundPredicate] = [:]
+        ends[.artifact] = ending(.artifact, o.hasEndingArtifacts, o.endingArtifacts)
+        ends[.execution] = ending(.execution, o.hasEndingExecutions, o.endingExecutions)
+        let direction: MLMDLineageSubgraphWalk.Direction =
+            switch o.direction {
+            case .upstream: .upstream
+            case .downstream: .downstream
+            default: .bidirectional
             }
-            func farEnd(_ e: Int32) -> Int32 { fromArtifact ? g.events.executions[Int(e)] : g.events.artifacts[Int(e)] }
-            var unvisited = Set<Int32>()
-            for e in candidateEvents {
-                let n = farEnd(e)
-                if !visited[far]!.contains(n) && !ends[far]!.contains(n) { unvisited.insert(n) }
-            }
-            ends[far]!.formUnion(try ending(far, among: Array(unvisited)))
-            unvisited.subtract(ends[far]!)
-            for e in candidateEvents {
-                let n = farEnd(e)
-                let keep: Bool
-                if !visited[far]!.contains(n) && !ends[far]!.contains(n) {
-                    keep = true
-                } else if ends[far]!.contains(n) {
-                    keep = includeEnding[far]!
-                } else {
-                    keep = direction == .upstream || direction == .downstream
-                }
-                if keep, seenEvents.insert(e).inserted { events.append(e) }
-            }
-            if unvisited.isEmpty { break }
-            visited[far]!.formUnion(unvisited)
-            frontier = unvisited.sorted()
-            side = far
-            hop += 1
-        }
-
-        var artifacts = visited[.artifact]!
-        var executions = visited[.execution]!
-        if includeEnding[.artifact]! { artifacts.formUnion(ends[.artifact]!) }
-        if includeEnding[.execution]! { executions.formUnion(ends[.execution]!) }
-        let artifactList = artifacts.sorted { g.artifactIDs[Int($0)] < g.artifactIDs[Int($1)] }
-        let executionList = executions.sorted { g.executionIDs[Int($0)] < g.executionIDs[Int($1)] }
+        let found = try g.run(
+            MLMDLineageSubgraphWalk(
+                startKind: startKind, start: start, maxHops: maxHops, direction: direction, ending: ends,
+                includeEnding: [.artifact: o.endingArtifacts.includeEndingNodes, .execution: o.endingExecutions.includeEndingNodes]),
+            limits: limits.query)
+        let artifactList = found.artifacts, executionList = found.executions, events = found.events
 
         var out = MlMetadata_LineageGraph()
         if fields.contains("artifacts") {
@@ -155,15 +118,6 @@ struct MLMDLineage {
         return out
     }
 
-    /// FilterEventsByDirectionAndEventType.
-    private func keeps(_ type: EventType, fromArtifact: Bool, _ direction: MlMetadata_LineageSubgraphQueryOptions.Direction) -> Bool {
-        switch direction {
-        case .upstream: fromArtifact ? !type.isInput && type != .unknown : type.isInput
-        case .downstream: fromArtifact ? type.isInput : !type.isInput && type != .unknown
-        default: true
-        }
-    }
-
     // MARK: GetLineageGraph
 
     /// ml-metadata's older lineage call (deprecated there, answered here): the artifacts that
@@ -178,45 +132,22 @@ struct MLMDLineage {
         var maxHops = o.stopConditions.hasMaxNumHops ? o.stopConditions.maxNumHops : 20
         if maxHops < 0 { throw MetadataError.invalidArgument("max_num_hops cannot be negative: \(maxHops)") }
         if limits.mlmdCaps { maxHops = min(maxHops, LineageLimits.mlmdMaxHops) }
-        var quota = o.hasMaxNodeSize && o.maxNodeSize > 0 ? o.maxNodeSize - Int64(queryNodes.count) : Int64.max
+        let quota = o.hasMaxNodeSize && o.maxNodeSize > 0 ? o.maxNodeSize - Int64(queryNodes.count) : Int64.max
         let boundary: [NodeKind: String] = [
             .artifact: o.stopConditions.hasBoundaryArtifacts ? o.stopConditions.boundaryArtifacts : "",
             .execution: o.stopConditions.hasBoundaryExecutions ? o.stopConditions.boundaryExecutions : "",
         ]
 
+        let graph = snapshot
+        var bounds: [NodeKind: @Sendable () throws -> BoundPredicate] = [:]
+        for (kind, text) in boundary where !text.isEmpty { bounds[kind] = { try graph.bindFilter(text, kind: kind) } }
+        let found = try g.run(
+            MLMDLineageGraphWalk(start: queryNodes.compactMap { g.index(of: $0.id!) }, maxHops: maxHops, quota: quota, boundary: bounds),
+            limits: limits.query)
         var out = MlMetadata_LineageGraph()
-        out.artifacts = queryNodes.map { $0.wire(in: g) }
-        var visited: [NodeKind: Set<Int32>] = [.artifact: [], .execution: []]
-        var frontier = queryNodes.compactMap { g.index(of: $0.id!) }
-        var side = NodeKind.artifact
-        var hop: Int64 = 0
-        while hop < maxHops && quota > 0 && !frontier.isEmpty {
-            let far: NodeKind = side == .artifact ? .execution : .artifact
-            let fromArtifact = side == .artifact
-            visited[side]!.formUnion(frontier)
-            var adjacent: [Int32] = []
-            for n in frontier { adjacent += fromArtifact ? g.artifactEvents.items(n) : g.executionEvents.items(n) }
-            func farEnd(_ e: Int32) -> Int32 { fromArtifact ? g.events.executions[Int(e)] : g.events.artifacts[Int(e)] }
-            var unvisited = Set(adjacent.map(farEnd)).subtracting(visited[far]!)
-            // As in MLMD, a boundary condition selects the nodes the walk may go on to.
-            if let f = boundary[far], !f.isEmpty {
-                unvisited = Set(try g.nodeIndices(far, matchingFilter: f, among: Array(unvisited)))
-            }
-            var next = unvisited.sorted { g.nodeID(far, $0) < g.nodeID(far, $1) }
-            if Int64(next.count) > quota { next = Array(next.prefix(Int(quota))) }
-            let chosen = Set(next)
-            for e in adjacent where chosen.contains(farEnd(e)) { out.events.append(g.event(Int(e)).wire) }
-            if next.isEmpty { break }
-            if far == .artifact {
-                out.artifacts += next.map { (g.node(at: $0) as Artifact).wire(in: g) }
-            } else {
-                out.executions += next.map { (g.node(at: $0) as Execution).wire(in: g) }
-            }
-            quota -= Int64(next.count)
-            frontier = next
-            side = far
-            hop += 1
-        }
+        out.artifacts = found.artifacts.map { (g.node(at: $0) as Artifact).wire(in: g) }
+        out.executions = found.executions.map { (g.node(at: $0) as Execution).wire(in: g) }
+        out.events = found.events.map { g.event(Int($0)).wire }
         out.artifactTypes = g.listTypes(.artifact).map { $0.wire() }
         out.executionTypes = g.listTypes(.execution).map(\.wireExecutionType)
         out.contextTypes = g.types(of: .context).map { $0.wire() }

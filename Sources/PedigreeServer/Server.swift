@@ -74,7 +74,7 @@ public enum PedigreeServer {
         let server = GRPCServer(
             transport: transport,
             services: [
-                MetadataStoreService(store: store, lineage: options.lineage),
+                MetadataStoreService(store: store, lineage: LineageLimits(mlmdCaps: options.lineage.mlmdCaps, query: options.queryLimits)),
                 PedigreeService(store: store, limits: options.queryLimits),
             ],
             interceptors: interceptors)

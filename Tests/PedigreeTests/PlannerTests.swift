@@ -206,3 +206,42 @@ struct StubStatistics: PlannerStatistics {
         }
     }
 }
+
+/// ml-metadata's lineage walks run in the executor, under the budgets, deadline and cancellation
+/// of a query.
+@Suite struct MLMDLineageWalkTests {
+    static let chain = QueryExecutionTests.chain
+
+    func walk(_ g: GraphSnapshot, ending: [NodeKind: @Sendable () throws -> BoundPredicate] = [:]) throws -> MLMDLineageSubgraphWalk {
+        MLMDLineageSubgraphWalk(
+            startKind: .artifact, start: try g.nodeIndices(.artifact, matchingFilter: "name = 'dataset-0'"), maxHops: .max,
+            direction: .downstream, ending: ending, includeEnding: [:])
+    }
+
+    @Test func subgraphWalkStopsAtItsBudgetAndDeadline() throws {
+        let g = Self.chain
+        let full = try g.run(try walk(g), limits: QueryLimits())
+        #expect(full.artifacts.count > 1_000 && full.events.count > 2_000)
+        _ = expectError(.resourceExhausted) { _ = try g.run(try walk(g), limits: QueryLimits(maxVisits: 100)) }
+        _ = expectError(.deadlineExceeded) { _ = try g.run(try walk(g), limits: QueryLimits(timeout: .nanoseconds(1))) }
+    }
+
+    @Test func graphWalkStopsAtItsBudget() throws {
+        let g = Self.chain
+        let walk = MLMDLineageGraphWalk(
+            start: try g.nodeIndices(.artifact, matchingFilter: "name = 'dataset-0'"), maxHops: .max, quota: .max, boundary: [:])
+        #expect(try g.run(walk, limits: QueryLimits()).executions.count > 100)
+        _ = expectError(.resourceExhausted) { _ = try g.run(walk, limits: QueryLimits(maxVisits: 100)) }
+    }
+
+    /// As in ml-metadata, an ending filter is bound only when some reached node is tested
+    /// against it; then a bad one is InvalidArgument.
+    @Test func endingFiltersBindWhenFirstNeeded() throws {
+        let g = Self.chain
+        let bad: @Sendable () throws -> BoundPredicate = { try g.bindFilter("this is not (valid", kind: .execution) }
+        var unreached = try walk(g, ending: [.execution: bad])
+        unreached.maxHops = 0
+        #expect(try g.run(unreached, limits: QueryLimits()).artifacts.count == 1)
+        _ = expectError(.invalidArgument) { _ = try g.run(try walk(g, ending: [.execution: bad]), limits: QueryLimits()) }
+    }
+}

@@ -23,7 +23,7 @@ struct Bitset {
 public final class Executor {
     public let snapshot: GraphSnapshot
     public let limits: QueryLimits
-    private let evaluator: PredicateEvaluator
+    let evaluator: PredicateEvaluator
     private let clock = ContinuousClock()
     private let deadline: ContinuousClock.Instant
     private let isCancelled: @Sendable () -> Bool
@@ -36,10 +36,13 @@ public final class Executor {
     private var startNodes: [NodeRef] = []
     var visits = 0
 
-    public init(snapshot: GraphSnapshot, limits: QueryLimits = QueryLimits(), isCancelled: @escaping @Sendable () -> Bool = { Task.isCancelled }) {
+    /// `storage`: how struct and proto properties read as text, for predicates bound with
+    /// ml-metadata's filter semantics (the MLMD lineage walks).
+    public init(snapshot: GraphSnapshot, limits: QueryLimits = QueryLimits(), storage: MLMDStorageText = .placeholder,
+                isCancelled: @escaping @Sendable () -> Bool = { Task.isCancelled }) {
         self.snapshot = snapshot
         self.limits = limits
-        self.evaluator = PredicateEvaluator(snapshot)
+        self.evaluator = PredicateEvaluator(snapshot, storage: storage)
         self.deadline = ContinuousClock().now.advanced(by: limits.timeout)
         self.isCancelled = isCancelled
     }
