@@ -20,29 +20,29 @@ public enum Interchange {
             (r.rowID, Attribution(contextID: g.contexts[Int(r.context)].id!, artifactID: g.artifacts[Int(r.member)].id!))
         } + g.orphanAttributions.map { ($0.rowID, $0.attribution) }).sorted { $0.0 < $1.0 }
         for (rowID, a) in attributions {
-            try write(#"{"record":"attribution","id":\#(rowID),"context_id":\#(a.contextID),"artifact_id":\#(a.artifactID)}"#)
+            try write(JSONOut.object([("record", .string("attribution")), ("id", .int(rowID)), ("context_id", .int(a.contextID.rawValue)), ("artifact_id", .int(a.artifactID.rawValue))]).text)
         }
         let associations = (g.associations.map { r in
             (r.rowID, Association(contextID: g.contexts[Int(r.context)].id!, executionID: g.executions[Int(r.member)].id!))
         } + g.orphanAssociations.map { ($0.rowID, $0.association) }).sorted { $0.0 < $1.0 }
         for (rowID, a) in associations {
-            try write(#"{"record":"association","id":\#(rowID),"context_id":\#(a.contextID),"execution_id":\#(a.executionID)}"#)
+            try write(JSONOut.object([("record", .string("association")), ("id", .int(rowID)), ("context_id", .int(a.contextID.rawValue)), ("execution_id", .int(a.executionID.rawValue))]).text)
         }
         let parents = (Array(g.parentContexts) + g.orphanParentContexts).sorted { ($0.childID, $0.parentID) < ($1.childID, $1.parentID) }
         for p in parents {
-            try write(#"{"record":"parent_context","child_id":\#(p.childID),"parent_id":\#(p.parentID)}"#)
+            try write(JSONOut.object([("record", .string("parent_context")), ("child_id", .int(p.childID.rawValue)), ("parent_id", .int(p.parentID.rawValue))]).text)
         }
     }
 
     /// Builds one line from key/value pairs in order, leaving out absent values.
     private struct Line {
-        var parts: [String] = []
-        mutating func add(_ key: String, _ raw: String?) {
-            if let raw { parts.append(JSONWriter.quoted(key) + ":" + raw) }
+        var fields: [(String, JSONOut)] = []
+        mutating func add(_ key: String, _ value: JSONOut?) {
+            if let value { fields.append((key, value)) }
         }
-        mutating func add(_ key: String, string: String?) { add(key, string.map(JSONWriter.quoted)) }
-        mutating func add(_ key: String, int: Int64?) { add(key, int.map { String($0) }) }
-        var text: String { "{" + parts.joined(separator: ",") + "}" }
+        mutating func add(_ key: String, string: String?) { add(key, string.map { .string($0) }) }
+        mutating func add(_ key: String, int: Int64?) { add(key, int.map { .int($0) }) }
+        var text: String { JSONOut.object(fields).text }
     }
 
     private static func line(_ t: NodeType) -> String {
@@ -57,7 +57,7 @@ public enum Interchange {
         l.add("base_type", string: t.baseType?.rawValue)
         l.add("input_type", string: t.inputType)
         l.add("output_type", string: t.outputType)
-        l.add("properties", "{" + t.properties.keys.sorted().map { JSONWriter.quoted($0) + ":" + JSONWriter.quoted(t.properties[$0]!.description) }.joined(separator: ",") + "}")
+        l.add("properties", .object(t.properties.keys.sorted().map { ($0, .string(t.properties[$0]!.description)) }))
         return l.text
     }
 
@@ -69,8 +69,8 @@ public enum Interchange {
 
     private static func finishNode<N: MetadataNode>(_ n: N, _ l: inout Line) {
         l.add("external_id", string: n.externalID)
-        l.add("properties", properties(n.properties))
-        l.add("custom_properties", properties(n.customProperties))
+        l.add("properties", ResultEncoder.properties(n.properties))
+        l.add("custom_properties", ResultEncoder.properties(n.customProperties))
         l.add("create_time_since_epoch", int: n.createTime)
         l.add("last_update_time_since_epoch", int: n.updateTime)
     }
@@ -110,43 +110,15 @@ public enum Interchange {
         l.add("execution_id", int: e.executionID?.rawValue)
         l.add("type", string: e.type.description)
         if !e.path.isEmpty {
-            l.add("path", "[" + e.path.map { step in
+            l.add("path", .array(e.path.map { step in
                 switch step {
-                case .index(let i): #"{"index":\#(i)}"#
-                case .key(let k): #"{"key":\#(JSONWriter.quoted(k))}"#
+                case .index(let i): .object([("index", .int(i))])
+                case .key(let k): .object([("key", .string(k))])
                 }
-            }.joined(separator: ",") + "]")
+            }))
         }
         l.add("milliseconds_since_epoch", int: e.time)
         return l.text
-    }
-
-    /// Properties as the interchange format writes them.
-    public static func properties(_ p: Properties) -> String {
-        "{" + p.keys.sorted().map { JSONWriter.quoted($0) + ":" + value(p[$0]!) }.joined(separator: ",") + "}"
-    }
-
-    private static func value(_ v: Value) -> String {
-        switch v {
-        case .int(let i): #"{"int":\#(i)}"#
-        case .double(let d): #"{"double":\#(JSONWriter.double(d))}"#
-        case .string(let s): #"{"string":\#(JSONWriter.quoted(s))}"#
-        case .bool(let b): #"{"bool":\#(b)}"#
-        case .struct(let s): #"{"struct":\#(JSONWriter.render(.object(s.mapValues(json))))}"#
-        case .proto(let any):
-            #"{"proto":{"type_url":\#(JSONWriter.quoted(any.typeURL)),"value":"\#(Data(any.value).base64EncodedString())"}}"#
-        }
-    }
-
-    private static func json(_ s: StructValue) -> JSON {
-        switch s {
-        case .null: .null
-        case .number(let d): d.isFinite ? .number("\(d)") : .string(JSONWriter.double(d).trimmingCharacters(in: ["\""]))
-        case .string(let t): .string(t)
-        case .bool(let b): .bool(b)
-        case .object(let o): .object(o.mapValues(json))
-        case .list(let l): .array(l.map(json))
-        }
     }
 
     // MARK: Import

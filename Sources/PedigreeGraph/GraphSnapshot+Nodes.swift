@@ -1,6 +1,35 @@
 public import PedigreeModel
 
 extension GraphSnapshot {
+    /// The node a reference points to, whatever its kind: `snapshot[ref].nodeName`.
+    public subscript(_ ref: NodeRef) -> any MetadataNode {
+        switch ref.kind {
+        case .artifact: artifacts[Int(ref.index)]
+        case .execution: executions[Int(ref.index)]
+        case .context: contexts[Int(ref.index)]
+        }
+    }
+
+    /// The MLMD id of the node a reference points to.
+    public func id(of ref: NodeRef) -> Int64 {
+        switch ref.kind {
+        case .artifact: artifactIDs[Int(ref.index)]
+        case .execution: executionIDs[Int(ref.index)]
+        case .context: contexts.ids[Int(ref.index)]
+        }
+    }
+
+    /// The name of the type of the node a reference points to ("?" for a type the store lacks).
+    public func typeName(of ref: NodeRef) -> String {
+        let id: TypeID =
+            switch ref.kind {
+            case .artifact: artifactTypes[Int(ref.index)]
+            case .execution: executionTypes[Int(ref.index)]
+            case .context: contexts.types[Int(ref.index)]
+            }
+        return type(id)?.name ?? "?"
+    }
+
     /// Generic access to the nodes of one kind.
     public func node<N: MetadataNode>(_ id: N.ID, as: N.Type = N.self) -> N? {
         switch N.kind {

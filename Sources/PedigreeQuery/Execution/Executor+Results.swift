@@ -41,13 +41,7 @@ extension Executor {
     }
 
 
-    func id(of n: NodeRef) -> Int64 {
-        switch n.kind {
-        case .artifact: snapshot.artifactIDs[Int(n.index)]
-        case .execution: snapshot.executionIDs[Int(n.index)]
-        case .context: snapshot.contexts[Int(n.index)].id!.rawValue
-        }
-    }
+    func id(of n: NodeRef) -> Int64 { snapshot.id(of: n) }
 
 
     // MARK: Subgraphs
