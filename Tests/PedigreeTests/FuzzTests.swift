@@ -53,9 +53,9 @@ import Testing
         }
     }
 
-    @Test func mutatedExamples() {
+    @Test func mutatedExamples() throws {
         var rng = SplitMix64(seed: 3)
-        let seeds = ExamplesTests.examples.map { Array($0.query) }
+        let seeds = try ExamplesTests.examples().map { Array($0.query) }
         #expect(!seeds.isEmpty)
         for _ in 0..<30_000 {
             var q = seeds[Int(rng.next() % UInt64(seeds.count))]

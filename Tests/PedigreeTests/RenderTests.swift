@@ -53,19 +53,19 @@ import FoundationXML
         }
     }
 
-    @Test(arguments: Golden.cases("render-dot.txt"))
+    @Test(arguments: try Golden.cases("render-dot.txt"))
     func dot(_ c: GoldenCase) {
         Golden.check(c, actual: Self.text(c).trimmingCharacters(in: .newlines))
     }
 
-    @Test(arguments: Golden.cases("render-mermaid.txt"))
+    @Test(arguments: try Golden.cases("render-mermaid.txt"))
     func mermaid(_ c: GoldenCase) {
         Golden.check(c, actual: Self.text(c).trimmingCharacters(in: .newlines))
     }
 
-    @Test func goldenFilesHaveCases() {
-        #expect(Golden.cases("render-dot.txt").count >= 6)
-        #expect(Golden.cases("render-mermaid.txt").count >= 4)
+    @Test func goldenFilesHaveCases() throws {
+        #expect(try Golden.cases("render-dot.txt").count >= 6)
+        #expect(try Golden.cases("render-mermaid.txt").count >= 4)
     }
 
     /// The same result gives the same text, byte for byte.
