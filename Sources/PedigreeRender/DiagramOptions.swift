@@ -33,7 +33,9 @@ public struct DiagramOptions: Sendable, Hashable {
     /// Leave executions out and join each input artifact to each output artifact of an execution
     /// with an edge labelled by the execution's type.
     public var collapseExecutions: Bool
-    /// Above this many nodes, nodes of one type that share their neighbours are drawn as one.
+    /// Above this many nodes the diagram is summarised until it fits: nodes of one type that share
+    /// their neighbours are drawn as one, then nodes of one type, then (with clusters) whole
+    /// clusters are collapsed to one node each (LineageDiagram+Grouping.swift).
     public var maxNodes: Int
     public var legend: Bool
 

@@ -29,5 +29,12 @@ enum DiagramStyle {
     static let mutedText = "#757575"
     static let edgeColor = "#666666"
 
-    static func shape(_ kind: NodeKind) -> String { kind == .artifact ? "ellipse" : "box" }
+    /// Artifacts are ellipses, executions boxes, and collapsed clusters (contexts) folders.
+    static func shape(_ kind: NodeKind) -> String {
+        switch kind {
+        case .artifact: "ellipse"
+        case .execution: "box"
+        case .context: "folder"
+        }
+    }
 }

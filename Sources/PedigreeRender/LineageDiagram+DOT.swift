@@ -58,7 +58,7 @@ extension LineageDiagram {
         } else if n.isResult {
             Self.set(&a, [("color", DiagramStyle.resultColor), ("penwidth", "2.5")])
         }
-        if n.isGroup { a.append(("peripheries", "2")) }
+        if n.isGroup || (n.isSummary && n.ids.count > 1) { a.append(("peripheries", "2")) }
         a.append(("tooltip", n.tooltip))
         return a
     }
@@ -87,7 +87,8 @@ extension LineageDiagram {
         for n in nodes.sorted(by: { (Self.kindOrder($0.kind), $0.typeName) < (Self.kindOrder($1.kind), $1.typeName) })
         where seen.insert("\(n.kind) \(n.typeName)").inserted {
             entries.append(("legend_\(entries.count + 1)", [
-                ("label", "\(n.typeName)\n(\(n.kind))"), ("shape", DiagramStyle.shape(n.kind)), ("fillcolor", DiagramStyle.fill(n.typeName)),
+                ("label", "\(n.typeName)\n(\(n.isSummary ? "context collapsed" : "\(n.kind)"))"), ("shape", DiagramStyle.shape(n.kind)),
+                ("fillcolor", DiagramStyle.fill(n.typeName)),
             ]))
         }
         let plain: [(String, String)] = [("shape", "box"), ("style", "rounded"), ("fillcolor", "white")]

@@ -3,7 +3,7 @@ import PedigreeModel
 extension LineageDiagram {
     /// The diagram as a Mermaid flowchart, for Markdown: artifacts as stadiums, executions as
     /// rectangles, a class per type for its colour, classes for states and highlights,
-    /// contexts as subgraphs. Deterministic, like `dot()`.
+    /// contexts as subgraphs, collapsed contexts as hexagons. Deterministic, like `dot()`.
     public func mermaid() -> String {
         var out = ["flowchart \(options.rankDirection.rawValue)"]
         for note in notes { out.append("  %% note: \(note)") }
@@ -31,8 +31,12 @@ extension LineageDiagram {
             for n in nodes.sorted(by: { (Self.kindOrder($0.kind), $0.typeName) < (Self.kindOrder($1.kind), $1.typeName) })
             where seen.insert("\(n.kind) \(n.typeName)").inserted {
                 let k = key()
-                let text = "\"\(Self.mermaidText(n.typeName))<br/>(\(n.kind))\""
-                entries.append(n.kind == .artifact ? "\(k)([\(text)])" : "\(k)[\(text)]")
+                let text = "\"\(Self.mermaidText(n.typeName))<br/>(\(n.isSummary ? "context collapsed" : "\(n.kind)"))\""
+                switch n.kind {
+                case .artifact: entries.append("\(k)([\(text)])")
+                case .execution: entries.append("\(k)[\(text)]")
+                case .context: entries.append("\(k){{\(text)}}")
+                }
                 typeClasses[n.typeName, default: []].append(k)
             }
             if nodes.contains(where: \.isStart) {
@@ -87,6 +91,7 @@ extension LineageDiagram {
         let lines = n.labelLines
         let text = "\"" + lines.map(Self.mermaidText).joined(separator: "<br/>") + "\""
         switch (n.kind, n.isGroup) {
+        case (.context, _): return "\(n.key){{\(text)}}"
         case (.artifact, false): return "\(n.key)([\(text)])"
         case (.artifact, true): return "\(n.key)(((\(text))))"
         case (_, false): return "\(n.key)[\(text)]"

@@ -33,12 +33,15 @@ public struct LineageDiagram: Sendable {
     }
 
     public struct Node: Sendable, Hashable {
-        /// The identifier in DOT and Mermaid: `a29`, `e23`, or `g1` for a group.
+        /// The identifier in DOT and Mermaid: `a29`, `e23`, `g1` for a group, `c7` for a
+        /// collapsed cluster (context 7), `s1` for several collapsed clusters.
         public var key: String
-        /// `artifact` or `execution`.
+        /// `artifact` or `execution`; `context` for a summary of collapsed clusters.
         public var kind: NodeKind
+        /// The node's type; a summary's context type.
         public var typeName: String
-        /// The node's id, or the ids of the nodes a group stands for (ascending).
+        /// The node's id, or the ids of the nodes a group stands for (ascending); a summary's
+        /// context ids.
         public var ids: [Int64]
         /// The name, shortened (nil for groups and unnamed nodes).
         public var name: String?
@@ -51,13 +54,34 @@ public struct LineageDiagram: Sendable {
         public var cluster: Int?
         /// Properties and fields, one per line (SVG tooltips).
         public var tooltip: String
+        /// What a summary of collapsed clusters hides, per kind and type (most first); empty
+        /// for other nodes.
+        public var hidden: [HiddenCount] = []
 
-        public var isGroup: Bool { ids.count > 1 }
+        /// Nodes of one type drawn as one.
+        public var isGroup: Bool { kind != .context && ids.count > 1 }
+        /// One or more clusters (contexts) collapsed to one node.
+        public var isSummary: Bool { kind == .context }
 
         /// The label's lines, shared by the DOT and Mermaid output: type and id (or the group's
-        /// count and id range), the name, and the state worth showing.
+        /// count and id range), the name, and the state worth showing; for a summary, its
+        /// context (or their count and id range) and what it hides.
         var labelLines: [String] {
             var lines: [String]
+            if isSummary {
+                if ids.count == 1 {
+                    lines = ["\(typeName) \(name ?? "")".trimmingCharacters(in: .whitespaces), "context \(ids[0])"]
+                } else {
+                    lines = ["\(ids.count) × \(typeName)", "contexts \(ids.first!)…\(ids.last!)"]
+                }
+                let total = hidden.reduce(0) { $0 + $1.count }
+                let artifacts = hidden.filter { $0.kind == .artifact }.reduce(0) { $0 + $1.count }
+                lines.append("\(total) nodes: \(artifacts) artifact\(artifacts == 1 ? "" : "s"), \(total - artifacts) execution\(total - artifacts == 1 ? "" : "s")")
+                let shown = 4
+                lines += hidden.prefix(shown).map { "\($0.count) \($0.typeName)" }
+                if hidden.count > shown { lines.append("and \(hidden.count - shown) more type\(hidden.count - shown == 1 ? "" : "s")") }
+                return lines
+            }
             if isGroup {
                 lines = ["\(ids.count) × \(typeName)", "ids \(ids.first!)…\(ids.last!)"]
             } else {
@@ -67,8 +91,19 @@ public struct LineageDiagram: Sendable {
             if let state { lines.append(state) }
             return lines
         }
-        /// The element id in SVG output: `artifact-29`, `execution-23`, `group-1`.
-        public var elementID: String { isGroup ? "group-\(key.dropFirst())" : "\(kind)-\(ids[0])" }
+        /// The element id in SVG output: `artifact-29`, `execution-23`, `group-1`, `context-7`
+        /// (a collapsed cluster), `summary-1` (several).
+        public var elementID: String {
+            if isSummary { return ids.count == 1 ? "context-\(ids[0])" : "summary-\(key.dropFirst())" }
+            return isGroup ? "group-\(key.dropFirst())" : "\(kind)-\(ids[0])"
+        }
+    }
+
+    /// How many nodes of a kind and type a summary hides.
+    public struct HiddenCount: Sendable, Hashable {
+        public var kind: NodeKind
+        public var typeName: String
+        public var count: Int
     }
 
     public struct Edge: Sendable, Hashable {
@@ -276,23 +311,51 @@ extension LineageDiagram {
 
         var notes: [String] = []
         if draft.nodes.count > options.maxNodes {
-            notes = Self.group(&draft, snapshot: g, maxNodes: options.maxNodes)
+            notes = Self.group(&draft, snapshot: g, maxNodes: options.maxNodes, clusters: clusters)
         }
+        // Clusters left without nodes (collapsed to summaries) are not drawn.
+        let clusterNames = Dictionary(clusters.map { ($0.contextID, $0.name) }, uniquingKeysWith: { first, _ in first })
+        func clusterName(_ contextID: Int64) -> String? { clusterNames[contextID] }
+        let used = Set(draft.nodes.compactMap(\.cluster))
+        var clusterIndex: [Int: Int] = [:]
+        var keptClusters: [Cluster] = []
+        for (c, cluster) in clusters.enumerated() where used.contains(c) {
+            clusterIndex[c] = keptClusters.count
+            keptClusters.append(cluster)
+        }
+        for i in draft.nodes.indices { draft.nodes[i].cluster = draft.nodes[i].cluster.flatMap { clusterIndex[$0] } }
+        clusters = keptClusters
 
         // The public nodes, in order, with their keys.
         var keys: [String] = []
-        var groups = 0
+        var groups = 0, summaries = 0
         var out: [Node] = []
         for n in draft.nodes {
             let typeName = g.type(n.typeID)?.name ?? "?"
             let key: String
-            if n.members.count > 1 {
+            if n.kind == .context {
+                if n.ids.count == 1 {
+                    key = "c\(n.ids[0])"
+                } else {
+                    summaries += 1
+                    key = "s\(summaries)"
+                }
+            } else if n.members.count > 1 {
                 groups += 1
                 key = "g\(groups)"
             } else {
                 key = (n.kind == .artifact ? "a" : "e") + String(n.ids[0])
             }
             keys.append(key)
+            if n.kind == .context {
+                let hidden = Self.hiddenCounts(g, n.members)
+                let name = n.ids.count == 1 ? clusterName(n.ids[0]).map(Self.shorten) : nil
+                out.append(Node(key: key, kind: .context, typeName: typeName, ids: n.ids, name: name, state: nil, mark: .none,
+                                isStart: n.isStart, isResult: n.isResult, cluster: nil,
+                                tooltip: Self.summaryTooltip(n, typeName, name: n.ids.count == 1 ? clusterName(n.ids[0]) : nil, hidden: hidden),
+                                hidden: hidden))
+                continue
+            }
             let name = n.members.count == 1 ? Self.name(g, n.members[0]).map(Self.shorten) : nil
             out.append(Node(key: key, kind: n.kind, typeName: typeName, ids: n.ids, name: name, state: n.state, mark: n.mark,
                             isStart: n.isStart, isResult: n.isResult, cluster: n.cluster,
@@ -384,6 +447,28 @@ extension LineageDiagram {
         for key in properties.keys.sorted() { lines.append("\(key): \(text(properties[key]!))") }
         for key in custom.keys.sorted() { lines.append("\(key) (custom): \(text(custom[key]!))") }
         if lines.count > 40 { lines = Array(lines.prefix(40)) + ["…"] }
+        return lines.joined(separator: "\n")
+    }
+
+    /// What a summary hides, per kind and type: the most first, then by kind and name.
+    static func hiddenCounts(_ g: GraphSnapshot, _ members: [NodeRef]) -> [HiddenCount] {
+        var counts: [TypeID: (NodeKind, Int)] = [:]
+        for m in members { counts[typeID(g, m), default: (m.kind, 0)].1 += 1 }
+        return counts.map { t, v in HiddenCount(kind: v.0, typeName: g.type(t)?.name ?? "?", count: v.1) }
+            .sorted { (-$0.count, kindOrder($0.kind), $0.typeName) < (-$1.count, kindOrder($1.kind), $1.typeName) }
+    }
+
+    static func summaryTooltip(_ n: DiagramDraft.Node, _ typeName: String, name: String?, hidden: [HiddenCount]) -> String {
+        var lines: [String]
+        if n.ids.count == 1 {
+            lines = ["context \(n.ids[0]) (\(typeName))" + (name.map { ": \(clip($0))" } ?? ""), "its \(n.members.count) nodes drawn as one:"]
+        } else {
+            let shown = n.ids.prefix(50).map(String.init).joined(separator: ", ")
+            lines = ["\(n.ids.count) \(typeName) contexts drawn as one", "ids: \(shown)\(n.ids.count > 50 ? ", …" : "")",
+                     "their \(n.members.count) nodes:"]
+        }
+        lines += hidden.prefix(30).map { "\($0.count) \($0.typeName) \($0.kind)\($0.count == 1 ? "" : "s")" }
+        if hidden.count > 30 { lines.append("…") }
         return lines.joined(separator: "\n")
     }
 

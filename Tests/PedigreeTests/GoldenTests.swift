@@ -23,9 +23,17 @@ struct GoldenCase: CustomTestStringConvertible, Sendable {
 enum Golden {
     static var directory: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden") }
 
-    static func cases(_ name: String) -> [GoldenCase] {
+    /// The cases of a file under Golden/. A file that is missing or unreadable, a case without its
+    /// `----` line, or a file without cases is an error: a parameterised test over its cases then
+    /// fails (Swift Testing records the error) instead of passing with nothing run.
+    static func cases(_ name: String) throws -> [GoldenCase] {
         let path = directory.appendingPathComponent(name).path
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw FixtureError("cannot read the golden file \(path): \(error)")
+        }
         var cases: [GoldenCase] = []
         let lines = text.components(separatedBy: "\n")
         var i = 0
@@ -43,6 +51,7 @@ enum Golden {
                 input.append(lines[i])
                 i += 1
             }
+            guard i < lines.count else { throw FixtureError("\(path):\(start): the case '\(directive)' has no '----' line") }
             i += 1
             var expected: [String] = []
             while i < lines.count, !lines[i].isEmpty {
@@ -52,6 +61,7 @@ enum Golden {
             cases.append(GoldenCase(file: path, line: start, directive: directive, input: input.joined(separator: "\n"),
                                     expected: expected.joined(separator: "\n")))
         }
+        guard !cases.isEmpty else { throw FixtureError("the golden file \(path) holds no cases") }
         return cases
     }
 
@@ -70,7 +80,10 @@ enum Golden {
     private static func rewrite(_ c: GoldenCase, _ actual: String) {
         lock.lock()
         defer { lock.unlock() }
-        guard var lines = try? String(contentsOfFile: c.file, encoding: .utf8).components(separatedBy: "\n") else { return }
+        guard var lines = try? String(contentsOfFile: c.file, encoding: .utf8).components(separatedBy: "\n") else {
+            Issue.record("UPDATE_GOLDEN=1 cannot read \(c.file) to rewrite it")
+            return
+        }
         // Find this case by its directive and input, then replace its expected block.
         var i = 0
         while i < lines.count {
@@ -82,19 +95,30 @@ enum Golden {
                     var k = j + 1
                     while k < lines.count, !lines[k].isEmpty { k += 1 }
                     lines.replaceSubrange((j + 1)..<k, with: actual.isEmpty ? [] : actual.components(separatedBy: "\n"))
-                    try? lines.joined(separator: "\n").write(toFile: c.file, atomically: true, encoding: .utf8)
+                    do {
+                        try lines.joined(separator: "\n").write(toFile: c.file, atomically: true, encoding: .utf8)
+                    } catch {
+                        Issue.record("UPDATE_GOLDEN=1 cannot write \(c.file): \(error)")
+                    }
                     return
                 }
             }
             i += 1
         }
+        Issue.record("UPDATE_GOLDEN=1 did not find \(c.testDescription) in \(c.file) to rewrite it")
     }
+}
+
+/// A fixture (golden file, example query) that is missing, unreadable or malformed.
+struct FixtureError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 @Suite struct SyntaxGoldenTests {
     /// `parse`: the canonical print of the query, or its diagnostics as a person sees them.
     /// Every parsed query must also print back to itself.
-    @Test(arguments: Golden.cases("syntax.txt"))
+    @Test(arguments: try Golden.cases("syntax.txt"))
     func syntax(_ c: GoldenCase) {
         let (query, diagnostics) = Parser.parse(c.input)
         if !diagnostics.isEmpty {
@@ -108,7 +132,7 @@ enum Golden {
         let printed = Printer.print(query)
         Golden.check(c, actual: printed)
         let (again, more) = Parser.parse(printed)
-        #expect(more.isEmpty && again == query, "the canonical print does not parse back to the same query: \(printed)")
+        #expect(more.isEmpty && again?.hasSameContent(as: query) == true, "the canonical print does not parse back to the same query: \(printed)")
     }
 }
 
@@ -139,7 +163,7 @@ enum Golden {
 
 @Suite struct PlannerGoldenTests {
     /// `explain`: the plan of the query on the demo pipeline.
-    @Test(arguments: Golden.cases("planner.txt"))
+    @Test(arguments: try Golden.cases("planner.txt"))
     func planner(_ c: GoldenCase) {
         do {
             Golden.check(c, actual: ExplainRenderer.render(try ExamplesTests.demo.plan(c.input)))

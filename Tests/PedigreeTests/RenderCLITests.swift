@@ -75,6 +75,27 @@ import Testing
         #expect(out.contains("label=\"note: "))
     }
 
+    /// A TFX store's run history clustered by run: summarised under --max-nodes (runs collapsed
+    /// to one node each where needed), with notes on standard error, into a PNG.
+    @Test func largeClusteredRenderFitsMaxNodes() throws {
+        let dir = temporaryDirectory()
+        let db = dir.appendingPathComponent("tfx.sqlite").path
+        let (generated, _, generateErr) = try runPedigree(["generate", "--shape", "tfx", "--executions", "3000", "--db", db])
+        #expect(generated == 0, "\(generateErr)")
+        let png = dir.appendingPathComponent("runs.png").path
+        let (code, out, err) = try runPedigree([
+            "render", "--db", db, "--cluster-by", "context-type", "pipeline_run", "--max-nodes", "150",
+            "artifact(type = 'Dataset') downstream* return subgraph", "-o", png,
+        ])
+        #expect(code == 0, "\(err)")
+        let drawn = try #require(out.firstMatch(of: /png, (\d+) nodes/).map { Int($0.1)! }, "\(out)")
+        #expect(drawn <= 150, "\(out)")
+        #expect(err.contains("note: ") && err.contains("pipeline_run clusters (the smallest first) to one node each, hiding"), "\(err)")
+        #expect(err.contains("note: \(drawn) nodes drawn"), "\(err)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: png))
+        #expect(data.starts(with: [0x89, 0x50, 0x4e, 0x47]))
+    }
+
     @Test func unknownFormat() throws {
         let (dir, db) = try Self.demoStore()
         let (code, _, err) = try runPedigree(["render", "--db", db, "--format", "gif", Self.provenance])

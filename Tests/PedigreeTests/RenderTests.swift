@@ -53,19 +53,19 @@ import FoundationXML
         }
     }
 
-    @Test(arguments: Golden.cases("render-dot.txt"))
+    @Test(arguments: try Golden.cases("render-dot.txt"))
     func dot(_ c: GoldenCase) {
         Golden.check(c, actual: Self.text(c).trimmingCharacters(in: .newlines))
     }
 
-    @Test(arguments: Golden.cases("render-mermaid.txt"))
+    @Test(arguments: try Golden.cases("render-mermaid.txt"))
     func mermaid(_ c: GoldenCase) {
         Golden.check(c, actual: Self.text(c).trimmingCharacters(in: .newlines))
     }
 
-    @Test func goldenFilesHaveCases() {
-        #expect(Golden.cases("render-dot.txt").count >= 6)
-        #expect(Golden.cases("render-mermaid.txt").count >= 4)
+    @Test func goldenFilesHaveCases() throws {
+        #expect(try Golden.cases("render-dot.txt").count >= 6)
+        #expect(try Golden.cases("render-mermaid.txt").count >= 4)
     }
 
     /// The same result gives the same text, byte for byte.
@@ -203,6 +203,76 @@ import FoundationXML
         #expect(clustered.clusters.count == 2 && clustered.nodes.count > diagram.nodes.count)
         let svg = try clustered.render(.svg)
         #expect(String(decoding: svg, as: UTF8.self).contains("note: "))
+    }
+
+    /// A TFX platform's history: one pipeline, about 400 runs of eight components, thousands of
+    /// nodes; its Datasets' downstream subgraph holds nearly all of them.
+    static let tfx: GraphSnapshot = {
+        let store = try! MetadataStore.inMemory()
+        try! store.insert(SyntheticStore.tfx(executions: 3_000, seed: 5))
+        return store.snapshot
+    }()
+
+    /// Each node of the full diagram is drawn once: alone, in a group, or hidden in a summary.
+    static func drawnMembers(_ d: LineageDiagram) -> Int {
+        d.nodes.reduce(0) { $0 + ($1.isSummary ? $1.hidden.reduce(0) { $0 + $1.count } : $1.ids.count) }
+    }
+
+    /// Clustered by run, a run's components have no equal neighbours and one node per type: only
+    /// collapsing whole runs brings the diagram under max-nodes. The runs that fit stay clusters.
+    @Test func largeClusteredDiagramsAreSummarisedUnderMaxNodes() throws {
+        let g = Self.tfx
+        let result = try g.query("artifact(type = 'Dataset') downstream* return subgraph")
+        let full = try g.diagram(result, options: DiagramOptions(maxNodes: 1_000_000))
+        #expect(full.nodes.count > 4_000, "\(full.nodes.count)")
+        let d = try g.diagram(result, options: DiagramOptions(clusterContextType: "pipeline_run"))
+        #expect(d.nodes.count <= 300, "\(d.nodes.count) nodes drawn")
+        // Some runs are still drawn as clusters, each holding nodes; the others are summaries.
+        #expect(d.clusters.count >= 5, "\(d.clusters.count) clusters")
+        for i in d.clusters.indices { #expect(d.nodes.contains { $0.cluster == i }, "cluster \(i) is empty") }
+        #expect(d.nodes.allSatisfy { $0.cluster.map { d.clusters.indices.contains($0) } ?? true })
+        let summaries = d.nodes.filter(\.isSummary)
+        #expect(!summaries.isEmpty)
+        #expect(summaries.allSatisfy { $0.cluster == nil && !$0.hidden.isEmpty && $0.typeName == "pipeline_run" })
+        // No drawn context is also a summary's, and nothing is lost.
+        let summarised = Set(summaries.flatMap(\.ids))
+        #expect(d.clusters.allSatisfy { !summarised.contains($0.contextID) })
+        #expect(Self.drawnMembers(d) == full.nodes.count)
+        // The notes say what was collapsed, with counts, and what is drawn.
+        let collapsed = try #require(d.notes.first { $0.contains("collapsed") }, "\(d.notes)")
+        #expect(collapsed.contains("pipeline_run clusters") && collapsed.contains("hiding"), "\(collapsed)")
+        #expect(d.notes.last == "\(d.nodes.count) nodes drawn", "\(d.notes)")
+        // A summary's label counts what it hides; the DOT draws it as a folder, outside clusters.
+        let dot = d.dot()
+        let one = try #require(summaries.first)
+        let line = try #require(dot.components(separatedBy: "\n").first { $0.hasPrefix("  \(one.key) [id=\"\(one.elementID)\"") })
+        let total = one.hidden.reduce(0) { $0 + $1.count }
+        #expect(line.contains("\\n\(total) nodes: ") && line.contains("shape=\"folder\""), "\(line)")
+        #expect(line.contains("\\n\(one.hidden[0].count) \(one.hidden[0].typeName)"), "\(line)")
+        #expect(dot.contains("subgraph cluster_\(d.clusters.count) {") && !dot.contains("subgraph cluster_\(d.clusters.count + 1) {"))
+        #expect(d.mermaid().contains("\(one.key){{"))
+        // Graphviz lays it out; every drawn node is in the SVG.
+        let collector = SVGIDs()
+        let parser = XMLParser(data: Data(try d.render(.svg)))
+        parser.delegate = collector
+        #expect(parser.parse())
+        for n in d.nodes { #expect(collector.ids.contains(n.elementID), "no element \(n.elementID)") }
+    }
+
+    /// When even one node per run is too many, the collapsed runs are merged as well.
+    @Test func collapsedClustersAreMergedWhenTheyDoNotFit() throws {
+        let g = Self.tfx
+        let result = try g.query("artifact(type = 'Dataset') downstream* return subgraph")
+        let full = try g.diagram(result, options: DiagramOptions(clusterContextType: "pipeline_run", maxNodes: 1_000_000))
+        #expect(full.clusters.count > 300)
+        for maxNodes in [40, 12] {
+            let d = try g.diagram(result, options: DiagramOptions(clusterContextType: "pipeline_run", maxNodes: maxNodes))
+            #expect(d.nodes.count <= maxNodes, "max \(maxNodes): \(d.nodes.count) nodes drawn: \(d.notes)")
+            #expect(d.nodes.contains { $0.isSummary && $0.ids.count > 1 }, "\(d.notes)")
+            #expect(d.notes.contains { $0.contains("pipeline_run clusters into") }, "\(d.notes)")
+            #expect(Self.drawnMembers(d) == full.nodes.count)
+            #expect(d.notes.last == "\(d.nodes.count) nodes drawn", "\(d.notes)")
+        }
     }
 
     @Test func startAndResultsAreHighlighted() throws {

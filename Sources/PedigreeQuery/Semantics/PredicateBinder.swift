@@ -44,8 +44,8 @@ public struct PredicateBinder {
 
     private mutating func bindExpr(_ p: Predicate, _ kind: NodeKind) -> BoundPredicate {
         switch p {
-        case .and(let a, let b): return .and([bindExpr(a, kind), bindExpr(b, kind)])
-        case .or(let a, let b): return .or([bindExpr(a, kind), bindExpr(b, kind)])
+        case .and(let a, let b, _): return .and([bindExpr(a, kind), bindExpr(b, kind)])
+        case .or(let a, let b, _): return .or([bindExpr(a, kind), bindExpr(b, kind)])
         case .not(let a, _): return .not(bindExpr(a, kind))
         case .error: return .constant(false)
         case .isNull(let field, let negated, _):
@@ -68,7 +68,7 @@ public struct PredicateBinder {
                 return .constant(false)
             }
             return .like(operand, pattern, negated: negated)
-        case .inList(let field, let literals, let negated):
+        case .inList(let field, let literals, let negated, _):
             guard let operand = bindField(field, kind) else { return .constant(false) }
             var values: [BoundValue] = []
             for literal in literals {
@@ -446,7 +446,7 @@ extension PredicateBinder {
             }
         }
         switch p {
-        case .and(let a, let b), .or(let a, let b):
+        case .and(let a, let b, _), .or(let a, let b, _):
             guard let x = mlmdText(a), let y = mlmdText(b) else { return nil }
             if case .and = p { return "(\(x)) AND (\(y))" }
             return "(\(x)) OR (\(y))"
@@ -457,7 +457,7 @@ extension PredicateBinder {
         case .isNull(let f, let negated, _): return field(f) + (negated ? " IS NOT NULL" : " IS NULL")
         case .compare(let f, let op, let l): return value(l).map { "\(field(f)) \(op.rawValue) \($0)" }
         case .like(let f, let l, let negated): return value(l).map { "\(field(f))\(negated ? " NOT" : "") LIKE \($0)" }
-        case .inList(let f, let ls, let negated):
+        case .inList(let f, let ls, let negated, _):
             var items: [String] = []
             for l in ls {
                 guard let v = value(l) else { return nil }
@@ -1105,8 +1105,8 @@ struct MLMDScope {
 
     mutating func bind(_ p: Predicate) throws(MLMDFilterError) -> MLMDCondition {
         switch p {
-        case .and(let a, let b): return .and([try bind(a), try bind(b)])
-        case .or(let a, let b): return .or([try bind(a), try bind(b)])
+        case .and(let a, let b, _): return .and([try bind(a), try bind(b)])
+        case .or(let a, let b, _): return .or([try bind(a), try bind(b)])
         case .not(let a, _): return .not(try bind(a))
         case .error(let r): throw .invalid("Syntax error", at: r)
         case .isNull(let f, let negated, let range):
@@ -1122,7 +1122,7 @@ struct MLMDScope {
                 throw .invalid("No matching signature for operator LIKE for argument types: \(x.type.rawValue), \(y.type.rawValue)", at: p.range)
             }
             return negated ? .not(.like(x.expr, y.expr)) : .like(x.expr, y.expr)
-        case .inList(let f, let ls, let negated):
+        case .inList(let f, let ls, let negated, _):
             var items = [try field(f)]
             for l in ls { items.append(try literal(l)) }
             let e = try common(items, "IN", p.range)

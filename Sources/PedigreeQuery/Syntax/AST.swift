@@ -1,5 +1,6 @@
 /// The syntax tree of a query, exactly as written (names unresolved: the binder resolves them).
-/// Every node carries its source range; ranges do not take part in equality.
+/// Every node carries its source range, and `==` compares ranges too: `hasSameContent(as:)`
+/// compares what two queries say (AST+Content.swift).
 public struct Query: Hashable, Sendable {
     public enum Mode: Hashable, Sendable { case run, explain, profile }
     public enum PathMode: Hashable, Sendable { case reach, shortestPath, allPaths }
@@ -110,23 +111,24 @@ public struct FieldPath: Hashable, Sendable, CustomStringConvertible {
     public var description: String { names.map(\.value).joined(separator: ".") }
 }
 
+/// Each case's range is its text: for `and` and `or` from the start of the first operand to the
+/// end of the second, parentheses around an operand included; for `in`, up to the closing `)`.
+/// Parentheses around a whole predicate are not part of its range (the text inside them is).
 public indirect enum Predicate: Hashable, Sendable {
-    case and(Predicate, Predicate)
-    case or(Predicate, Predicate)
+    case and(Predicate, Predicate, SourceRange)
+    case or(Predicate, Predicate, SourceRange)
     case not(Predicate, SourceRange)
     case compare(FieldPath, CompareOp, Literal)
     case like(FieldPath, Literal, negated: Bool)
-    case inList(FieldPath, [Literal], negated: Bool)
+    case inList(FieldPath, [Literal], negated: Bool, SourceRange)
     case isNull(FieldPath, negated: Bool, SourceRange)
     /// A part that failed to parse (the parser reported it); never bound or run.
     case error(SourceRange)
 
     public var range: SourceRange {
         switch self {
-        case .and(let a, let b), .or(let a, let b): a.range.union(b.range)
-        case .not(_, let r), .isNull(_, _, let r), .error(let r): r
+        case .and(_, _, let r), .or(_, _, let r), .not(_, let r), .inList(_, _, _, let r), .isNull(_, _, let r), .error(let r): r
         case .compare(let f, _, let v), .like(let f, let v, _): f.range.union(v.range)
-        case .inList(let f, let vs, _): vs.last.map { f.range.union($0.range) } ?? f.range
         }
     }
 }

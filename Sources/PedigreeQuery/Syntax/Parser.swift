@@ -488,15 +488,23 @@ public struct Parser {
 
     /// Grammar: OrExpr
     private mutating func parseOrExpr() throws(Failure) -> Predicate {
+        let start = current.range.start
         var left = try parseAndExpr()
-        while acceptKeyword("or") != nil { left = .or(left, try parseAndExpr()) }
+        while acceptKeyword("or") != nil {
+            let right = try parseAndExpr()
+            left = .or(left, right, SourceRange(start, previousEnd))
+        }
         return left
     }
 
     /// Grammar: AndExpr
     private mutating func parseAndExpr() throws(Failure) -> Predicate {
+        let start = current.range.start
         var left = try parseNotExpr()
-        while acceptKeyword("and") != nil { left = .and(left, try parseNotExpr()) }
+        while acceptKeyword("and") != nil {
+            let right = try parseNotExpr()
+            left = .and(left, right, SourceRange(start, previousEnd))
+        }
         return left
     }
 
@@ -559,7 +567,7 @@ public struct Parser {
             var values: [Literal] = []
             repeat { values.append(try parseValue()) } while accept(.comma) != nil
             _ = try expect(.rightParen, "',' or ')' in the list of values")
-            return .inList(field, values, negated: negated)
+            return .inList(field, values, negated: negated, SourceRange(field.range.start, previousEnd))
         }
         if !negated, acceptKeyword("is") != nil {
             let not = acceptKeyword("not") != nil

@@ -1,5 +1,6 @@
 /// Prints a query in canonical form: one spelling for each construct, parentheses only where
-/// precedence needs them. `Parser.parse(Printer.print(q)) == q`.
+/// precedence needs them. `Parser.parse(Printer.print(q))` has the same content as `q`
+/// (`hasSameContent(as:)`: equal but for source ranges).
 public enum Printer {
     public static func print(_ q: Query) -> String {
         var parts: [String] = []
@@ -101,12 +102,12 @@ public enum Printer {
     public static func print(_ p: Predicate) -> String {
         switch p {
         // Left-associative: the right operand of the same operator needs parentheses.
-        case .or(let a, let b): print(a, within: 1) + " or " + print(b, within: 2)
-        case .and(let a, let b): print(a, within: 2) + " and " + print(b, within: 3)
+        case .or(let a, let b, _): print(a, within: 1) + " or " + print(b, within: 2)
+        case .and(let a, let b, _): print(a, within: 2) + " and " + print(b, within: 3)
         case .not(let a, _): "not " + print(a, within: 3)
         case .compare(let f, let op, let v): print(f) + " " + op.rawValue + " " + print(v)
         case .like(let f, let v, let negated): print(f) + (negated ? " not like " : " like ") + print(v)
-        case .inList(let f, let vs, let negated):
+        case .inList(let f, let vs, let negated, _):
             print(f) + (negated ? " not in (" : " in (") + vs.map(print).joined(separator: ", ") + ")"
         case .isNull(let f, let negated, _): print(f) + (negated ? " is not null" : " is null")
         case .error: "<error>"
