@@ -55,7 +55,7 @@ protoc \
   ml_metadata/proto/metadata_store.proto ml_metadata/proto/metadata_store_service.proto \
   pedigree/v1/pedigree_service.proto
 # The gRPC plugin writes a file even for a .proto without services; drop those.
-grep -l 'This file contained no services' "$work"/out/*/*.grpc.swift "$work"/out/*/*/*.grpc.swift 2>/dev/null | xargs -r rm
+find "$work/out" -name '*.grpc.swift' -exec grep -l 'This file contained no services' {} + | xargs -r rm
 rm -rf "$OUT"
 mkdir -p "$OUT"
 find "$work/out" -name '*.swift' | while read -r f; do

@@ -749,7 +749,7 @@ func rpcError(_ error: any Error) -> RPCError {
     switch error {
     case let e as RPCError: return e
     case let e as MetadataError: return RPCError(code: e.code.rpcCode, message: e.message)
-    case let e as QueryError: return RPCError(code: .invalidArgument, message: e.description)
+    case let e as QueryError: return e.rpcError
     default: return RPCError(code: .internalError, message: String(describing: error))
     }
 }

@@ -1,5 +1,7 @@
 internal import Foundation
 public import GRPCCore
+internal import GRPCProtobuf
+internal import SwiftProtobuf
 public import Pedigree
 public import PedigreeWire
 
@@ -211,5 +213,34 @@ extension String {
             h = h &* 0x100_0000_01b3
         }
         return Int64(bitPattern: h)
+    }
+}
+
+extension QueryError {
+    /// The diagnostics as Pedigree's wire message.
+    var wire: Pedigree_V1_QueryDiagnostics {
+        .with { m in
+            m.source = source
+            m.diagnostics = diagnostics.map { d in
+                let (line, column, _, _) = DiagnosticRenderer.location(of: d.range.start, in: source)
+                return .with {
+                    $0.id = d.id
+                    $0.severity = d.severity.rawValue
+                    $0.message = d.message
+                    $0.line = Int64(line)
+                    $0.column = Int64(column)
+                    $0.start = Int64(d.range.start)
+                    $0.end = Int64(d.range.end)
+                    $0.notes = d.notes
+                }
+            }
+        }
+    }
+
+    /// INVALID_ARGUMENT with the rendered diagnostics as its message and the diagnostics as data
+    /// in its status details (google.rpc.Status, `grpc-status-details-bin`).
+    var rpcError: RPCError {
+        guard let any = try? Google_Protobuf_Any(message: wire) else { return RPCError(code: .invalidArgument, message: description) }
+        return RPCError(GoogleRPCStatus(code: .invalidArgument, message: description, details: [.any(any)]))
     }
 }

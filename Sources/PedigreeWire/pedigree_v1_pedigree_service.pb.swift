@@ -480,6 +480,55 @@ public nonisolated struct Pedigree_V1_RenderResponse: Sendable {
   public init() {}
 }
 
+/// Why a query was refused: sent in the status details of its INVALID_ARGUMENT error
+/// (google.rpc.Status in the `grpc-status-details-bin` trailer, packed as an Any), so that a
+/// client can point at the query text without parsing the message.
+public nonisolated struct Pedigree_V1_QueryDiagnostics: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The query text the positions refer to.
+  public var source: String = String()
+
+  public var diagnostics: [Pedigree_V1_Diagnostic] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pedigree_V1_Diagnostic: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// A stable identifier, such as "bind.unknown-type".
+  public var id: String = String()
+
+  /// "error" or "warning".
+  public var severity: String = String()
+
+  public var message: String = String()
+
+  /// 1-based line and column (in characters) of the start.
+  public var line: Int64 = 0
+
+  public var column: Int64 = 0
+
+  /// The range in UTF-8 bytes of the query text, start inclusive, end exclusive.
+  public var start: Int64 = 0
+
+  public var end: Int64 = 0
+
+  /// "did you mean", what was expected, and the like.
+  public var notes: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "pedigree.v1"
@@ -1250,6 +1299,106 @@ nonisolated extension Pedigree_V1_RenderResponse: SwiftProtobuf.Message, SwiftPr
   public static func ==(lhs: Pedigree_V1_RenderResponse, rhs: Pedigree_V1_RenderResponse) -> Bool {
     if lhs.data != rhs.data {return false}
     if lhs.contentType != rhs.contentType {return false}
+    if lhs.notes != rhs.notes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pedigree_V1_QueryDiagnostics: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".QueryDiagnostics"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}source\0\u{1}diagnostics\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.source) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.diagnostics) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.source.isEmpty {
+      try visitor.visitSingularStringField(value: self.source, fieldNumber: 1)
+    }
+    if !self.diagnostics.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.diagnostics, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pedigree_V1_QueryDiagnostics, rhs: Pedigree_V1_QueryDiagnostics) -> Bool {
+    if lhs.source != rhs.source {return false}
+    if lhs.diagnostics != rhs.diagnostics {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pedigree_V1_Diagnostic: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Diagnostic"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}severity\0\u{1}message\0\u{1}line\0\u{1}column\0\u{1}start\0\u{1}end\0\u{1}notes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.severity) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.line) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.column) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.start) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.end) }()
+      case 8: try { try decoder.decodeRepeatedStringField(value: &self.notes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.severity.isEmpty {
+      try visitor.visitSingularStringField(value: self.severity, fieldNumber: 2)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 3)
+    }
+    if self.line != 0 {
+      try visitor.visitSingularInt64Field(value: self.line, fieldNumber: 4)
+    }
+    if self.column != 0 {
+      try visitor.visitSingularInt64Field(value: self.column, fieldNumber: 5)
+    }
+    if self.start != 0 {
+      try visitor.visitSingularInt64Field(value: self.start, fieldNumber: 6)
+    }
+    if self.end != 0 {
+      try visitor.visitSingularInt64Field(value: self.end, fieldNumber: 7)
+    }
+    if !self.notes.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.notes, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pedigree_V1_Diagnostic, rhs: Pedigree_V1_Diagnostic) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.severity != rhs.severity {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs.line != rhs.line {return false}
+    if lhs.column != rhs.column {return false}
+    if lhs.start != rhs.start {return false}
+    if lhs.end != rhs.end {return false}
     if lhs.notes != rhs.notes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import GRPCCore
+import GRPCProtobuf
 import GRPCNIOTransportHTTP2
 import Logging
 import Pedigree
@@ -134,6 +135,18 @@ import Testing
             let pedigree = Pedigree_V1_PedigreeService.Client(wrapping: client)
             await expectStatus(.invalidArgument, containing: "^") { _ = try await pedigree.query(query("artifact(type = ) downstream")) }
             await expectStatus(.invalidArgument, containing: "Modle") { _ = try await pedigree.query(query("artifact(type = 'Modle')")) }
+            // The diagnostics also come as data, in the status details.
+            do {
+                _ = try await pedigree.query(query("artifact(type = 'Modle')"))
+                Issue.record("no error")
+            } catch let error as RPCError {
+                let status = try #require(try error.unpackGoogleRPCStatus())
+                let any = try #require(status.details.first?.any, "no details: \(status)")
+                let diagnostics = try Pedigree_V1_QueryDiagnostics(unpackingAny: any)
+                let d = try #require(diagnostics.diagnostics.first)
+                #expect(diagnostics.source == "artifact(type = 'Modle')" && d.line == 1 && d.column == 17 && d.start == 16 && d.end == 23)
+                #expect(d.id.hasPrefix("bind.") && d.message.contains("Modle") && d.severity == "error")
+            }
             await expectStatus(.invalidArgument) { _ = try await pedigree.query(query("artifact(id = $missing)")) }
             var tight = query("artifact(type = 'Examples') downstream*")
             tight.options.maxVisits = 2
