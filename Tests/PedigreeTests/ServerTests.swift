@@ -286,6 +286,30 @@ import Testing
         }
     }
 
+    /// ml-metadata answers NotFound for the contexts of a node that is in none, and of a missing id.
+    @Test func contextsOfANodeInNoContextAreNotFound() async throws {
+        try await withServer { client, _ in
+            let mlmd = MlMetadata_MetadataStoreService.Client(wrapping: client)
+            let executionType = try await mlmd.putExecutionType(.with { $0.executionType.name = "Alone" }).typeID
+            let artifactType = try await mlmd.putArtifactType(.with { $0.artifactType.name = "AloneArtifact" }).typeID
+            let execution = try await mlmd.putExecutions(.with { $0.executions = [.with { $0.typeID = executionType }] }).executionIds[0]
+            let artifact = try await mlmd.putArtifacts(.with { $0.artifacts = [.with { $0.typeID = artifactType }] }).artifactIds[0]
+            for id in [execution, 987_654] {
+                await expectStatus(.notFound, containing: "No contexts found for execution_id: \(id)") {
+                    _ = try await mlmd.getContextsByExecution(.with { $0.executionID = id })
+                }
+            }
+            for id in [artifact, 987_654] {
+                await expectStatus(.notFound, containing: "No contexts found for artifact_id: \(id)") {
+                    _ = try await mlmd.getContextsByArtifact(.with { $0.artifactID = id })
+                }
+            }
+            // A node in a context still gets it.
+            let contexts = try await mlmd.getContextsByArtifact(.with { $0.artifactID = 1 }).contexts
+            #expect(!contexts.isEmpty)
+        }
+    }
+
     @Test func readsDoNotWaitBehindALongWrite() async throws {
         try await withServer { client, _ in
             let mlmd = MlMetadata_MetadataStoreService.Client(wrapping: client)
