@@ -50,10 +50,12 @@ compat: build venv
 	PY=$(CURDIR)/$(PY) PEDIGREE=$(CURDIR)/$(PEDIGREE) bash Tests/Compat/run_compat.sh
 
 # ml-metadata's own test suite, run by its Python client against `pedigree serve` over gRPC; then
-# SIGKILL under write load, restart, and every acknowledged write must be there.
+# SIGKILL under write load, restart, and every acknowledged write must be there; then the server
+# follows what the real ml-metadata library writes to its file in process.
 server-test: build venv
 	PY=$(CURDIR)/$(PY) PEDIGREE=$(CURDIR)/$(PEDIGREE) bash Tests/Server/run_mlmd_suite.sh
 	$(PY) Tests/Server/kill_test.py --pedigree $(PEDIGREE) --seconds 3 --rounds 2
+	$(PY) Tests/Server/follow_test.py --pedigree $(PEDIGREE)
 
 test: swift-test compat server-test
 

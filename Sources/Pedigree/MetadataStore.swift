@@ -22,10 +22,13 @@ public final class MetadataStore: Sendable {
     /// The writer's state: only reachable under the lock.
     struct Writer {
         var db: SQLiteConnection?
+        /// How far the published graph has followed the file (nil for a store in memory, which no
+        /// other connection can write to).
+        var position: MLMDPosition?
     }
 
-    private let writer: Mutex<Writer>
-    private let published: Mutex<GraphSnapshot>
+    let writer: Mutex<Writer>
+    let published: Mutex<GraphSnapshot>
     public let path: String
     public let isReadOnly: Bool
     /// Whether open read the edge tables on a second connection alongside the nodes (see `load`).
@@ -47,9 +50,10 @@ public final class MetadataStore: Sendable {
             }
         let db: SQLiteConnection
         let graph: GraphSnapshot
+        let position: MLMDPosition
         do {
             db = try MLMDFile.open(path: path, mode: fileMode)
-            (graph, loadedEdgesAlongside) = try Self.load(db, path: path, edgesAlongsideFrom: threshold)
+            (graph, loadedEdgesAlongside, position) = try Self.load(db, path: path, edgesAlongsideFrom: threshold)
         } catch let error as SQLiteError {
             throw MetadataError(
                 error.isCorruption ? .dataLoss : .internal,
@@ -57,7 +61,7 @@ public final class MetadataStore: Sendable {
         }
         self.path = path
         isReadOnly = mode == .readOnly
-        writer = Mutex(Writer(db: db))
+        writer = Mutex(Writer(db: db, position: path == ":memory:" ? nil : position))
         published = Mutex(graph)
     }
 
@@ -70,15 +74,20 @@ public final class MetadataStore: Sendable {
     /// each node table's ids run densely (checked against the nodes read), and both transactions
     /// must see the same edges (checked by fingerprint). Otherwise the edges are read here after
     /// the nodes.
-    private static func load(_ db: SQLiteConnection, path: String, edgesAlongsideFrom threshold: Int64?) throws -> (GraphSnapshot, alongside: Bool) {
+    /// The position returned is that of the same read (see `follow`).
+    private static func load(
+        _ db: SQLiteConnection, path: String, edgesAlongsideFrom threshold: Int64?
+    ) throws -> (GraphSnapshot, alongside: Bool, position: MLMDPosition) {
         let tables = MLMDTables(db)
+        let readTime = now()
         try db.execute("BEGIN")
         defer { try? db.execute("COMMIT") }
         let fingerprint = try tables.edgeFingerprint()
+        let position = try tables.position(readTime: readTime)
         var builder = GraphSnapshot.Builder()
         guard path != ":memory:", let threshold, fingerprint[0] >= threshold else {
             try tables.load(into: &builder)
-            return (builder.finish(), false)
+            return (builder.finish(), false, position)
         }
         let ranges = (
             artifacts: try tables.denseRange("Artifact"), executions: try tables.denseRange("Execution"),
@@ -91,10 +100,10 @@ public final class MetadataStore: Sendable {
         let edges = alongside.wait()
         try nodes.get()
         if let edges, builder.matches(artifacts: ranges.artifacts, executions: ranges.executions, contexts: ranges.contexts) {
-            return (builder.finish(edges: edges), true)
+            return (builder.finish(edges: edges), true, position)
         }
         try tables.loadEdges(into: &builder)
-        return (builder.finish(), false)
+        return (builder.finish(), false, position)
     }
 
     /// Below this many events a second connection is not worth opening.
@@ -150,21 +159,53 @@ public final class MetadataStore: Sendable {
 
     /// Runs `body` as one transaction against a copy of the current graph; publishes the copy
     /// only if the transaction commits.
+    ///
+    /// First, inside the transaction (which holds SQLite's write lock, so nothing else can commit
+    /// until it ends), the graph catches up with what other connections committed (`follow`): a
+    /// write never publishes a snapshot that lacks someone else's commit, and never decides on a
+    /// stale graph. What it caught up is published even when `body` throws.
     func write<T: Sendable>(_ body: (inout WriteContext) throws -> T) throws -> T {
         try writer.withLock { (w: inout Writer) throws -> T in
             guard !isReadOnly else { throw MetadataError.failedPrecondition("\(path) is open read-only") }
             guard let db = w.db else { throw MetadataError.failedPrecondition("the store is closed") }
-            var context = WriteContext(tables: MLMDTables(db), graph: published.withLock { $0 }, now: Self.now())
+            var base = published.withLock { $0 }
+            var caughtUp = false
+            var context: WriteContext?
             let result: T
             do {
-                result = try db.transaction { () throws -> T in try body(&context) }
-            } catch let error as SQLiteError {
-                throw Self.translate(error)
+                result = try db.transaction { () throws -> T in
+                    if let position = w.position {
+                        let (graph, next) = try Self.catchUp(db, graph: base, position: position)
+                        w.position = next
+                        if let graph {
+                            base = graph
+                            caughtUp = true
+                        }
+                    }
+                    context = WriteContext(tables: MLMDTables(db), graph: base, now: Self.now())
+                    return try body(&context!)
+                }
+            } catch {
+                if caughtUp { publish(base) }
+                if let error = error as? SQLiteError { throw Self.translate(error) }
+                throw error
             }
-            var next = context.graph
-            next.generation &+= 1
-            published.withLock { $0 = next }
+            let next = context!.graph
+            if var position = w.position {
+                position.advance(from: base, to: next)
+                w.position = position
+            }
+            publish(next)
             return result
+        }
+    }
+
+    /// Publishes `graph` as the next snapshot.
+    func publish(_ graph: GraphSnapshot) {
+        var next = graph
+        published.withLock {
+            next.generation = $0.generation &+ 1
+            $0 = next
         }
     }
 
@@ -179,6 +220,15 @@ public final class MetadataStore: Sendable {
     public func check() throws -> CheckReport {
         try writer.withLock { (w: inout Writer) throws -> CheckReport in
             guard let db = w.db else { throw MetadataError.failedPrecondition("the store is closed") }
+            // One read transaction: the graph first catches up with what other connections
+            // committed, then is compared with the file as of that same commit.
+            try db.execute("BEGIN")
+            defer { try? db.execute("COMMIT") }
+            if let position = w.position {
+                let (graph, next) = try Self.catchUp(db, graph: published.withLock { $0 }, position: position)
+                w.position = next
+                if let graph { publish(graph) }
+            }
             var report = CheckReport()
             var integrity: [String] = []
             try db.query("PRAGMA integrity_check") { (row: borrowing Row) in
@@ -187,7 +237,9 @@ public final class MetadataStore: Sendable {
             report.problems += integrity.map { "SQLite integrity: \($0)" }
             report.warnings += try Self.danglingReferences(db)
             // One connection, no id arithmetic: an independent reading of the file.
-            let (fresh, _) = try Self.load(db, path: path, edgesAlongsideFrom: nil)
+            var builder = GraphSnapshot.Builder()
+            try MLMDTables(db).load(into: &builder)
+            let fresh = builder.finish()
             report.problems += GraphComparison.differences(published.withLock { $0 }, fresh)
             report.counts = StoreCounts(published.withLock { $0 })
             return report

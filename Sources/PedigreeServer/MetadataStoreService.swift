@@ -612,7 +612,8 @@ public struct MetadataStoreService: MlMetadata_MetadataStoreService.SimpleServic
     {
         try read { g in
             var response = MlMetadata_GetContextsByArtifactResponse()
-            response.contexts = ((try? g.contexts(artifact: ArtifactID(request.artifactID))) ?? []).map { $0.wire(in: g) }
+            // NotFound when the artifact is in no context (or does not exist), as ml-metadata answers.
+            response.contexts = try g.contexts(artifact: ArtifactID(request.artifactID)).map { $0.wire(in: g) }
             return response
         }
     }
@@ -622,7 +623,8 @@ public struct MetadataStoreService: MlMetadata_MetadataStoreService.SimpleServic
     {
         try read { g in
             var response = MlMetadata_GetContextsByExecutionResponse()
-            response.contexts = ((try? g.contexts(execution: ExecutionID(request.executionID))) ?? []).map { $0.wire(in: g) }
+            // NotFound when the execution is in no context (or does not exist), as ml-metadata answers.
+            response.contexts = try g.contexts(execution: ExecutionID(request.executionID)).map { $0.wire(in: g) }
             return response
         }
     }

@@ -26,6 +26,10 @@ public struct ServerOptions: Sendable {
     public var authToken: String?
     public var lineage = LineageLimits()
     public var queryLimits = QueryLimits()
+    /// How often the server looks for what other processes committed to the database file (ml-metadata
+    /// writing it in process, as TFX does) and applies it (`MetadataStore.follow`); every write
+    /// catches up first as well. nil: only writes catch up.
+    public var followInterval: Duration? = .milliseconds(200)
 
     public init() {}
 }
@@ -85,6 +89,11 @@ public enum PedigreeServer {
         }
         defer { signals.cancel() }
 
+        let follower = options.followInterval.map { interval in
+            Task { await follow(store, every: interval, logger: logger) }
+        }
+        defer { follower?.cancel() }
+
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.serve() }
             if let address = try await server.listeningAddress?.ipv4 {
@@ -92,8 +101,30 @@ public enum PedigreeServer {
                 onListening(RunningServer(port: address.port, stop: { server.beginGracefulShutdown() }))
             }
         }
+        follower?.cancel()
+        await follower?.value
         store.close()
         logger.info("stopped; the database is closed")
+    }
+
+    /// Applies what other processes commit to the store's file, every `interval`, until cancelled.
+    /// The work runs on the store's writer queue (off the cooperative pool); a failure is logged and
+    /// the next round tries again.
+    static func follow(_ store: MetadataStore, every interval: Duration, logger: Logger) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            do {
+                if try await store.perform({ try $0.follow() }) {
+                    logger.debug("applied what another process committed", metadata: ["generation": "\(store.snapshot.generation)"])
+                }
+            } catch {
+                logger.warning("following the database failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 }
 

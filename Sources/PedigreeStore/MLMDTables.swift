@@ -111,7 +111,7 @@ package struct MLMDTables {
         }
     }
 
-    private func loadTypes() throws -> [NodeType] {
+    package func loadTypes() throws -> [NodeType] {
         var types: [NodeType] = []
         try db.query("SELECT id, name, version, type_kind, description, input_type, output_type, external_id FROM `Type` ORDER BY id") { (row: borrowing Row) in
             guard let kind = NodeKind(rawValue: Int(row.int64(3))) else { return }
@@ -145,7 +145,7 @@ package struct MLMDTables {
     }
 
     /// Decodes a property row's value columns (3 int, 4 double, 5 string, 6 proto, 7 bool, 8 bytes).
-    private static func decodeValue(_ row: borrowing Row) -> Value? {
+    package static func decodeValue(_ row: borrowing Row) -> Value? {
         if !row.isNull(3) { return .int(row.int64(3)) }
         if !row.isNull(4) {
             if case .text(let text) = row.value(4), let d = Double(text) { return .double(d) }

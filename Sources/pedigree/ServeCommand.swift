@@ -11,8 +11,9 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Unmodified ml-metadata clients connect as to an MLMD server
             (MetadataStoreClientConfig(host=..., port=...)). Writes are serialised; reads answer from a
-            snapshot and never wait for a write. SIGTERM or SIGINT finishes the calls in flight and closes
-            the database.
+            snapshot and never wait for a write. What other processes commit to the file (ml-metadata
+            writing it in process, as TFX does) is followed every --follow-interval milliseconds, and
+            before every write. SIGTERM or SIGINT finishes the calls in flight and closes the database.
             """)
 
     @OptionGroup var store: StoreOptions
@@ -27,6 +28,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
     @Option(help: "A file holding a token that every call must send as 'authorization: Bearer <token>'.")
     var authTokenFile: String?
+    @Option(
+        help: ArgumentHelp(
+            "Milliseconds between looks at what other processes committed to the database (0: only before each write).",
+            discussion: "Within this bound, reads see what ml-metadata or another process wrote to the file directly."))
+    var followInterval = 200
     @Flag(help: "Apply ml-metadata's lineage caps: at most 100 hops, and the first 101 starting nodes.")
     var mlmdLineageCaps = false
     @Option(help: "Log level: trace, debug (one line per call), info, notice, warning, error.") var logLevel = "info"
@@ -37,6 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--max-request-bytes and --max-response-bytes must be positive")
         }
         guard maxVisits > 0 else { throw ValidationError("--max-visits must be positive") }
+        guard followInterval >= 0 else { throw ValidationError("--follow-interval must be 0 or a positive number of milliseconds") }
         guard queryTimeout > 0, queryTimeout.isFinite else { throw ValidationError("--query-timeout must be a positive number of seconds") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard Logger.Level(rawValue: logLevel) != nil else {
@@ -62,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.tlsCertificatePath = tlsCert
         options.tlsKeyPath = tlsKey
         options.lineage = LineageLimits(mlmdCaps: mlmdLineageCaps)
+        options.followInterval = followInterval > 0 ? .milliseconds(followInterval) : nil
         options.queryLimits = QueryLimits(maxVisits: maxVisits, timeout: .milliseconds(Int64(queryTimeout * 1000)))
         do {
             if let path = authTokenFile {

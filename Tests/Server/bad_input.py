@@ -2,7 +2,9 @@
 invalid filter queries, dangling events. Each must get its status code with a clear message, and
 the server must go on answering. Usage: $PY bad_input.py PORT
 """
+import os
 import sys
+import tempfile
 
 import grpc
 from ml_metadata import errors
@@ -61,6 +63,40 @@ expect("negative hops", errors.INVALID_ARGUMENT, lambda: store.get_lineage_subgr
                                      max_num_hops=-1)))
 if store.get_artifacts_by_id([987654]) != []:
     failures.append("unknown ids: expected an empty answer")
+
+
+def contexts_of_lonely_nodes(s):
+    """get_contexts_by_execution / get_contexts_by_artifact for nodes in no context and for missing
+    ids: the (code, message) of each, or ("OK", count) when the call succeeds."""
+    e_type = s.put_execution_type(mlmd.ExecutionType(name="LonelyExecutionType"))
+    a_type = s.put_artifact_type(mlmd.ArtifactType(name="LonelyArtifactType"))
+    [a] = s.put_artifacts([mlmd.Artifact(type_id=a_type, uri="/lonely")])
+    [e] = s.put_executions([mlmd.Execution(type_id=e_type)])
+    answers = []
+    for what, call in [("execution", lambda i: s.get_contexts_by_execution(i)),
+                       ("artifact", lambda i: s.get_contexts_by_artifact(i))]:
+        for node_id in [e if what == "execution" else a, 987654, 0]:
+            try:
+                answers.append(("OK", len(call(node_id))))
+            except errors.StatusError as x:
+                # Ids differ between the two stores; the message names the id.
+                answers.append((x.error_code, str(x).replace(str(node_id), "ID")))
+    return answers
+
+
+# A node in no context, and a missing id: ml-metadata answers NOT_FOUND ("No contexts found for
+# execution_id: N"), never an empty list. The same calls on the real library in process, on an
+# SQLite file of its own, must give the same answers.
+with tempfile.TemporaryDirectory() as tmp:
+    config = mlmd.ConnectionConfig()
+    config.sqlite.filename_uri = os.path.join(tmp, "reference.sqlite")
+    config.sqlite.connection_mode = mlmd.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
+    reference = contexts_of_lonely_nodes(metadata_store.MetadataStore(config))
+served = contexts_of_lonely_nodes(store)
+if any(code != errors.NOT_FOUND for code, _ in reference):
+    failures.append(f"contexts of a node in none: the reference library answered {reference}, expected NOT_FOUND throughout")
+if served != reference:
+    failures.append(f"contexts of a node in none: the server answered {served}, the library {reference}")
 
 if failures:
     print("\n".join(failures))

@@ -1,0 +1,163 @@
+package import PedigreeModel
+
+/// How far a reader has followed an MLMD file: SQLite's `data_version` as of its last read, the
+/// highest row id it holds of each insert-only table and node table, and when that read began.
+///
+/// MLMD's ids are `INTEGER PRIMARY KEY AUTOINCREMENT` and SQLite commits one writer at a time, so
+/// ids grow in commit order: the rows inserted after a position are exactly those with higher ids.
+/// Updates are found by `last_update_time_since_epoch` (see `MLMDTables.changes`).
+package struct MLMDPosition: Sendable, Equatable {
+    /// `PRAGMA data_version` inside the read that reached this position; it changes when another
+    /// connection commits.
+    package var dataVersion: Int64
+    package var artifactID: Int64
+    package var executionID: Int64
+    package var contextID: Int64
+    package var eventID: Int64
+    package var attributionID: Int64
+    package var associationID: Int64
+    /// Milliseconds since the epoch, taken just before the read transaction began.
+    package var readTime: Int64
+}
+
+/// What a file holds beyond a position: every type as stored now; the nodes inserted since, or
+/// updated within the window, with all their properties; the edges inserted since; and every
+/// parent-context link when their number differs from what the reader holds (the table has no
+/// stable id of its own).
+package struct MLMDChanges: Sendable {
+    package var types: [NodeType] = []
+    package var artifacts: [Artifact] = []
+    package var executions: [Execution] = []
+    package var contexts: [Context] = []
+    package var events: [(rowID: Int64, event: Event)] = []
+    package var attributions: [(rowID: Int64, attribution: Attribution)] = []
+    package var associations: [(rowID: Int64, association: Association)] = []
+    /// nil when the table holds as many links as the reader; otherwise the whole table.
+    package var parentContexts: [ParentContext]?
+    /// The position these changes bring the reader to.
+    package var position: MLMDPosition
+}
+
+extension MLMDTables {
+    /// SQLite's `PRAGMA data_version` on this connection: unchanged by its own commits, different
+    /// once another connection has committed.
+    package func dataVersion() throws -> Int64 {
+        try db.scalar("PRAGMA data_version")?.int64 ?? 0
+    }
+
+    /// The position of what this connection reads now. Call inside the read transaction that
+    /// loaded the graph, so that both describe the same commit.
+    package func position(readTime: Int64) throws -> MLMDPosition {
+        func max(_ table: String) throws -> Int64 { try db.scalar("SELECT max(id) FROM \(table)")?.int64 ?? 0 }
+        return MLMDPosition(
+            dataVersion: try dataVersion(), artifactID: try max("Artifact"), executionID: try max("Execution"),
+            contextID: try max("Context"), eventID: try max("Event"), attributionID: try max("Attribution"),
+            associationID: try max("Association"), readTime: readTime)
+    }
+
+    /// Everything committed beyond `since`, read in the caller's transaction (one commit point).
+    /// Nodes are those with an id above the position or a `last_update_time_since_epoch` at or
+    /// after `updatedSince` (the caller's window, which overlaps the previous read so that a
+    /// transaction that stamped its update before that read but committed after it is not missed).
+    /// `parentContextCount` is how many parent-context links the reader holds.
+    package func changes(since: MLMDPosition, updatedSince: Int64, parentContextCount: Int, readTime: Int64) throws -> MLMDChanges {
+        var changes = MLMDChanges(position: try position(readTime: readTime))
+        changes.types = try loadTypes()
+        let bounds: [SQLValue] = [.integer(since.artifactID), .integer(updatedSince)]
+        let artifactRows = "SELECT id FROM Artifact WHERE id > ?1 OR last_update_time_since_epoch >= ?2"
+        try db.query(
+            "SELECT id, type_id, uri, state, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Artifact WHERE id IN (\(artifactRows)) ORDER BY id",
+            bounds
+        ) { (row: borrowing Row) in
+            changes.artifacts.append(
+                Artifact(
+                    id: ArtifactID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(4),
+                    uri: row.string(2), state: row.optionalInt64(3).flatMap { ArtifactState(rawValue: Int($0)) },
+                    externalID: row.string(5), createTime: row.int64(6), updateTime: row.int64(7)))
+        }
+        try readProperties("ArtifactProperty", owner: "artifact_id", of: artifactRows, bounds, into: &changes.artifacts)
+
+        let executionBounds: [SQLValue] = [.integer(since.executionID), .integer(updatedSince)]
+        let executionRows = "SELECT id FROM Execution WHERE id > ?1 OR last_update_time_since_epoch >= ?2"
+        try db.query(
+            "SELECT id, type_id, last_known_state, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Execution WHERE id IN (\(executionRows)) ORDER BY id",
+            executionBounds
+        ) { (row: borrowing Row) in
+            changes.executions.append(
+                Execution(
+                    id: ExecutionID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(3),
+                    lastKnownState: row.optionalInt64(2).flatMap { ExecutionState(rawValue: Int($0)) },
+                    externalID: row.string(4), createTime: row.int64(5), updateTime: row.int64(6)))
+        }
+        try readProperties("ExecutionProperty", owner: "execution_id", of: executionRows, executionBounds, into: &changes.executions)
+
+        let contextBounds: [SQLValue] = [.integer(since.contextID), .integer(updatedSince)]
+        let contextRows = "SELECT id FROM Context WHERE id > ?1 OR last_update_time_since_epoch >= ?2"
+        try db.query(
+            "SELECT id, type_id, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Context WHERE id IN (\(contextRows)) ORDER BY id",
+            contextBounds
+        ) { (row: borrowing Row) in
+            changes.contexts.append(
+                Context(
+                    id: ContextID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(2) ?? "",
+                    externalID: row.string(3), createTime: row.int64(4), updateTime: row.int64(5)))
+        }
+        try readProperties("ContextProperty", owner: "context_id", of: contextRows, contextBounds, into: &changes.contexts)
+
+        // Events and their paths (paths are written with their event, in the same transaction).
+        var paths: [Int64: [EventStep]] = [:]
+        try db.query(
+            "SELECT event_id, is_index_step, step_index, step_key FROM EventPath WHERE event_id > ? ORDER BY event_id, rowid",
+            [.integer(since.eventID)]
+        ) { (row: borrowing Row) in
+            paths[row.int64(0), default: []].append(row.int64(1) != 0 ? .index(row.int64(2)) : .key(row.string(3) ?? ""))
+        }
+        try db.query(
+            "SELECT id, artifact_id, execution_id, type, milliseconds_since_epoch FROM Event WHERE id > ? ORDER BY id",
+            [.integer(since.eventID)]
+        ) { (row: borrowing Row) in
+            let rowID = row.int64(0)
+            changes.events.append(
+                (rowID,
+                 Event(
+                    artifactID: ArtifactID(row.int64(1)), executionID: ExecutionID(row.int64(2)),
+                    type: EventType(rawValue: Int(row.int64(3))) ?? .unknown, path: paths[rowID] ?? [],
+                    time: row.optionalInt64(4))))
+        }
+        try db.query("SELECT id, context_id, artifact_id FROM Attribution WHERE id > ? ORDER BY id", [.integer(since.attributionID)]) {
+            (row: borrowing Row) in
+            changes.attributions.append((row.int64(0), Attribution(contextID: ContextID(row.int64(1)), artifactID: ArtifactID(row.int64(2)))))
+        }
+        try db.query("SELECT id, context_id, execution_id FROM Association WHERE id > ? ORDER BY id", [.integer(since.associationID)]) {
+            (row: borrowing Row) in
+            changes.associations.append((row.int64(0), Association(contextID: ContextID(row.int64(1)), executionID: ExecutionID(row.int64(2)))))
+        }
+        // ParentContext's only key is (context_id, parent_context_id); its rowids are not stable
+        // (VACUUM may renumber them), so a change in the count is what says to read it again.
+        if try db.scalar("SELECT count(*) FROM ParentContext")?.int64 != Int64(parentContextCount) {
+            var links: [ParentContext] = []
+            try db.query("SELECT context_id, parent_context_id FROM ParentContext ORDER BY context_id, parent_context_id") {
+                (row: borrowing Row) in
+                links.append(ParentContext(childID: ContextID(row.int64(0)), parentID: ContextID(row.int64(1))))
+            }
+            changes.parentContexts = links
+        }
+        return changes
+    }
+
+    /// Sets the properties of `nodes` (in id order, as `nodeRows` selects them) from `table`.
+    private func readProperties<N: MetadataNode>(
+        _ table: String, owner: String, of nodeRows: String, _ bounds: [SQLValue], into nodes: inout [N]
+    ) throws {
+        guard !nodes.isEmpty else { return }
+        var slot: [Int64: Int] = [:]
+        for (i, node) in nodes.enumerated() { slot[node.id!.rawValue] = i }
+        try db.query(
+            "SELECT \(owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value, byte_value FROM \(table) WHERE \(owner) IN (\(nodeRows))",
+            bounds
+        ) { (row: borrowing Row) in
+            guard let i = slot[row.int64(0)], let name = row.string(1), let value = Self.decodeValue(row) else { return }
+            if row.int64(2) != 0 { nodes[i].customProperties[name] = value } else { nodes[i].properties[name] = value }
+        }
+    }
+}
