@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pedigree
+import PedigreeFixtures
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import Foundation
 import Pedigree
+import PedigreeFixtures
 import Testing
 
 /// Every query in Grammar/examples/ parses, prints back to itself, and gives its expected answer

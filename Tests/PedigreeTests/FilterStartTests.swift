@@ -1,4 +1,5 @@
 import Pedigree
+import PedigreeFixtures
 import Testing
 
 /// `nodeIndices(_:matchingFilter:)`: MLMD filter semantics, with `id = N` / `id IN (...)` looked

@@ -1,5 +1,6 @@
 import Foundation
 import Pedigree
+import PedigreeFixtures
 import Testing
 
 /// Generator-driven fuzzing of the lexer, parser and binder (a bounded smoke: 100k+ inputs in CI).

@@ -1,5 +1,6 @@
 import Foundation
 import Pedigree
+import PedigreeFixtures
 import Testing
 
 @Suite struct QueryExecutionTests {

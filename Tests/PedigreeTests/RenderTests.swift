@@ -1,5 +1,6 @@
 import Foundation
 import Pedigree
+import PedigreeFixtures
 import Testing
 #if canImport(FoundationXML)
 import FoundationXML

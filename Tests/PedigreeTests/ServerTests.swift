@@ -7,6 +7,7 @@ import GRPCProtobuf
 import GRPCNIOTransportHTTP2
 import Logging
 @testable import Pedigree
+import PedigreeFixtures
 import PedigreeServer
 import PedigreeWire
 import Synchronization

@@ -1,4 +1,5 @@
 import Pedigree
+import PedigreeFixtures
 import Testing
 
 /// Every node of a syntax tree carries the range of the text it was parsed from: these tests

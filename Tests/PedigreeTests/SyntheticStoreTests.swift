@@ -1,5 +1,6 @@
 import Foundation
 import Pedigree
+import PedigreeFixtures
 import Testing
 
 /// The `tfx` workload of `pedigree generate --shape tfx`: its shape, its determinism, that it is

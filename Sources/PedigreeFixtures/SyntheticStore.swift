@@ -1,3 +1,5 @@
+public import Pedigree
+
 /// Deterministic MLMD-shaped stores for tests and benchmarks (`pedigree generate`).
 public enum SyntheticStore {
     /// The `chain` stress workload: 10 datasets, then N executions (Transform, Trainer,

@@ -1,3 +1,5 @@
+public import Pedigree
+
 /// A small, realistic TFX-shaped store: ExampleGen -> StatisticsGen -> SchemaGen -> Transform ->
 /// Trainer -> Evaluator -> Pusher over several runs of one pipeline, with a context per run and
 /// per pipeline, a model warm-started from an earlier run's, and a failed run.

@@ -1,3 +1,5 @@
+public import Pedigree
+
 extension SyntheticStore {
     /// Datasets per pipeline in the `tfx` workload: each run's ExampleGen reads one, and a
     /// pipeline moves on to its next dataset every few runs.
