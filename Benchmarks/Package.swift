@@ -9,7 +9,9 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "PedigreeBenchmarks",
-            dependencies: [.product(name: "Pedigree", package: "Pedigree")]
+            dependencies: [
+                .product(name: "Pedigree", package: "Pedigree"), .product(name: "PedigreeFixtures", package: "Pedigree"),
+            ]
         )
     ],
     swiftLanguageModes: [.v6]

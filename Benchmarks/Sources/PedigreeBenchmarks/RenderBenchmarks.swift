@@ -1,5 +1,6 @@
 import Foundation
 import Pedigree
+import PedigreeFixtures
 
 /// Lineage diagrams: a ~2,000-node subgraph (the whole `chain` store of 664 executions, reached
 /// downstream from its datasets) drawn to SVG, every node drawn (no grouping); the target is under

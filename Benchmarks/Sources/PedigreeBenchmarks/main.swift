@@ -15,6 +15,7 @@
 
 import Foundation
 import Pedigree
+import PedigreeFixtures
 
 func residentBytes() -> Int {
     guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
