@@ -7,7 +7,8 @@ PEDIGREE := .build/debug/pedigree
 APT_PACKAGES := libsqlite3-dev pkg-config sqlite3 libgraphviz-dev graphviz
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build release test swift-test compat server-test wire demo bench bench-smoke bench-build peers-venv deps venv clean
+# The public API digest (API/Pedigree.txt): `make api` rewrites it; `make test` checks it.
+.PHONY: all build release test swift-test api api-check compat server-test wire demo bench bench-smoke bench-build peers-venv deps venv clean
 
 all: build
 
@@ -57,7 +58,13 @@ server-test: build venv
 	$(PY) Tests/Server/kill_test.py --pedigree $(PEDIGREE) --seconds 3 --rounds 2
 	$(PY) Tests/Server/follow_test.py --pedigree $(PEDIGREE)
 
-test: swift-test compat server-test
+api: build
+	python3 Scripts/api-digest.py --write API/Pedigree.txt
+
+api-check: build
+	python3 Scripts/api-digest.py --check API/Pedigree.txt
+
+test: swift-test api-check compat server-test
 
 demo: build
 	rm -f pedigree.sqlite pedigree.sqlite-wal pedigree.sqlite-shm

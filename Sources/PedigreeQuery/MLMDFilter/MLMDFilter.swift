@@ -1,4 +1,4 @@
-public import PedigreeModel
+internal import PedigreeModel
 
 // MARK: - MLMD's own semantics
 

@@ -1,5 +1,5 @@
-public import PedigreeModel
-public import PedigreeGraph
+internal import PedigreeModel
+internal import PedigreeGraph
 internal import Foundation
 
 struct MLMDScope {

@@ -1,9 +1,9 @@
 /// Scans UTF-8 bytes into tokens. Allocates nothing per token.
-public struct Lexer {
-    public let source: [UInt8]
+package struct Lexer {
+    package let source: [UInt8]
     private var at = 0
 
-    public init(_ source: [UInt8]) { self.source = source }
+    package init(_ source: [UInt8]) { self.source = source }
 
     @inline(__always)
     private func byte(_ i: Int) -> UInt8 { i < source.count ? source[i] : 0 }
@@ -15,7 +15,7 @@ public struct Lexer {
     private static func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
 
     /// The next token; `.end` at the end, forever.
-    public mutating func next() -> Token {
+    package mutating func next() -> Token {
         skipSpaceAndComments()
         let start = at
         guard at < source.count else { return Token(kind: .end, range: SourceRange(at, at)) }

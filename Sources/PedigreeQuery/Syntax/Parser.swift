@@ -1,9 +1,9 @@
 /// A hand-written recursive-descent parser for `Grammar/pedigree.ebnf`. Syntax only: names are
 /// resolved by the binder. It reports every problem it can find: after an error it skips to the
 /// next clause keyword and goes on.
-public struct Parser {
+package struct Parser {
     /// How deeply predicates may nest (parentheses and `not`).
-    public static let maxNesting = 128
+    package static let maxNesting = 128
 
     private let source: [UInt8]
     private var tokens: [Token] = []
@@ -11,9 +11,9 @@ public struct Parser {
     private var depth = 0
     /// Set after a fatal error (too deep a nesting): nothing more useful can be reported.
     private var abandoned = false
-    public private(set) var diagnostics: [Diagnostic] = []
+    package private(set) var diagnostics: [Diagnostic] = []
 
-    public init(_ text: String) {
+    package init(_ text: String) {
         source = Array(text.utf8)
         var lexer = Lexer(source)
         while true {
@@ -25,14 +25,14 @@ public struct Parser {
 
     /// Parses a whole query. The result is nil only when nothing usable was found; check
     /// `diagnostics` in every case.
-    public static func parse(_ text: String) -> (Query?, [Diagnostic]) {
+    package static func parse(_ text: String) -> (Query?, [Diagnostic]) {
         var parser = Parser(text)
         let query = parser.parseQuery()
         return (query, parser.diagnostics)
     }
 
     /// Parses a predicate alone: MLMD's `filter_query`.
-    public static func parsePredicate(_ text: String) -> (Predicate?, [Diagnostic]) {
+    package static func parsePredicate(_ text: String) -> (Predicate?, [Diagnostic]) {
         var parser = Parser(text)
         guard parser.current.kind != .end else {
             parser.error("syntax.empty", "the filter query is empty", at: parser.current.range)

@@ -1,7 +1,7 @@
 /// A token: its kind and where it is. Its text is the source's bytes in `range`; tokens own no
 /// storage.
-public struct Token: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable, CustomStringConvertible {
+package struct Token: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable, CustomStringConvertible {
         case identifier, quotedName, string, integer, decimal, parameter
         case leftParen, rightParen, leftBrace, rightBrace, comma, dot, star, plus, minus
         case equal, notEqual, less, lessEqual, greater, greaterEqual
@@ -9,7 +9,7 @@ public struct Token: Sendable, Equatable {
         /// A character that starts no token, or an unterminated string or name.
         case invalid
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .identifier: "a name"
             case .quotedName: "a `quoted name`"
@@ -38,6 +38,6 @@ public struct Token: Sendable, Equatable {
         }
     }
 
-    public var kind: Kind
-    public var range: SourceRange
+    package var kind: Kind
+    package var range: SourceRange
 }
