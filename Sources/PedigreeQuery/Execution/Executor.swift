@@ -1,5 +1,5 @@
 internal import PedigreeModel
-public import PedigreeGraph
+package import PedigreeGraph
 
 /// A set of dense indices.
 struct Bitset {
@@ -20,9 +20,9 @@ struct Bitset {
 
 /// Runs plans over a snapshot. Checks its budgets and the deadline every few thousand visits.
 /// A class, so that the hot loops' closures never copy it (and the snapshot inside).
-public final class Executor {
-    public let snapshot: GraphSnapshot
-    public let limits: QueryLimits
+package final class Executor {
+    package let snapshot: GraphSnapshot
+    package let limits: QueryLimits
     let evaluator: PredicateEvaluator
     private let clock = ContinuousClock()
     private let deadline: ContinuousClock.Instant
@@ -38,7 +38,7 @@ public final class Executor {
 
     /// `storage`: how struct and proto properties read as text, for predicates bound with
     /// ml-metadata's filter semantics (the MLMD lineage walks).
-    public init(snapshot: GraphSnapshot, limits: QueryLimits = QueryLimits(), storage: MLMDStorageText = .placeholder,
+    package init(snapshot: GraphSnapshot, limits: QueryLimits = QueryLimits(), storage: MLMDStorageText = .placeholder,
                 isCancelled: @escaping @Sendable () -> Bool = { Task.isCancelled }) {
         self.snapshot = snapshot
         self.limits = limits
@@ -142,7 +142,7 @@ public final class Executor {
     // MARK: Running a plan
 
     /// Runs the plan's operator tree.
-    public func run(_ plan: Plan) throws(QueryAbort) -> QueryResult {
+    package func run(_ plan: Plan) throws(QueryAbort) -> QueryResult {
         let root = plan.root
         var result = QueryResult(rows: .count(0), truncated: nil, visited: 0, profile: [], plan: plan, withDepth: false, startNodes: [])
         switch root.op {

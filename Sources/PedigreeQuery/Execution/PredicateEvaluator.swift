@@ -1,15 +1,15 @@
-public import PedigreeModel
-public import PedigreeGraph
+package import PedigreeModel
+package import PedigreeGraph
 internal import Foundation
 
 /// Evaluates bound predicates on nodes of a snapshot, with SQL's three-valued logic (a missing
 /// value makes a comparison unknown, and unknown is not a match), as MLMD's SQL does.
-public struct PredicateEvaluator: Sendable {
-    public let snapshot: GraphSnapshot
+package struct PredicateEvaluator: Sendable {
+    package let snapshot: GraphSnapshot
     /// How property values that SQLite holds as text look there (for MLMD filters).
-    public let storage: MLMDStorageText
+    package let storage: MLMDStorageText
 
-    public init(_ snapshot: GraphSnapshot, storage: MLMDStorageText = .placeholder) {
+    package init(_ snapshot: GraphSnapshot, storage: MLMDStorageText = .placeholder) {
         self.snapshot = snapshot
         self.storage = storage
     }
@@ -35,7 +35,7 @@ public struct PredicateEvaluator: Sendable {
     }
 
     /// Whether the node of `kind` at dense `index` satisfies `predicate`.
-    public func matches(_ predicate: BoundPredicate, kind: NodeKind, index: Int32) -> Bool {
+    package func matches(_ predicate: BoundPredicate, kind: NodeKind, index: Int32) -> Bool {
         if case .mlmd(let filter) = predicate { return matches(filter, kind: kind, index: index) }
         var aliases: [String: AliasSource] = [:]
         collectAliases(predicate, into: &aliases)

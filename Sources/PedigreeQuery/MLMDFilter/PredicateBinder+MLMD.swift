@@ -1,4 +1,4 @@
-public import PedigreeModel
+package import PedigreeModel
 internal import PedigreeGraph
 internal import Foundation
 
@@ -17,7 +17,7 @@ extension PredicateBinder {
     ///    no other kinds do, LIKE takes strings;
     /// 4. the SQL MLMD generates: inner joins, property names lower-cased, string literals written
     ///    in double quotes, which SQLite reads as a column when they name one in scope.
-    public mutating func bindFilterQuery(_ text: String, for kind: NodeKind) -> BoundPredicate? {
+    package mutating func bindFilterQuery(_ text: String, for kind: NodeKind) -> BoundPredicate? {
         diagnosticSource = text
         var rewriter = MLMDRewriter(kind: kind)
         let rewritten: String

@@ -1,4 +1,4 @@
-public import PedigreeModel
+package import PedigreeModel
 internal import PedigreeGraph
 internal import Foundation
 
@@ -6,11 +6,11 @@ internal import Foundation
 
 /// The text SQLite holds for property values ml-metadata stores encoded: a struct in
 /// `string_value` (`mlmd-struct::` and base64), a proto in `proto_value` (base64).
-public struct MLMDStorageText: Sendable {
-    public var structText: @Sendable ([String: StructValue]) -> String
-    public var protoText: @Sendable (AnyProto) -> String
+package struct MLMDStorageText: Sendable {
+    package var structText: @Sendable ([String: StructValue]) -> String
+    package var protoText: @Sendable (AnyProto) -> String
 
-    public init(
+    package init(
         structText: @escaping @Sendable ([String: StructValue]) -> String, protoText: @escaping @Sendable (AnyProto) -> String
     ) {
         self.structText = structText
@@ -18,7 +18,7 @@ public struct MLMDStorageText: Sendable {
     }
 
     /// The struct prefix alone (enough for `LIKE 'mlmd-struct::%'`), and no proto text.
-    public static let placeholder = MLMDStorageText(structText: { _ in "mlmd-struct::" }, protoText: { _ in "" })
+    package static let placeholder = MLMDStorageText(structText: { _ in "mlmd-struct::" }, protoText: { _ in "" })
 }
 
 extension PredicateEvaluator {
@@ -46,7 +46,7 @@ extension PredicateEvaluator {
 
     /// Whether the node matches an MLMD filter: some choice of one row per joined table (each an
     /// inner join) makes the condition true.
-    public func matches(_ f: MLMDFilter, kind: NodeKind, index: Int32) -> Bool {
+    package func matches(_ f: MLMDFilter, kind: NodeKind, index: Int32) -> Bool {
         let id = nodeID(kind, index)
         var rows: [[JoinRow]] = []
         for join in f.joins {

@@ -1,5 +1,5 @@
-public import PedigreeModel
-public import PedigreeGraph
+package import PedigreeModel
+package import PedigreeGraph
 internal import Foundation
 
 /// Resolves a predicate's names against the store: attributes, properties and their value kinds,
@@ -9,17 +9,17 @@ internal import Foundation
 /// ml-metadata 1.17.1 runs it on SQLite instead (see `bindFilterQuery(_:for:)`): what MLMD
 /// rejects is an error, and what MLMD accepts but cannot match (an unknown type name, property
 /// or context) is no error and matches nothing.
-public struct PredicateBinder {
-    public let snapshot: GraphSnapshot
-    public let parameters: [String: Literal.Value]
+package struct PredicateBinder {
+    package let snapshot: GraphSnapshot
+    package let parameters: [String: Literal.Value]
     /// Bind with ml-metadata's filter_query semantics instead of the query language's.
-    public let mlmdCompatible: Bool
-    public internal(set) var diagnostics: [Diagnostic] = []
+    package let mlmdCompatible: Bool
+    package internal(set) var diagnostics: [Diagnostic] = []
     /// The text the diagnostics' ranges point into. In MLMD-compatible mode that is the filter
     /// after MLMD's own rewriting (enum names to numbers, `properties.p.` to `properties_p.`).
-    public internal(set) var diagnosticSource: String?
+    package internal(set) var diagnosticSource: String?
 
-    public init(snapshot: GraphSnapshot, parameters: [String: Literal.Value] = [:], mlmdCompatible: Bool = false) {
+    package init(snapshot: GraphSnapshot, parameters: [String: Literal.Value] = [:], mlmdCompatible: Bool = false) {
         self.snapshot = snapshot
         self.parameters = parameters
         self.mlmdCompatible = mlmdCompatible
@@ -28,7 +28,7 @@ public struct PredicateBinder {
     /// Binds `predicate` for nodes of `kind`; nil (with diagnostics) when it cannot be bound.
     /// In MLMD-compatible mode the predicate is printed in MLMD's syntax and bound as
     /// `bindFilterQuery` binds text.
-    public mutating func bind(_ predicate: Predicate, for kind: NodeKind) -> BoundPredicate? {
+    package mutating func bind(_ predicate: Predicate, for kind: NodeKind) -> BoundPredicate? {
         if mlmdCompatible {
             guard let text = mlmdText(predicate) else { return nil }
             return bindFilterQuery(text, for: kind)

@@ -1,5 +1,5 @@
 public import PedigreeModel
-public import PedigreeGraph
+package import PedigreeGraph
 
 /// A node test with its names resolved: which kinds it admits and, per kind, the predicate.
 /// `nil` predicate: every node of an admitted kind. A kind whose predicate could not be bound
@@ -103,17 +103,17 @@ public enum BoundGroupKey: Hashable, Sendable {
 }
 
 /// Resolves a parsed query against a snapshot's types.
-public struct QueryBinder {
-    public let snapshot: GraphSnapshot
-    public let parameters: [String: Literal.Value]
-    public private(set) var diagnostics: [Diagnostic] = []
+package struct QueryBinder {
+    package let snapshot: GraphSnapshot
+    package let parameters: [String: Literal.Value]
+    package private(set) var diagnostics: [Diagnostic] = []
 
-    public init(snapshot: GraphSnapshot, parameters: [String: Literal.Value] = [:]) {
+    package init(snapshot: GraphSnapshot, parameters: [String: Literal.Value] = [:]) {
         self.snapshot = snapshot
         self.parameters = parameters
     }
 
-    public mutating func bind(_ query: Query) -> BoundQuery? {
+    package mutating func bind(_ query: Query) -> BoundQuery? {
         let start = bindPattern(query.start)
         var steps: [BoundStep] = []
         for step in query.steps { steps.append(bindStep(step)) }
