@@ -85,9 +85,9 @@ demo: build
 	$(PEDIGREE) render --db pedigree.sqlite "artifact(id = 29) upstream* return subgraph" --rankdir TB -o lineage.png
 
 # Benchmarks, release builds: the Swift benchmarks (the Benchmarks package depends on this one by
-# path), the peers comparison (Benchmarks/peers: ml-metadata, SQLite, DuckDB, Kuzu against the
-# release CLI) on a chain and a tfx store, and the load of concurrent ml-metadata clients against
-# `pedigree serve` (Benchmarks/load), written to Benchmarks/RESULTS.md. Sizes: SIZES (Swift, default
+# path), the peers comparison (Benchmarks/peers: ml-metadata, SQLite, DuckDB, Kuzu and the C
+# yardstick Benchmarks/cbfs against the release CLI) on a chain and a tfx store, and the load of
+# concurrent ml-metadata clients against `pedigree serve` (Benchmarks/load), written to Benchmarks/RESULTS.md. Sizes: SIZES (Swift, default
 # 20000,200000), EXECUTIONS (peers, default 200000), SEED (default 1); see Benchmarks/bench.sh.
 PEERS_VENV := Benchmarks/peers/.venv
 PEERS_PYTHON ?= $(shell command -v python3.11 || echo python3)
@@ -101,9 +101,14 @@ $(PEERS_VENV)/.ready: Benchmarks/peers/requirements.txt
 	$(PEERS_VENV)/bin/python -m pip install -q -r Benchmarks/peers/requirements.txt
 	touch $@
 
+# The C yardsticks (Benchmarks/cbfs): a BFS over CSR arrays, and plain-SQL import of the same rows.
+C_BENCH_FLAGS := -O2 -Wall -Wextra -std=c11 -D_POSIX_C_SOURCE=200809L
+
 bench-build: deps
 	$(SWIFT) build -c release --scratch-path .build-bench
 	cd Benchmarks && $(SWIFT) build -c release
+	$(CC) $(C_BENCH_FLAGS) -o .build-bench/cbfs Benchmarks/cbfs/cbfs.c -lsqlite3
+	$(CC) $(C_BENCH_FLAGS) -o .build-bench/cimport Benchmarks/cbfs/cimport.c -lsqlite3
 
 bench: bench-build peers-venv
 	bash Benchmarks/bench.sh

@@ -18,16 +18,19 @@ WRITE_CALLS=${WRITE_CALLS:-300}
 PEDIGREE=${PEDIGREE:-.build-bench/release/pedigree}
 SWIFT_BENCH=${SWIFT_BENCH:-Benchmarks/.build/release/PedigreeBenchmarks}
 PEERS_PY=${PEERS_PY:-Benchmarks/peers/.venv/bin/python}
+CBFS=${CBFS:-.build-bench/cbfs}
+CIMPORT=${CIMPORT:-.build-bench/cimport}
 CLIENTS=${CLIENTS:-8}
 LOAD_SECONDS=${LOAD_SECONDS:-60}
 
-swift_cmd="$SWIFT_BENCH --sizes $SIZES --write-calls $WRITE_CALLS"
+swift_cmd="$SWIFT_BENCH --sizes $SIZES --write-calls $WRITE_CALLS --cimport $CIMPORT"
 load_cmd="$PEERS_PY Benchmarks/load/load.py --pedigree $PEDIGREE --clients $CLIENTS --seconds $LOAD_SECONDS"
-peers_cmd="$PEERS_PY Benchmarks/peers/run_peers.py --pedigree $PEDIGREE --swift-bench $SWIFT_BENCH --executions $EXECUTIONS --seed $SEED --repeat $REPEAT --budget $BUDGET --write-calls $WRITE_CALLS${STRICT:+ --strict}"
+peers_cmd="$PEERS_PY Benchmarks/peers/run_peers.py --pedigree $PEDIGREE --swift-bench $SWIFT_BENCH --executions $EXECUTIONS --seed $SEED --repeat $REPEAT --budget $BUDGET --write-calls $WRITE_CALLS --c-bfs $CBFS${STRICT:+ --strict}"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== $swift_cmd" >&2
 $swift_cmd > "$tmp/swift.md"
 cat "$tmp/swift.md" >&2
@@ -53,9 +56,10 @@ mkdir -p "$(dirname "$OUT")"
     echo "- peers: $($PEERS_PY -c 'import importlib.metadata as m; print(", ".join(f"{p} {m.version(p)}" for p in ("ml-metadata", "duckdb", "kuzu")))' 2>/dev/null || echo 'see the notes below')"
     echo "- Python $($PEERS_PY -c 'import sys, sqlite3; print(sys.version.split()[0], "with SQLite", sqlite3.sqlite_version)')"
     echo "- wall time of the three runs: ${elapsed} s"
+    echo "- load average (1, 5, 15 min) at the start and the end of the run (other work on the machine shows here): $load_start; $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
     echo "Commands (release builds: \`swift build -c release --scratch-path .build-bench\` for the CLI,"
-    echo "\`swift build -c release\` in Benchmarks/):"
+    echo "\`swift build -c release\` in Benchmarks/, \`cc -O2\` for the C yardsticks in Benchmarks/cbfs):"
     echo
     echo '```sh'
     echo "$swift_cmd"

@@ -22,10 +22,18 @@ continuously: each Trainer warm-starts from the previous model):
 The peers:
 
   ml-metadata  the real library (1.17.1), in-process, get_lineage_subgraph on the file
-  SQLite       a recursive CTE over MLMD's own tables (Event, Artifact, Execution, Type) in the same file
+  SQLite       a recursive CTE over an edge table built from Event when the peer connects (a TEMP
+               table, so the MLMD file is left as it is): one integer per node (2 * id + kind),
+               keyed (src, dst) without rowid, with an index (dst, src) for upstream walks
+  SQLite-MLMD  a recursive CTE over MLMD's own tables (Event, Artifact, Execution, Type) in the same
+               file, with MLMD's own indexes: the start found through UNIQUE(type_id, name), the
+               events through UNIQUE(artifact_id, execution_id, type) and idx_event_execution_id
   DuckDB       the same recursive CTE over the same tables, copied into a DuckDB file
   Kuzu         Cypher shortest-path walks (reachability) over Artifact/Execution nodes
   Pedigree     the release CLI, store opened once, `--repeat`; its own timing on stderr
+  C            a yardstick rather than a peer (--c-bfs, Benchmarks/cbfs/cbfs.c): the Event table
+               loaded into CSR arrays, then a plain breadth-first search; its own timing (the walk
+               alone, median of --repeat), the same answers checked; reported as Pedigree / C
 
 It prints markdown: the median latency of each question per peer with the ratio peer/Pedigree,
 load time and size per peer, and the durable single-execution write latency (ml-metadata's
@@ -35,7 +43,8 @@ that differs from Pedigree's), with the reason; a peer that is not installed is 
 
   run_peers.py --pedigree .build-bench/release/pedigree --executions 200000 --seed 42 \\
       [--swift-bench Benchmarks/.build/release/PedigreeBenchmarks] [--workdir DIR]
-      [--repeat 25] [--budget 10] [--write-calls 300] [--peers mlmd,sqlite,duckdb,kuzu] [--shapes chain,tfx]
+      [--repeat 25] [--budget 10] [--write-calls 300] [--peers mlmd,sqlite,sqlite-mlmd,duckdb,kuzu] [--shapes chain,tfx]
+      [--c-bfs .build-bench/cbfs]
 """
 
 import argparse
@@ -56,8 +65,10 @@ INPUT_TYPES = (2, 3, 5)        # INPUT, DECLARED_INPUT, INTERNAL_INPUT: artifact
 OUTPUT_TYPES = (1, 4, 6, 7)    # OUTPUT, DECLARED_OUTPUT, INTERNAL_OUTPUT, PENDING_OUTPUT
 MLMD_MAX_HOPS = 100            # kQueryLineageSubgraphMaxNumHops
 KUZU_MAX_DEPTH = 30            # Kuzu's default var_length_extend_max_depth
-PEERS = ["mlmd", "sqlite", "duckdb", "kuzu"]
-TITLE = {"pedigree": "Pedigree", "mlmd": "ml-metadata", "sqlite": "SQLite", "duckdb": "DuckDB", "kuzu": "Kuzu"}
+PEERS = ["mlmd", "sqlite", "sqlite-mlmd", "duckdb", "kuzu"]
+TITLE = {"pedigree": "Pedigree", "mlmd": "ml-metadata", "sqlite": "SQLite", "sqlite-mlmd": "SQLite (MLMD tables)",
+         "duckdb": "DuckDB", "kuzu": "Kuzu",
+         "c": "C (CSR BFS)"}
 
 
 class Question:
@@ -207,7 +218,44 @@ class Pedigree:
 
 
 # ---------------------------------------------------------------------------------------------
+# C: a breadth-first search over CSR arrays (Benchmarks/cbfs/cbfs.c), the yardstick for Pedigree's walks
+
+class CBFS:
+    def __init__(self, binary, db):
+        self.binary, self.db = binary, db
+        self.load_times = []
+
+    def run(self, q, repeat):
+        cmd = [self.binary, "--db", self.db, "--start", q.start, "--direction", q.direction, "--repeat", str(repeat)]
+        if q.hops is not None:
+            cmd += ["--hops", str(q.hops)]
+        cmd += ["--by-type"] if q.by_type else ["--model", "--ids"] if q.model else ["--ids"]
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError(f"cbfs failed ({p.returncode}): {p.stderr.strip()}")
+        m = re.search(r"load: ([0-9.]+) s; query: ([0-9.]+) s \(median of (\d+)\)", p.stderr)
+        if not m:
+            raise RuntimeError(f"no timing on cbfs's stderr: {p.stderr!r}")
+        self.load_times.append(float(m.group(1)))
+        if q.by_type:
+            rows = list(csv.reader(p.stdout.splitlines()))
+            return float(m.group(2)), int(m.group(3)), frozenset((t, int(c)) for t, c in rows[1:])
+        answer = set()
+        for line in p.stdout.splitlines():
+            kind, _, ident = line.partition(" ")
+            if kind in ("artifact", "execution"):
+                answer.add((kind, int(ident)))
+        return float(m.group(2)), int(m.group(3)), answer
+
+
+# ---------------------------------------------------------------------------------------------
 # SQL peers: one recursive CTE over MLMD's tables (k 0 = artifact, 1 = execution)
+
+# MLMD indexes Artifact by UNIQUE(type_id, name) and not by name alone: a lookup by name alone scans
+# the whole index (600k entries at 200k executions, about 17 ms, which was most of every bounded
+# question's time here). Naming the artifact types turns it into one index search per type.
+START_BY_NAME = "FROM Artifact WHERE type_id IN (SELECT id FROM Type WHERE type_kind = 1) AND name = {param}"
+
 
 def cte_sql(q, param):
     """The recursive query for a question; `param` is the placeholder for the start name."""
@@ -222,9 +270,9 @@ def cte_sql(q, param):
     ]
     steps = {"down": down, "up": up, "both": down + up}[q.direction]
     if q.hops is None:
-        cols, seed, d, lim = "k, id", f"SELECT 0, id FROM Artifact WHERE name = {param}", "", ""
+        cols, seed, d, lim = "k, id", "SELECT 0, id " + START_BY_NAME.format(param=param), "", ""
     else:
-        cols, seed, d, lim = "k, id, d", f"SELECT 0, id, 0 FROM Artifact WHERE name = {param}", ", w.d + 1", f" WHERE w.d < {q.hops}"
+        cols, seed, d, lim = "k, id, d", "SELECT 0, id, 0 " + START_BY_NAME.format(param=param), ", w.d + 1", f" WHERE w.d < {q.hops}"
     body = "\n  UNION ".join([seed] + [s.format(d=d, lim=lim) for s in steps])
     if q.model:
         tail = ("SELECT w.k, w.id FROM w JOIN Artifact a ON w.k = 0 AND a.id = w.id "
@@ -233,9 +281,11 @@ def cte_sql(q, param):
         # Each node once (UNION already keeps each (k, id) once), without the start node.
         tail = (f"SELECT t.name, count(*) FROM w LEFT JOIN Artifact a ON w.k = 0 AND a.id = w.id "
                 f"LEFT JOIN Execution x ON w.k = 1 AND x.id = w.id JOIN Type t ON t.id = coalesce(a.type_id, x.type_id) "
-                f"WHERE NOT (w.k = 0 AND w.id IN (SELECT id FROM Artifact WHERE name = {param})) GROUP BY t.name")
+                f"WHERE NOT (w.k = 0 AND w.id IN (SELECT id {START_BY_NAME.format(param=param)})) GROUP BY t.name")
+    elif q.hops is None:
+        tail = "SELECT k, id FROM w"  # UNION already keeps each (k, id) once
     else:
-        tail = "SELECT DISTINCT k, id FROM w"
+        tail = "SELECT DISTINCT k, id FROM w"  # a node reached at several depths is in w once per depth
     return f"WITH RECURSIVE w({cols}) AS (\n  {body}\n)\n{tail}"
 
 
@@ -248,12 +298,69 @@ def to_answer(rows, q, start_id):
     return answer
 
 
-class SQLitePeer:
+def sqlite_connect(db):
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    # What a user tuning a read-only connection for whole-store walks sets (none changes the
+    # file): a page cache that holds the event indexes (the default is 2 MB for a file of 100+ MB),
+    # memory-mapped reads, and the CTE's queue and UNION set (and TEMP tables) in memory.
+    for pragma in ("PRAGMA cache_size = -262144", "PRAGMA mmap_size = 1073741824", "PRAGMA temp_store = MEMORY"):
+        conn.execute(pragma)
+    return conn
+
+
+class SQLiteMLMDPeer:
+    """The recursive CTE straight over MLMD's tables."""
+
     def __init__(self, db):
-        self.conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        self.conn = sqlite_connect(db)
 
     def query(self, q):
         sql = cte_sql(q, "?")
+        start = self.conn.execute("SELECT id FROM Artifact WHERE name = ?", (q.start,)).fetchone()[0]
+        params = (q.start,) * (2 if q.by_type else 1)
+        return lambda: to_answer(self.conn.execute(sql, params).fetchall(), q, start)
+
+
+class SQLitePeer:
+    """The recursive CTE over an edge table derived from Event (node = 2 * id + kind, kind 0 artifact,
+    1 execution), built in TEMP when connecting: one recursive SELECT per direction, an integer
+    UNION key, covering keys both ways. About half the time of the CTE over MLMD's tables on
+    whole-store closures (which join Event through two indexes and carry (kind, id) pairs)."""
+
+    def __init__(self, db):
+        self.conn = sqlite_connect(db)
+        ins, outs = ",".join(map(str, INPUT_TYPES)), ",".join(map(str, OUTPUT_TYPES))
+        self.conn.execute("CREATE TEMP TABLE Lineage(src INTEGER NOT NULL, dst INTEGER NOT NULL, PRIMARY KEY (src, dst)) WITHOUT ROWID")
+        self.conn.execute(f"INSERT INTO temp.Lineage SELECT 2 * artifact_id, 2 * execution_id + 1 FROM Event WHERE type IN ({ins}) "
+                          f"UNION SELECT 2 * execution_id + 1, 2 * artifact_id FROM Event WHERE type IN ({outs}) ORDER BY 1, 2")
+        self.conn.execute("CREATE INDEX temp.lineage_dst ON Lineage(dst, src)")
+
+    @staticmethod
+    def sql(q):
+        steps = {"down": [("dst", "src")], "up": [("src", "dst")], "both": [("dst", "src"), ("src", "dst")]}[q.direction]
+        start = START_BY_NAME.format(param="?")
+        if q.hops is None:
+            cols, seed, d, lim = "n", f"SELECT 2 * id {start}", "", ""
+        else:
+            cols, seed, d, lim = "n, d", f"SELECT 2 * id, 0 {start}", ", w.d + 1", f" WHERE w.d < {q.hops}"
+        body = "\n  UNION ".join([seed] + [f"SELECT l.{to}{d} FROM w JOIN temp.Lineage l ON l.{frm} = w.n{lim}" for to, frm in steps])
+        if q.model:
+            tail = ("SELECT 0, a.id FROM w JOIN Artifact a ON w.n % 2 = 0 AND a.id = w.n / 2 "
+                    "JOIN Type t ON t.id = a.type_id AND t.name = 'Model'")
+        elif q.by_type:
+            tail = ("SELECT t.name, count(*) FROM w "
+                    "LEFT JOIN Artifact a ON w.n % 2 = 0 AND a.id = w.n / 2 "
+                    "LEFT JOIN Execution x ON w.n % 2 = 1 AND x.id = w.n / 2 "
+                    "JOIN Type t ON t.id = coalesce(a.type_id, x.type_id) "
+                    f"WHERE w.n NOT IN (SELECT 2 * id {start}) GROUP BY t.name")
+        elif q.hops is None:
+            tail = "SELECT n % 2, n / 2 FROM w"  # UNION already keeps each node once
+        else:
+            tail = "SELECT DISTINCT n % 2, n / 2 FROM w"  # a node reached at several depths is in w once per depth
+        return f"WITH RECURSIVE w({cols}) AS (\n  {body}\n)\n{tail}"
+
+    def query(self, q):
+        sql = self.sql(q)
         start = self.conn.execute("SELECT id FROM Artifact WHERE name = ?", (q.start,)).fetchone()[0]
         params = (q.start,) * (2 if q.by_type else 1)
         return lambda: to_answer(self.conn.execute(sql, params).fetchall(), q, start)
@@ -272,6 +379,8 @@ def export_csv(db, work):
         "event": "SELECT artifact_id, execution_id, type FROM Event",
         "consumes": f"SELECT artifact_id, execution_id FROM Event WHERE type IN {INPUT_TYPES}",
         "produces": f"SELECT execution_id, artifact_id FROM Event WHERE type IN {OUTPUT_TYPES}",
+        "artifact_name": "SELECT DISTINCT name FROM Artifact WHERE name IS NOT NULL",
+        "named": "SELECT name, id FROM Artifact WHERE name IS NOT NULL",
     }
     for name, sql in queries.items():
         path = work / f"{name}.csv"
@@ -325,6 +434,8 @@ class DuckDBPeer:
                     "LEFT JOIN Execution x ON v.n % 2 = 1 AND x.id = v.n // 2 "
                     "JOIN Type t ON t.id = coalesce(a.type_id, x.type_id) "
                     "WHERE v.n NOT IN (SELECT 2 * id FROM Artifact WHERE name = ?) GROUP BY t.name")
+        elif q.hops is None:
+            tail = "SELECT n % 2, n // 2 FROM w"  # UNION already keeps each node once
         else:
             tail = "SELECT DISTINCT n % 2, n // 2 FROM w"
         return f"WITH RECURSIVE w({cols}) AS (\n  {body}\n)\n{tail}"
@@ -348,18 +459,28 @@ class KuzuPeer:
         c.execute("CREATE NODE TABLE Artifact(id INT64, type_id INT64, name STRING, type STRING, PRIMARY KEY(id))")
         c.execute("CREATE NODE TABLE Execution(id INT64, type_id INT64, type STRING, PRIMARY KEY(id))")
         c.execute("CREATE REL TABLE Lineage(FROM Artifact TO Execution, FROM Execution TO Artifact)")
+        # Kuzu indexes a node table by its primary key only, and MLMD's artifact names are unique
+        # per type, not overall: a lookup by name on Artifact scans every artifact (8 ms of the
+        # 10-12 ms of a small question here). Names become nodes of their own, keyed by the name,
+        # each pointing at the artifacts that carry it.
+        c.execute("CREATE NODE TABLE ArtifactName(name STRING, PRIMARY KEY(name))")
+        c.execute("CREATE REL TABLE Named(FROM ArtifactName TO Artifact)")
         c.execute(f"COPY Artifact FROM '{files['artifact']}' (header = false)")
         c.execute(f"COPY Execution FROM '{files['execution']}' (header = false)")
         c.execute(f"COPY Lineage FROM '{files['consumes']}' (from = 'Artifact', to = 'Execution', header = false)")
         c.execute(f"COPY Lineage FROM '{files['produces']}' (from = 'Execution', to = 'Artifact', header = false)")
+        c.execute(f"COPY ArtifactName FROM '{files['artifact_name']}' (header = false)")
+        c.execute(f"COPY Named FROM '{files['named']}' (header = false)")
 
     def cypher(self, q):
         arrow = {"down": ("-", "->"), "up": ("<-", "-"), "both": ("-", "-")}[q.direction]
         bound = f" 1..{q.hops}" if q.hops is not None else ""
-        target = "(m:Artifact)" if q.model else "(m)"
-        where = " WHERE m.type = 'Model'" if q.model else ""
+        # The target stays unlabelled and is filtered after the walk: with (m:Artifact) and the name
+        # lookup through ArtifactName, Kuzu plans the walk from every Model artifact (seconds).
+        where = " WITH DISTINCT m WHERE label(m) = 'Artifact' AND m.type = 'Model'" if q.model else ""
         ret = "WITH DISTINCT m RETURN m.type, count(*)" if q.by_type else "RETURN DISTINCT label(m), m.id"
-        return f"MATCH (s:Artifact {{name: $name}}){arrow[0]}[:Lineage* SHORTEST{bound}]{arrow[1]}{target}{where} {ret}"
+        return (f"MATCH (:ArtifactName {{name: $name}})-[:Named]->(s:Artifact)"
+                f"{arrow[0]}[:Lineage* SHORTEST{bound}]{arrow[1]}(m){where} {ret}")
 
     def query(self, q):
         cypher = self.cypher(q)
@@ -508,7 +629,10 @@ def compare(c, peers, args, log):
             if peer == "mlmd":
                 impl, how, size = MLMDPeer(str(c.db)), "connect to the MLMD file", size_of(c.db)
             elif peer == "sqlite":
-                impl, how, size = SQLitePeer(str(c.db)), "connect to the MLMD file", size_of(c.db)
+                impl, how, size = (SQLitePeer(str(c.db)), "connect to the MLMD file + an edge table from Event (TEMP, in memory)",
+                                   size_of(c.db))
+            elif peer == "sqlite-mlmd":
+                impl, how, size = SQLiteMLMDPeer(str(c.db)), "connect to the MLMD file", size_of(c.db)
             elif peer == "duckdb":
                 import duckdb  # noqa: F401  (fails here if not installed)
                 impl = DuckDBPeer(export_csv(c.db, work / f"{c.shape}-duckdb-csv"), work, c.shape)
@@ -527,7 +651,6 @@ def compare(c, peers, args, log):
             continue
         log(f"{peer}: loaded the {c.shape} store in {fmt(c.loads[peer][0])}")
         for q in c.qs:
-            capped = peer == "mlmd" and q.hops is None
             try:
                 t, runs, answer = timed(impl.query(q), args.repeat, args.budget)
             except Exception as e:  # a peer's own error is reported, not hidden
@@ -535,25 +658,47 @@ def compare(c, peers, args, log):
                 c.notes.append(f"{TITLE[peer]} {q.key}: error: {c.results[(peer, q.key)][3]}")
                 log(f"{peer} {q.key}: error {e}")
                 continue
-            want = c.answers[q.key]
-            if answer == want:
-                status, detail = "ok", ""
-            else:
-                diff = describe_difference(q, answer, want)
-                if capped:
-                    status = "capped"
-                    detail = (f"get_lineage_subgraph takes at most {MLMD_MAX_HOPS} hops (max_num_hops); "
-                              f"the closure needs more: {diff}")
-                elif peer == "kuzu" and q.hops is None:
-                    status = "wrong"
-                    detail = (f"Kuzu clamps a variable-length path without an upper bound at {KUZU_MAX_DEPTH} hops "
-                              f"(var_length_extend_max_depth); answered {diff}")
-                else:
-                    status, detail = "wrong", f"answered {diff}"
-                c.notes.append(f"{TITLE[peer]} {q.key} {status}: {detail}")
-            c.results[(peer, q.key)] = (t, runs, status, detail)
-            log(f"{peer} {q.key}: {fmt(t)} x{runs} {status} {detail}")
+            record(c, peer, q, t, runs, answer, log)
         del impl
+
+    if args.c_bfs:
+        cb = CBFS(args.c_bfs, str(c.db))
+        # The whole-store closures only: a bounded question's answer in Pedigree is a subgraph
+        # (events and all), which the C walk does not build.
+        for q in (q for q in c.qs if q.hops is None):
+            try:
+                t, runs, answer = cb.run(q, args.repeat)
+            except Exception as e:
+                c.results[("c", q.key)] = (None, 0, "error", f"{type(e).__name__}: {e}".splitlines()[0][:200])
+                c.notes.append(f"{TITLE['c']} {q.key}: error: {c.results[('c', q.key)][3]}")
+                log(f"c {q.key}: error {e}")
+                continue
+            record(c, "c", q, t, runs, answer, log)
+        if cb.load_times:
+            c.loads["c"] = (statistics.median(cb.load_times), size_of(c.db),
+                            "Event (and node types) read from the MLMD file into CSR arrays")
+
+
+def record(c, peer, q, t, runs, answer, log):
+    """Checks a peer's answer against Pedigree's and records its time, status and why."""
+    want = c.answers[q.key]
+    if answer == want:
+        status, detail = "ok", ""
+    else:
+        diff = describe_difference(q, answer, want)
+        if peer == "mlmd" and q.hops is None:
+            status = "capped"
+            detail = (f"get_lineage_subgraph takes at most {MLMD_MAX_HOPS} hops (max_num_hops); "
+                      f"the closure needs more: {diff}")
+        elif peer == "kuzu" and q.hops is None:
+            status = "wrong"
+            detail = (f"Kuzu clamps a variable-length path without an upper bound at {KUZU_MAX_DEPTH} hops "
+                      f"(var_length_extend_max_depth); answered {diff}")
+        else:
+            status, detail = "wrong", f"answered {diff}"
+        c.notes.append(f"{TITLE[peer]} {q.key} {status}: {detail}")
+    c.results[(peer, q.key)] = (t, runs, status, detail)
+    log(f"{peer} {q.key}: {fmt(t)} x{runs} {status} {detail}")
 
 
 def print_questions(c, peers, args):
@@ -582,6 +727,18 @@ def print_questions(c, peers, args):
             cells.append(cell)
         print(f"| {q.key}: {q.text} | {describe(q, c.answers[q.key])} | " + " | ".join(cells) + " |")
     print()
+    if "c" in c.loads:
+        print("Whole-store closures against the C yardstick (a breadth-first search over CSR arrays built from the "
+              "Event table, Benchmarks/cbfs/cbfs.c; the walk alone, median of its own runs, the same answer checked; "
+              "Pedigree's figure is its query time, the median of its own runs): Pedigree / C, goal at most 2×.\n")
+        print("| question | Pedigree | C | Pedigree / C |")
+        print("| --- | --- | --- | --- |")
+        for q in (q for q in c.qs if q.hops is None):
+            base = c.results[("pedigree", q.key)][0]
+            t, _, status, _ = c.results.get(("c", q.key), (None, 0, "–", ""))
+            ratio = f"{base / t:.1f}×" if t and status == "ok" else status
+            print(f"| {q.key}: {q.text} | {fmt(base)} | {fmt(t)} | {ratio} |")
+        print()
     for q in c.qs:
         print(f"- {q.key} in Pedigree: `{q.pedigree()}`")
     if c.notes:
@@ -602,6 +759,7 @@ def main():
     ap.add_argument("--write-calls", type=int, default=300, help="put_execution calls (median)")
     ap.add_argument("--swift-bench", help="PedigreeBenchmarks binary, for Pedigree's put_execution latency")
     ap.add_argument("--peers", default=",".join(PEERS))
+    ap.add_argument("--c-bfs", help="the cbfs binary (Benchmarks/cbfs/cbfs.c): the C yardstick for Pedigree's walks")
     ap.add_argument("--shapes", default="chain,tfx", help="the stores to ask: chain (Q1-Q5), tfx (T1, T2)")
     ap.add_argument("--strict", action="store_true",
                     help="exit 1 when a peer is missing, fails, or answers wrong other than by its known limit "
@@ -654,7 +812,7 @@ def main():
     print("| store | peer | load | size | how |")
     print("| --- | --- | --- | --- | --- |")
     for c in comparisons:
-        for col in ["pedigree"] + [p for p in peers if p in c.loads]:
+        for col in ["pedigree"] + [p for p in peers + ["c"] if p in c.loads]:
             t, size, how = c.loads[col]
             print(f"| {c.shape} | {TITLE[col]} | {fmt(t)} | {mib(size)} | {how} |")
     if write:
@@ -672,7 +830,7 @@ def main():
     if args.strict:
         bad = []
         for c in comparisons:
-            bad += [f"{c.shape}: {p}" for p in peers if p not in c.loads]
+            bad += [f"{c.shape}: {p}" for p in peers + (["c"] if args.c_bfs else []) if p not in c.loads]
             for (peer, key), (_, _, status, _) in c.results.items():
                 known = status == "capped" or (status == "wrong" and peer == "kuzu"
                                                and next(q for q in c.qs if q.key == key).hops is None)

@@ -9,6 +9,37 @@ package struct MLMDTables {
 
     private static let structPrefix = "mlmd-struct::"
 
+    /// The statements run once per row on the write paths, kept by the connection by slot.
+    private enum Slot {
+        static let artifact = StatementSlot(
+            0, "INSERT INTO Artifact (id, type_id, uri, state, name, external_id, create_time_since_epoch, last_update_time_since_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        static let execution = StatementSlot(
+            1, "INSERT INTO Execution (id, type_id, last_known_state, name, external_id, create_time_since_epoch, last_update_time_since_epoch) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        static let context = StatementSlot(
+            2, "INSERT INTO Context (id, type_id, name, external_id, create_time_since_epoch, last_update_time_since_epoch) VALUES (?, ?, ?, ?, ?, ?)")
+        static let event = StatementSlot(
+            3, "INSERT INTO Event (id, artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (?, ?, ?, ?, ?)")
+        static let eventPathIndex = StatementSlot(4, "INSERT INTO EventPath (event_id, is_index_step, step_index) VALUES (?, 1, ?)")
+        static let eventPathKey = StatementSlot(5, "INSERT INTO EventPath (event_id, is_index_step, step_key) VALUES (?, 0, ?)")
+        static let attribution = StatementSlot(6, "INSERT INTO Attribution (id, context_id, artifact_id) VALUES (?, ?, ?)")
+        static let association = StatementSlot(7, "INSERT INTO Association (id, context_id, execution_id) VALUES (?, ?, ?)")
+        static let parentContext = StatementSlot(8, "INSERT INTO ParentContext (context_id, parent_context_id) VALUES (?, ?)")
+        static func property(_ kind: NodeKind) -> StatementSlot {
+            switch kind {
+            case .artifact: artifactProperty
+            case .execution: executionProperty
+            case .context: contextProperty
+            }
+        }
+        static let artifactProperty = propertyInsert(9, "ArtifactProperty", "artifact_id")
+        static let executionProperty = propertyInsert(10, "ExecutionProperty", "execution_id")
+        static let contextProperty = propertyInsert(11, "ContextProperty", "context_id")
+        private static func propertyInsert(_ index: Int, _ table: String, _ owner: String) -> StatementSlot {
+            StatementSlot(
+                index, "INSERT INTO \(table) (\(owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        }
+    }
+
     // MARK: Loading
 
     /// Streams every record of the store into `sink`, in `StoreSink`'s order.
@@ -220,12 +251,19 @@ package struct MLMDTables {
     // MARK: Writing nodes
 
     package func insertArtifact(_ a: Artifact) throws -> ArtifactID {
-        try db.run(
-            "INSERT INTO Artifact (id, type_id, uri, state, name, external_id, create_time_since_epoch, last_update_time_since_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [SQLValue(a.id?.rawValue), .integer(a.typeID.rawValue), SQLValue(a.uri), SQLValue(a.state?.rawValue),
-             SQLValue(a.name), SQLValue(a.externalID), .integer(a.createTime ?? 0), .integer(a.updateTime ?? 0)])
+        try db.withStatement(Slot.artifact) { (s: inout Statement) throws(SQLiteError) in
+            try s.bind(1, a.id?.rawValue)
+            try s.bind(2, a.typeID.rawValue)
+            try s.bind(3, a.uri)
+            try s.bind(4, a.state.map { Int64($0.rawValue) })
+            try s.bind(5, a.name)
+            try s.bind(6, a.externalID)
+            try s.bind(7, a.createTime ?? 0)
+            try s.bind(8, a.updateTime ?? 0)
+            try s.execute()
+        }
         let id = ArtifactID(db.lastInsertRowID)
-        try writeProperties("ArtifactProperty", "artifact_id", id.rawValue, a.properties, a.customProperties, replace: false)
+        try insertProperties(.artifact, id.rawValue, a.properties, a.customProperties)
         return id
     }
 
@@ -234,16 +272,23 @@ package struct MLMDTables {
             "UPDATE Artifact SET type_id = ?, uri = ?, state = ?, name = ?, external_id = ?, create_time_since_epoch = ?, last_update_time_since_epoch = ? WHERE id = ?",
             [.integer(a.typeID.rawValue), SQLValue(a.uri), SQLValue(a.state?.rawValue), SQLValue(a.name),
              SQLValue(a.externalID), .integer(a.createTime ?? 0), .integer(a.updateTime ?? 0), .integer(a.id!.rawValue)])
-        try writeProperties("ArtifactProperty", "artifact_id", a.id!.rawValue, a.properties, a.customProperties, replace: true)
+        try db.run("DELETE FROM ArtifactProperty WHERE artifact_id = ?", [.integer(a.id!.rawValue)])
+        try insertProperties(.artifact, a.id!.rawValue, a.properties, a.customProperties)
     }
 
     package func insertExecution(_ e: Execution) throws -> ExecutionID {
-        try db.run(
-            "INSERT INTO Execution (id, type_id, last_known_state, name, external_id, create_time_since_epoch, last_update_time_since_epoch) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [SQLValue(e.id?.rawValue), .integer(e.typeID.rawValue), SQLValue(e.lastKnownState?.rawValue),
-             SQLValue(e.name), SQLValue(e.externalID), .integer(e.createTime ?? 0), .integer(e.updateTime ?? 0)])
+        try db.withStatement(Slot.execution) { (s: inout Statement) throws(SQLiteError) in
+            try s.bind(1, e.id?.rawValue)
+            try s.bind(2, e.typeID.rawValue)
+            try s.bind(3, e.lastKnownState.map { Int64($0.rawValue) })
+            try s.bind(4, e.name)
+            try s.bind(5, e.externalID)
+            try s.bind(6, e.createTime ?? 0)
+            try s.bind(7, e.updateTime ?? 0)
+            try s.execute()
+        }
         let id = ExecutionID(db.lastInsertRowID)
-        try writeProperties("ExecutionProperty", "execution_id", id.rawValue, e.properties, e.customProperties, replace: false)
+        try insertProperties(.execution, id.rawValue, e.properties, e.customProperties)
         return id
     }
 
@@ -252,16 +297,22 @@ package struct MLMDTables {
             "UPDATE Execution SET type_id = ?, last_known_state = ?, name = ?, external_id = ?, create_time_since_epoch = ?, last_update_time_since_epoch = ? WHERE id = ?",
             [.integer(e.typeID.rawValue), SQLValue(e.lastKnownState?.rawValue), SQLValue(e.name),
              SQLValue(e.externalID), .integer(e.createTime ?? 0), .integer(e.updateTime ?? 0), .integer(e.id!.rawValue)])
-        try writeProperties("ExecutionProperty", "execution_id", e.id!.rawValue, e.properties, e.customProperties, replace: true)
+        try db.run("DELETE FROM ExecutionProperty WHERE execution_id = ?", [.integer(e.id!.rawValue)])
+        try insertProperties(.execution, e.id!.rawValue, e.properties, e.customProperties)
     }
 
     package func insertContext(_ c: Context) throws -> ContextID {
-        try db.run(
-            "INSERT INTO Context (id, type_id, name, external_id, create_time_since_epoch, last_update_time_since_epoch) VALUES (?, ?, ?, ?, ?, ?)",
-            [SQLValue(c.id?.rawValue), .integer(c.typeID.rawValue), .text(c.name), SQLValue(c.externalID),
-             .integer(c.createTime ?? 0), .integer(c.updateTime ?? 0)])
+        try db.withStatement(Slot.context) { (s: inout Statement) throws(SQLiteError) in
+            try s.bind(1, c.id?.rawValue)
+            try s.bind(2, c.typeID.rawValue)
+            try s.bind(3, c.name)
+            try s.bind(4, c.externalID)
+            try s.bind(5, c.createTime ?? 0)
+            try s.bind(6, c.updateTime ?? 0)
+            try s.execute()
+        }
         let id = ContextID(db.lastInsertRowID)
-        try writeProperties("ContextProperty", "context_id", id.rawValue, c.properties, c.customProperties, replace: false)
+        try insertProperties(.context, id.rawValue, c.properties, c.customProperties)
         return id
     }
 
@@ -270,28 +321,34 @@ package struct MLMDTables {
             "UPDATE Context SET type_id = ?, name = ?, external_id = ?, create_time_since_epoch = ?, last_update_time_since_epoch = ? WHERE id = ?",
             [.integer(c.typeID.rawValue), .text(c.name), SQLValue(c.externalID), .integer(c.createTime ?? 0),
              .integer(c.updateTime ?? 0), .integer(c.id!.rawValue)])
-        try writeProperties("ContextProperty", "context_id", c.id!.rawValue, c.properties, c.customProperties, replace: true)
+        try db.run("DELETE FROM ContextProperty WHERE context_id = ?", [.integer(c.id!.rawValue)])
+        try insertProperties(.context, c.id!.rawValue, c.properties, c.customProperties)
     }
 
-    private func writeProperties(
-        _ table: String, _ owner: String, _ id: Int64, _ properties: Properties, _ custom: Properties, replace: Bool
-    ) throws {
-        if replace { try db.run("DELETE FROM \(table) WHERE \(owner) = ?", [.integer(id)]) }
-        let sql = "INSERT INTO \(table) (\(owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    /// Inserts a node's properties and custom properties, each in name order, one row each.
+    private func insertProperties(_ kind: NodeKind, _ id: Int64, _ properties: Properties, _ custom: Properties) throws {
+        if properties.isEmpty && custom.isEmpty { return }
+        let slot = Slot.property(kind)
         for (isCustom, set) in [(false, properties), (true, custom)] {
             for (name, value) in set.sorted(by: { $0.key < $1.key }) {
-                var columns: [SQLValue] = [.null, .null, .null, .null, .null]
-                switch value {
-                case .int(let v): columns[0] = .integer(v)
-                // SQLite would store a bound NaN as NULL; as text, ml-metadata reads it back as NaN.
-                case .double(let v): columns[1] = v.isNaN ? .text("NaN") : .real(v)
-                case .string(let v): columns[2] = .text(v)
-                case .struct(let fields):
-                    columns[2] = .text(Self.structPrefix + Data(ProtoWire.encodeStruct(fields)).base64EncodedString())
-                case .proto(let any): columns[3] = .text(Data(ProtoWire.encodeAny(any)).base64EncodedString())
-                case .bool(let v): columns[4] = .integer(v ? 1 : 0)
+                try db.withStatement(slot) { (s: inout Statement) throws(SQLiteError) in
+                    try s.bind(1, id)
+                    try s.bind(2, name)
+                    try s.bind(3, Int64(isCustom ? 1 : 0))
+                    // Columns 4...8: int, double, string, proto, bool; the value fills one, the rest are NULL.
+                    for column in Int32(4)...8 { try s.bindNull(column) }
+                    switch value {
+                    case .int(let v): try s.bind(4, v)
+                    // SQLite would store a bound NaN as NULL; as text, ml-metadata reads it back as NaN.
+                    case .double(let v): if v.isNaN { try s.bind(5, "NaN") } else { try s.bind(5, v) }
+                    case .string(let v): try s.bind(6, v)
+                    case .struct(let fields):
+                        try s.bind(6, Self.structPrefix + Data(ProtoWire.encodeStruct(fields)).base64EncodedString())
+                    case .proto(let any): try s.bind(7, Data(ProtoWire.encodeAny(any)).base64EncodedString())
+                    case .bool(let v): try s.bind(8, Int64(v ? 1 : 0))
+                    }
+                    try s.execute()
                 }
-                try db.run(sql, [.integer(id), .text(name), .integer(isCustom ? 1 : 0)] + columns)
             }
         }
     }
@@ -299,43 +356,59 @@ package struct MLMDTables {
     // MARK: Writing edges
 
     package func insertEvent(_ event: Event, rowID: Int64? = nil) throws -> Int64 {
-        try db.run(
-            "INSERT INTO Event (id, artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (?, ?, ?, ?, ?)",
-            [SQLValue(rowID), .integer(event.artifactID!.rawValue), .integer(event.executionID!.rawValue),
-             .integer(Int64(event.type.rawValue)), SQLValue(event.time)])
+        try db.withStatement(Slot.event) { (s: inout Statement) throws(SQLiteError) in
+            try s.bind(1, rowID)
+            try s.bind(2, event.artifactID!.rawValue)
+            try s.bind(3, event.executionID!.rawValue)
+            try s.bind(4, Int64(event.type.rawValue))
+            try s.bind(5, event.time)
+            try s.execute()
+        }
         let id = db.lastInsertRowID
         for step in event.path {
             switch step {
             case .index(let i):
-                try db.run(
-                    "INSERT INTO EventPath (event_id, is_index_step, step_index) VALUES (?, 1, ?)",
-                    [.integer(id), .integer(i)])
+                try db.withStatement(Slot.eventPathIndex) { (s: inout Statement) throws(SQLiteError) in
+                    try s.bind(1, id)
+                    try s.bind(2, i)
+                    try s.execute()
+                }
             case .key(let k):
-                try db.run(
-                    "INSERT INTO EventPath (event_id, is_index_step, step_key) VALUES (?, 0, ?)",
-                    [.integer(id), .text(k)])
+                try db.withStatement(Slot.eventPathKey) { (s: inout Statement) throws(SQLiteError) in
+                    try s.bind(1, id)
+                    try s.bind(2, k)
+                    try s.execute()
+                }
             }
         }
         return id
     }
 
     package func insertAttribution(_ link: Attribution, rowID: Int64? = nil) throws -> Int64 {
-        try db.run(
-            "INSERT INTO Attribution (id, context_id, artifact_id) VALUES (?, ?, ?)",
-            [SQLValue(rowID), .integer(link.contextID.rawValue), .integer(link.artifactID.rawValue)])
+        try db.withStatement(Slot.attribution) { (s: inout Statement) throws(SQLiteError) in
+            try s.bind(1, rowID)
+            try s.bind(2, link.contextID.rawValue)
+            try s.bind(3, link.artifactID.rawValue)
+            try s.execute()
+        }
         return db.lastInsertRowID
     }
 
     package func insertAssociation(_ link: Association, rowID: Int64? = nil) throws -> Int64 {
-        try db.run(
-            "INSERT INTO Association (id, context_id, execution_id) VALUES (?, ?, ?)",
-            [SQLValue(rowID), .integer(link.contextID.rawValue), .integer(link.executionID.rawValue)])
+        try db.withStatement(Slot.association) { (s: inout Statement) throws(SQLiteError) in
+            try s.bind(1, rowID)
+            try s.bind(2, link.contextID.rawValue)
+            try s.bind(3, link.executionID.rawValue)
+            try s.execute()
+        }
         return db.lastInsertRowID
     }
 
     package func insertParentContext(_ link: ParentContext) throws {
-        try db.run(
-            "INSERT INTO ParentContext (context_id, parent_context_id) VALUES (?, ?)",
-            [.integer(link.childID.rawValue), .integer(link.parentID.rawValue)])
+        try db.withStatement(Slot.parentContext) { (s: inout Statement) throws(SQLiteError) in
+            try s.bind(1, link.childID.rawValue)
+            try s.bind(2, link.parentID.rawValue)
+            try s.execute()
+        }
     }
 }

@@ -11,6 +11,8 @@ package final class SQLiteConnection {
 
     private var handle: OpaquePointer?
     private var cache: [String: OpaquePointer] = [:]
+    /// Statements kept by slot (see `withStatement(_:)`): found by index, not by hashing their text.
+    private var slots: [OpaquePointer?] = []
     package let path: String
 
     package init(path: String, mode: Mode) throws(SQLiteError) {
@@ -41,6 +43,8 @@ package final class SQLiteConnection {
     package func close() {
         for (_, statement) in cache { sqlite3_finalize(statement) }
         cache.removeAll()
+        for case let statement? in slots { sqlite3_finalize(statement) }
+        slots.removeAll()
         if let handle { sqlite3_close_v2(handle) }
         handle = nil
     }
@@ -75,6 +79,30 @@ package final class SQLiteConnection {
             sqlite3_reset(raw)
             sqlite3_clear_bindings(raw)
         }
+        return try body(&statement)
+    }
+
+    /// Runs `body` with the statement of `slot`, prepared on first use and kept for the
+    /// connection's life: the path of statements run once per row (bulk inserts), which costs no
+    /// lookup by SQL text and no argument array. `body` binds every parameter (with the typed
+    /// `bind` methods; nil binds NULL) and steps; the statement is reset afterwards, its bindings
+    /// left to be overwritten by the next call.
+    package func withStatement<T>(
+        _ slot: StatementSlot, _ body: (inout Statement) throws(SQLiteError) -> T
+    ) throws(SQLiteError) -> T {
+        let raw: OpaquePointer
+        if slot.index < slots.count, let prepared = slots[slot.index] {
+            raw = prepared
+        } else {
+            var prepared: OpaquePointer?
+            let rc = sqlite3_prepare_v3(handle, slot.sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
+            guard rc == SQLITE_OK, let prepared else { throw error(rc, sql: slot.sql) }
+            if slot.index >= slots.count { slots.append(contentsOf: repeatElement(nil, count: slot.index + 1 - slots.count)) }
+            slots[slot.index] = prepared
+            raw = prepared
+        }
+        var statement = Statement(raw: raw, sql: slot.sql, connection: self)
+        defer { sqlite3_reset(raw) }
         return try body(&statement)
     }
 
@@ -170,6 +198,19 @@ package enum SQLValue: Hashable, Sendable {
     package var isNull: Bool { self == .null }
 }
 
+/// A statement kept by a connection under a fixed index (`SQLiteConnection.withStatement(_:)`).
+/// Each slot's index names one SQL text for the whole program: the owner of the slots (say, a
+/// table writer) numbers its statements densely from 0 and never reuses an index for other text.
+package struct StatementSlot: Sendable {
+    package let index: Int
+    package let sql: String
+
+    package init(_ index: Int, _ sql: String) {
+        self.index = index
+        self.sql = sql
+    }
+}
+
 /// A prepared statement in use; only reachable inside `withStatement`.
 package struct Statement {
     fileprivate let raw: OpaquePointer
@@ -181,6 +222,49 @@ package struct Statement {
             let rc = connection.bind(value, at: Int32(offset + 1), raw: raw)
             if rc != SQLITE_OK { throw connection.bindError(rc, sql: sql) }
         }
+    }
+
+    // Typed binds (parameters count from 1), for statements run once per row: no `SQLValue`.
+
+    package mutating func bind(_ index: Int32, _ value: Int64) throws(SQLiteError) {
+        try check(sqlite3_bind_int64(raw, index, value))
+    }
+
+    package mutating func bind(_ index: Int32, _ value: Int64?) throws(SQLiteError) {
+        try check(value.map { sqlite3_bind_int64(raw, index, $0) } ?? sqlite3_bind_null(raw, index))
+    }
+
+    package mutating func bind(_ index: Int32, _ value: Double) throws(SQLiteError) {
+        try check(sqlite3_bind_double(raw, index, value))
+    }
+
+    package mutating func bind(_ index: Int32, _ value: String?) throws(SQLiteError) {
+        guard var value else { return try check(sqlite3_bind_null(raw, index)) }
+        // Native strings are contiguous UTF-8: bound with their length, copied once by SQLite.
+        let raw = self.raw
+        let rc = value.withUTF8 { bytes -> Int32 in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return sqlite3_bind_text(raw, index, "", 0, transient) }
+            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                sqlite3_bind_text(raw, index, $0, Int32(bytes.count), transient)
+            }
+        }
+        try check(rc)
+    }
+
+    package mutating func bindNull(_ index: Int32) throws(SQLiteError) {
+        try check(sqlite3_bind_null(raw, index))
+    }
+
+    /// Steps a statement that returns no rows to its end.
+    package mutating func execute() throws(SQLiteError) {
+        let rc = sqlite3_step(raw)
+        if rc == SQLITE_DONE { return }
+        if rc == SQLITE_ROW { while try step() {} ; return }
+        throw connection.bindError(rc, sql: sql)
+    }
+
+    private func check(_ rc: Int32) throws(SQLiteError) {
+        if rc != SQLITE_OK { throw connection.bindError(rc, sql: sql) }
     }
 
     /// Advances; true while a row is available.

@@ -9,7 +9,11 @@
 // - durable writes: single-execution put_execution latency on a file (each call its own
 //   transaction, WAL with synchronous = FULL), median of --write-calls calls.
 //
-//   PedigreeBenchmarks [--sizes 20000,200000] [--dir DIR] [--repeat N] [--write-calls N]
+// - import against SQLite's own rate: with --cimport (Benchmarks/cbfs/cimport.c), the records that
+//   the bulk insert wrote are written again by plain SQL (prepared statements, one transaction, the
+//   same durability) into a fresh MLMD schema, and each Pedigree import rate is given as a share of it.
+//
+//   PedigreeBenchmarks [--sizes 20000,200000] [--dir DIR] [--repeat N] [--write-calls N] [--cimport PATH]
 //   PedigreeBenchmarks put-execution [--write-calls N] [--dir DIR]   (only the write latency)
 //   PedigreeBenchmarks open-rss FILE     (internal: prints the resident bytes an open adds)
 
@@ -114,6 +118,23 @@ if arguments.count > 1, arguments[1] == "put-execution" {
     exit(0)
 }
 
+/// The median time of Benchmarks/cbfs/cimport.c writing every row of `source` into a new file.
+func sqlImportTime(_ binary: String, from source: String, to target: String, repeats: Int) throws -> Double {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: binary)
+    p.arguments = ["--from", source, "--to", target, "--repeat", "\(repeats)"]
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    try p.run()
+    let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: target + suffix) }
+    guard p.terminationStatus == 0, let field = out.split(separator: " ").dropFirst().first, let t = Double(field) else {
+        throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "cimport failed: \(out)"])
+    }
+    return t
+}
+
 func openRSS(_ path: String) throws -> (bytes: Int, nodes: Int, edges: Int) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
@@ -161,6 +182,12 @@ for n in sizes {
     }
     let imp = median(importTimes)
     print("| import.jsonl.\(name) | \(String(format: "%.2f", imp)) s: \(Int(Double(contents.events.count) / imp)) events/s, \(Int(Double(lines.count) / imp)) lines/s |")
+
+    // SQLite's own rate for the same rows, in one run with Pedigree's.
+    if let cimport = option("--cimport") {
+        let sqlTime = try sqlImportTime(cimport, from: path, to: "\(dir)/\(name).cimport.sqlite", repeats: repeats)
+        print("| import.sql.\(name) | \(String(format: "%.2f", sqlTime)) s: \(Int(Double(rows) / sqlTime)) records/s (plain SQL, prepared statements, the same rows and durability); Pedigree's bulk insert at \(Int((sqlTime / insert * 100).rounded()))% of this rate, JSON-lines import at \(Int((sqlTime / imp * 100).rounded()))% |")
+    }
 
     // Open: file to ready graph.
     var openTimes: [Double] = []
@@ -275,6 +302,26 @@ func tfxBenchmarks(executions n: Int) throws {
         let t = try medianTime(runs: 50) { _ = try g.run(p) }
         print("| \(label).\(name) | \(format(t)) median, \(answerSize(r)) nodes in the answer |")
     }
+
+    // The same walk counted, and counted by type: grouping should cost little beyond the count.
+    let walk = "artifact(type = 'Dataset') downstream*"
+    let count = try g.plan("\(walk) return count"), byType = try g.plan("\(walk) return count group by type")
+    let counted = try g.run(count), grouped = try g.run(byType)
+    let tCount = try medianTime(runs: 21) { _ = try g.run(count) }
+    let tByType = try medianTime(runs: 21) { _ = try g.run(byType) }
+    print("| closure.count.\(name) | \(format(tCount)) median, \(answerSize(counted)) nodes (`\(walk) return count`) |")
+    print("| closure.count-by-type.\(name) | \(format(tByType)) median, \(answerSize(grouped)) nodes (`... return count group by type`): \(String(format: "%.1f", tByType / tCount))× the count |")
+
+    // A large diagram with clusters: one run's data and everything downstream of it, as
+    // `pedigree render --cluster-by context-type pipeline_run` draws it (the CLI's options).
+    let runContextType = "pipeline_run"  // the tfx generator's context type of one pipeline run
+    let subgraph = try g.query("artifact(name = '\(examples)') downstream* return subgraph")
+    let options = DiagramOptions(clusterContextType: runContextType)
+    var diagram = try g.diagram(subgraph, options: options)
+    let tBuild = try medianTime(runs: 3) { diagram = try g.diagram(subgraph, options: options) }
+    var svgBytes = 0
+    let tLayout = try medianTime(runs: 3) { svgBytes = try diagram.render().count }
+    print("| render.clustered.\(name) | \(format(tBuild + tLayout)) median: diagram \(format(tBuild)), layout and SVG \(format(tLayout)) (\(answerSize(subgraph)) nodes in the subgraph, drawn as \(diagram.nodes.count) nodes and \(diagram.edges.count) edges, clusters by \(runContextType), \(svgBytes / 1024) KiB) |")
 }
 
 for n in sizes { try tfxBenchmarks(executions: n) }
