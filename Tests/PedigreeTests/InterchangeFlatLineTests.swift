@@ -1,5 +1,6 @@
 import Foundation
 import Pedigree
+import PedigreeFixtures
 import Testing
 
 /// The import reads the lines that `export` writes (flat objects, no spaces) without building a
