@@ -142,30 +142,31 @@ extension Executor {
     /// read from the columns; names only for the few distinct keys at the end.
     func groupsByColumns(_ nodes: [(NodeRef, Int)], _ keys: [BoundGroupKey]) -> [GroupRow] {
         let g = snapshot
-        let useKind = keys.contains(.kind), useState = keys.contains(.state)
+        let useState = keys.contains(.state)
         let useType = keys.contains { if case .type = $0 { true } else { false } }
         let artifactTypes = g.artifactTypes, executionTypes = g.executionTypes
         // Key: kind in bit 62, state + 1 in bits 48..<56, type id below (ids are positive).
+        func key(_ kind: Int64, _ stateSlot: Int64, _ type: Int64) -> Int64 { kind << 62 | stateSlot << 48 | type }
+        // The counts in a flat table by (kind, state slot, type id) where type ids are small, as
+        // they are (a store has few types); anything else in a dictionary.
+        let typeBound = Int(min(max(g.types.last?.id?.rawValue ?? 0, 0), 4_095)) + 1
+        var table = [Int](repeating: 0, count: 2 * 16 * typeBound)
         var histogram: [Int64: Int] = [:]
-        var last: (key: Int64, count: Int) = (-1, 0)
         for (n, _) in nodes {
-            var key: Int64 = 0
             let isArtifact = n.kind == .artifact
-            if useKind || useState || useType { key |= isArtifact ? 0 : 1 << 62 }
-            if useType { key |= (isArtifact ? artifactTypes[Int(n.index)] : executionTypes[Int(n.index)]).rawValue & 0xFFFF_FFFF_FFFF }
-            if useState {
-                let raw = isArtifact ? g.artifacts.stateRaw(Int(n.index)) : g.executions.stateRaw(Int(n.index))
-                key |= Int64(UInt8(bitPattern: raw &+ 1)) << 48
-            }
-            // Walks yield runs of alike nodes: count a run before touching the dictionary.
-            if key == last.key {
-                last.count += 1
+            let kind = isArtifact ? 0 : 1
+            let type = useType ? Int((isArtifact ? artifactTypes[Int(n.index)] : executionTypes[Int(n.index)]).rawValue) : 0
+            let stateSlot = useState ? Int(isArtifact ? g.artifacts.stateRaw(Int(n.index)) : g.executions.stateRaw(Int(n.index))) + 1 : 0
+            if type >= 0 && type < typeBound && stateSlot >= 0 && stateSlot < 16 {
+                table[(kind * 16 + stateSlot) * typeBound + type] += 1
             } else {
-                if last.count > 0 { histogram[last.key, default: 0] += last.count }
-                last = (key, 1)
+                histogram[key(Int64(kind), Int64(UInt8(truncatingIfNeeded: stateSlot)), Int64(type) & 0xFFFF_FFFF_FFFF), default: 0] += 1
             }
         }
-        if last.count > 0 { histogram[last.key, default: 0] += last.count }
+        for (slot, count) in table.enumerated() where count > 0 {
+            let type = slot % typeBound, rest = slot / typeBound
+            histogram[key(Int64(rest / 16), Int64(rest % 16), Int64(type)), default: 0] += count
+        }
         var counts: [[String]: Int] = [:]
         for (key, count) in histogram {
             let kind: NodeKind = key & (1 << 62) == 0 ? .artifact : .execution
