@@ -43,7 +43,7 @@ release: deps
 	$(SWIFT) build -c release
 
 swift-test: build
-	PEDIGREE_BIN=$(CURDIR)/$(PEDIGREE) $(SWIFT) test
+	PEDIGREE_BIN=$(CURDIR)/$(PEDIGREE) PEDIGREE_CHECK_INVARIANTS=1 $(SWIFT) test
 
 # Two-way compatibility with the real ml-metadata library (and tests of the suite's own tools).
 compat: build venv

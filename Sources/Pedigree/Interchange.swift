@@ -715,12 +715,12 @@ extension WriteContext {
             guard graph.index(of: a.contextID) != nil, graph.index(of: a.artifactID) != nil else {
                 throw MetadataError.invalidArgument("attribution \(a.contextID) -> \(a.artifactID): context or artifact not found")
             }
-            pendingAttributions.append((try tables.insertAttribution(a, rowID: rowID), a))
+            pendingAttributions.append((try tables.insert(a, rowID: rowID), a))
         case .association(let rowID, let a):
             guard graph.index(of: a.contextID) != nil, graph.index(of: a.executionID) != nil else {
                 throw MetadataError.invalidArgument("association \(a.contextID) -> \(a.executionID): context or execution not found")
             }
-            pendingAssociations.append((try tables.insertAssociation(a, rowID: rowID), a))
+            pendingAssociations.append((try tables.insert(a, rowID: rowID), a))
         case .parentContext(let p):
             guard graph.index(of: p.childID) != nil, graph.index(of: p.parentID) != nil else {
                 throw MetadataError.invalidArgument("parent context \(p.childID) -> \(p.parentID): context not found")

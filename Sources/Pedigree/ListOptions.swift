@@ -32,6 +32,8 @@ public struct ListOptions: Sendable, Equatable {
 /// One page of a list read.
 public struct Page<Element: Sendable>: Sendable {
     public var items: [Element]
+    /// The MLMD id of each item.
+    public var ids: [Int64]
     /// Set when more items follow; pass it back in `ListOptions.nextPageToken`.
     public var nextPageToken: String?
 }
@@ -77,19 +79,9 @@ struct PageToken: Equatable {
     }
 }
 
-extension MetadataNode {
-    func sortValue(_ field: ListOptions.OrderField) -> Int64 {
-        switch field {
-        case .id: id!.rawValue
-        case .createTime: createTime ?? 0
-        case .updateTime: updateTime ?? 0
-        }
-    }
-}
-
-extension Sequence where Element: MetadataNode {
-    /// Orders, resumes after the token, and cuts one page.
-    func page(_ options: ListOptions) throws -> Page<Element> {
+extension NodeStore {
+    /// Orders the nodes at `indices`, resumes after the token, and cuts one page.
+    func page(_ indices: [Int32], _ options: ListOptions) throws -> Page<Node> {
         guard options.maxResultSize > 0 else {
             throw MetadataError.invalidArgument(
                 "max_result_size field value is required to be greater than 0. Set value:\(options.maxResultSize)")
@@ -97,15 +89,23 @@ extension Sequence where Element: MetadataNode {
         let field = options.orderBy
         let asc = options.ascending
         func before(_ a: (Int64, Int64), _ b: (Int64, Int64)) -> Bool { asc ? a < b : a > b }
-        var keyed = map { (($0.sortValue(field), $0.id!.rawValue), $0) }
+        func key(_ i: Int32) -> (Int64, Int64) {
+            let id = ids[Int(i)]
+            switch field {
+            case .id: return (id, id)
+            case .createTime: return (self[Int(i)].createTime ?? 0, id)
+            case .updateTime: return (self[Int(i)].updateTime ?? 0, id)
+            }
+        }
+        var keyed = indices.map { (key($0), $0) }
         if let token = options.nextPageToken, !token.isEmpty {
             let after = try PageToken(decoding: token, for: options)
             keyed.removeAll { !before((after.value, after.id), $0.0) }
         }
         keyed.sort { before($0.0, $1.0) }
-        guard keyed.count > options.maxResultSize else { return Page(items: keyed.map(\.1), nextPageToken: nil) }
-        let items = keyed.prefix(options.maxResultSize).map(\.1)
-        let last = keyed[options.maxResultSize - 1].0
-        return Page(items: items, nextPageToken: PageToken(field: field, ascending: asc, value: last.0, id: last.1).encoded)
+        let cut = keyed.prefix(options.maxResultSize)
+        let token = keyed.count > options.maxResultSize
+            ? cut.last.map { PageToken(field: field, ascending: asc, value: $0.0.0, id: $0.0.1).encoded } : nil
+        return Page(items: cut.map { self[Int($0.1)] }, ids: cut.map { ids[Int($0.1)] }, nextPageToken: token)
     }
 }

@@ -71,25 +71,25 @@ extension MetadataStore {
         return (builder.finish(), try tables.position(readTime: readTime))
     }
 
+    /// Puts the nodes that differ from the graph's (or are new to it).
+    private static func putChanged<N: WritableStoredNode>(_ nodes: [(id: N.ID, node: N)], into graph: inout GraphSnapshot) {
+        for (id, node) in nodes where graph.node(id, as: N.self).map({ !$0.isSameRecord(as: node) }) ?? true {
+            graph.put(node, id: id)
+        }
+    }
+
     /// Applies `changes` to `graph`; false (with `graph` partly updated) when only a full reload is
     /// sound (see `catchUp`).
     static func apply(_ changes: MLMDChanges, to graph: inout GraphSnapshot) -> Bool {
-        let stored = Dictionary(uniqueKeysWithValues: changes.types.map { ($0.id!, $0) })
-        for type in graph.types {
-            guard let current = stored[type.id!], current.kind == type.kind else { return false }
+        let stored = Dictionary(uniqueKeysWithValues: changes.types)
+        for (id, type) in zip(graph.typeIDs, graph.types) {
+            guard let current = stored[id], current.kind == type.kind else { return false }
             for (name, kind) in type.properties where current.properties[name] != kind { return false }
         }
-        for type in changes.types where graph.type(type.id!) != type { graph.putType(type) }
-
-        for artifact in changes.artifacts where graph.artifact(artifact.id!).map({ !$0.isSameRecord(as: artifact) }) ?? true {
-            graph.putArtifact(artifact)
-        }
-        for execution in changes.executions where graph.execution(execution.id!).map({ !$0.isSameRecord(as: execution) }) ?? true {
-            graph.putExecution(execution)
-        }
-        for context in changes.contexts where graph.context(context.id!).map({ !$0.isSameRecord(as: context) }) ?? true {
-            graph.putContext(context)
-        }
+        for (id, type) in changes.types where graph.type(id) != type { graph.putType(type, id: id) }
+        putChanged(changes.artifacts, into: &graph)
+        putChanged(changes.executions, into: &graph)
+        putChanged(changes.contexts, into: &graph)
 
         for (rowID, event) in changes.events {
             guard let a = event.artifactID.flatMap({ graph.index(of: $0) }), event.executionID.flatMap({ graph.index(of: $0) }) != nil

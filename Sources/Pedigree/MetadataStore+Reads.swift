@@ -26,85 +26,85 @@ extension GraphSnapshot {
     // MARK: Nodes
 
     /// Nodes by id, deduplicated, in ascending id order; unknown ids are skipped.
-    public func nodes<N: MetadataNode>(ids: [N.ID], as: N.Type = N.self) -> [N] {
+    public func nodes<N: StoredNode>(ids: [N.ID], as: N.Type = N.self) -> [N] {
         Set(ids).sorted().compactMap { node($0) }
     }
 
     /// All nodes of a kind, or one page of them.
-    public func nodes<N: MetadataNode>(as: N.Type = N.self, options: ListOptions? = nil) throws -> Page<N> {
-        let all = (0..<Int32(nodeCount(N.kind))).lazy.map { self.node(at: $0) as N }
-        return try pageOrAll(all, options)
+    public func nodes<N: StoredNode>(as: N.Type = N.self, options: ListOptions? = nil) throws -> Page<N> {
+        try pageOrAll(0..<Int32(nodeCount(N.kind)), of: N.self, options)
     }
 
     /// The nodes of a type (by name and version); an unknown type gives no nodes.
-    public func nodes<N: MetadataNode>(
+    public func nodes<N: StoredNode>(
         typeName: String, typeVersion: String? = nil, as: N.Type = N.self, options: ListOptions? = nil
     ) throws -> Page<N> {
         let version = typeVersion?.isEmpty == true ? nil : typeVersion
-        guard let type = type(kind: N.kind, name: typeName, version: version) else { return Page(items: [], nextPageToken: nil) }
-        return try pageOrAll(nodeIndices(ofType: type.id!).lazy.map { self.node(at: $0) as N }, options)
+        guard let type = typeID(kind: N.kind, name: typeName, version: version) else { return Page(items: [], ids: [], nextPageToken: nil) }
+        return try pageOrAll(self[N.self].indices(ofType: type), of: N.self, options)
     }
 
     /// The node of a type with a name, if any.
-    public func node<N: MetadataNode>(typeName: String, typeVersion: String? = nil, name: String, as: N.Type = N.self) -> N? {
+    public func node<N: StoredNode>(typeName: String, typeVersion: String? = nil, name: String, as: N.Type = N.self) -> N? {
         let version = typeVersion?.isEmpty == true ? nil : typeVersion
-        guard let type = type(kind: N.kind, name: typeName, version: version),
-            let index = nodeIndex(kind: N.kind, typeID: type.id!, name: name)
+        guard let type = typeID(kind: N.kind, name: typeName, version: version),
+            let index = self[N.self].index(typeID: type, name: name)
         else { return nil }
         return node(at: index)
     }
 
     /// Nodes by external id, in ascending id order. As MLMD: an empty external id is invalid, and
     /// no match at all is NotFound.
-    public func nodes<N: MetadataNode>(externalIDs: [String], as: N.Type = N.self) throws -> [N] {
+    public func nodes<N: StoredNode>(externalIDs: [String], as: N.Type = N.self) throws -> [N] {
         if externalIDs.isEmpty { return [] }
         if externalIDs.contains("") {
             throw MetadataError.invalidArgument("Invalid argument because at least one empty external_id exists.")
         }
-        let found: [N] = Set(externalIDs).compactMap { nodeIndex(kind: N.kind, externalID: $0) }.sorted().map { node(at: $0) }
+        let store = self[N.self]
+        let found = Set(externalIDs).compactMap { store.index(externalID: $0) }
         if found.isEmpty { throw MetadataError.notFound("No \(N.kind)s found for external_ids.") }
-        return found.sorted { $0.id! < $1.id! }
+        return store.inIDOrder(found)
     }
 
     /// Artifacts with exactly this uri, in ascending id order.
     public func artifacts(uri: String) -> [Artifact] {
-        artifactIndices(uri: uri).map { artifacts[Int($0)] }.sorted { $0.id! < $1.id! }
+        artifacts.inIDOrder(artifacts.indices(uri: uri))
     }
 
     /// The artifacts attributed to a context.
     public func artifacts(context: ContextID, options: ListOptions? = nil) throws -> Page<Artifact> {
-        guard let c = index(of: context) else { return Page(items: [], nextPageToken: nil) }
-        return try pageOrAll(contextArtifacts.items(c).lazy.map { self.artifacts[Int($0)] }, options)
+        guard let c = index(of: context) else { return Page(items: [], ids: [], nextPageToken: nil) }
+        return try pageOrAll(contextArtifacts.items(c), of: Artifact.self, options)
     }
 
     /// The executions associated with a context.
     public func executions(context: ContextID, options: ListOptions? = nil) throws -> Page<Execution> {
-        guard let c = index(of: context) else { return Page(items: [], nextPageToken: nil) }
-        return try pageOrAll(contextExecutions.items(c).lazy.map { self.executions[Int($0)] }, options)
+        guard let c = index(of: context) else { return Page(items: [], ids: [], nextPageToken: nil) }
+        return try pageOrAll(contextExecutions.items(c), of: Execution.self, options)
     }
 
     /// The contexts of an artifact, in ascending id order (NotFound when it has none, as MLMD).
     public func contexts(artifact: ArtifactID) throws -> [Context] {
-        let found = index(of: artifact).map { artifactContexts.items($0).map { contexts[Int($0)] } } ?? []
+        let found = index(of: artifact).map { artifactContexts.items($0) } ?? []
         if found.isEmpty { throw MetadataError.notFound("No contexts found for artifact_id: \(artifact)") }
-        return found.sorted { $0.id! < $1.id! }
+        return contexts.inIDOrder(found)
     }
 
     /// The contexts of an execution, in ascending id order (NotFound when it has none, as MLMD).
     public func contexts(execution: ExecutionID) throws -> [Context] {
-        let found = index(of: execution).map { executionContexts.items($0).map { contexts[Int($0)] } } ?? []
+        let found = index(of: execution).map { executionContexts.items($0) } ?? []
         if found.isEmpty { throw MetadataError.notFound("No contexts found for execution_id: \(execution)") }
-        return found.sorted { $0.id! < $1.id! }
+        return contexts.inIDOrder(found)
     }
 
     public func parentContexts(of context: ContextID) -> [Context] {
         guard let c = index(of: context) else { return [] }
-        return contextParents.items(c).map { contexts[Int($0)] }.sorted { $0.id! < $1.id! }
+        return contexts.inIDOrder(contextParents.items(c))
     }
 
     public func childContexts(of context: ContextID) -> [Context] {
         guard let c = index(of: context) else { return [] }
-        return contextChildren.items(c).map { contexts[Int($0)] }.sorted { $0.id! < $1.id! }
+        return contexts.inIDOrder(contextChildren.items(c))
     }
 
     // MARK: Events
@@ -125,14 +125,20 @@ extension GraphSnapshot {
             .map { event(Int($0)) }
     }
 
-    private func pageOrAll<N: MetadataNode>(_ nodes: some Sequence<N>, _ options: ListOptions?) throws -> Page<N> {
-        guard let options else { return Page(items: nodes.sorted { $0.id! < $1.id! }, nextPageToken: nil) }
-        guard let filter = options.filterQuery, !filter.isEmpty else { return try nodes.page(options) }
-        let predicate = try bindFilter(filter, kind: N.kind)
-        let evaluator = PredicateEvaluator(self, storage: Self.mlmdStorageText)
-        return try nodes.filter { node in
-            evaluator.matches(predicate, kind: N.kind, index: nodeIndex(kind: N.kind, id: node.id!.rawValue)!)
-        }.page(options)
+    /// The nodes at `indices`: all in id order, or one page of those the options' filter keeps.
+    private func pageOrAll<N: StoredNode>(_ indices: some Sequence<Int32>, of: N.Type, _ options: ListOptions?) throws -> Page<N> {
+        let store = self[N.self]
+        guard let options else {
+            let ordered = indices.sorted { store.ids[Int($0)] < store.ids[Int($1)] }
+            return Page(items: ordered.map { store[Int($0)] }, ids: ordered.map { store.ids[Int($0)] }, nextPageToken: nil)
+        }
+        var pool = Array(indices)
+        if let filter = options.filterQuery, !filter.isEmpty {
+            let predicate = try bindFilter(filter, kind: N.kind)
+            let evaluator = PredicateEvaluator(self, storage: Self.mlmdStorageText)
+            pool = pool.filter { evaluator.matches(predicate, kind: N.kind, index: $0) }
+        }
+        return try store.page(pool, options)
     }
 
     /// The dense indices of the nodes of a kind that match an MLMD filter_query (ml-metadata's
@@ -174,13 +180,7 @@ extension GraphSnapshot {
     }
 
     /// The MLMD id of the node at a dense index.
-    public func nodeID(_ kind: NodeKind, _ index: Int32) -> Int64 {
-        switch kind {
-        case .artifact: artifactIDs[Int(index)]
-        case .execution: executionIDs[Int(index)]
-        case .context: contexts[Int(index)].id!.rawValue
-        }
-    }
+    public func nodeID(_ kind: NodeKind, _ index: Int32) -> Int64 { ids(kind)[Int(index)] }
 
     /// Parses and binds a filter query with ml-metadata's semantics (`PredicateBinder` in
     /// MLMD-compatible mode): what ml-metadata rejects is one InvalidArgument error with the

@@ -211,7 +211,7 @@ extension WriteContext {
     /// A context upsert that, when asked, reuses the existing context of the same type and name.
     mutating func upsertContext(_ context: Context, reuseIfExists: Bool) throws -> ContextID {
         if reuseIfExists, context.id == nil, let index = graph.contextIndex(typeID: context.typeID, name: context.name) {
-            return graph.contexts[Int(index)].id!
+            return graph.contexts.id(at: index)
         }
         return try upsert(context)
     }

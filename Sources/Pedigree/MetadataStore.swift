@@ -62,6 +62,7 @@ public final class MetadataStore: Sendable {
         self.path = path
         isReadOnly = mode == .readOnly
         writer = Mutex(Writer(db: db, position: path == ":memory:" ? nil : position))
+        if Self.checksInvariants { graph._checkInvariants() }
         published = Mutex(graph)
     }
 
@@ -200,14 +201,19 @@ public final class MetadataStore: Sendable {
         }
     }
 
-    /// Publishes `graph` as the next snapshot.
+    /// Publishes `graph` as the next snapshot (checking its invariants first when the environment
+    /// asks, as the test suite does: `PEDIGREE_CHECK_INVARIANTS=1`).
     func publish(_ graph: GraphSnapshot) {
+        if Self.checksInvariants { graph._checkInvariants() }
         var next = graph
         published.withLock {
             next.generation = $0.generation &+ 1
             $0 = next
         }
     }
+
+    /// Whether every published snapshot is checked (O(size) each: for tests).
+    static let checksInvariants = ProcessInfo.processInfo.environment["PEDIGREE_CHECK_INVARIANTS"] == "1"
 
     /// Maps an SQLite failure to MLMD's status codes.
     static func translate(_ error: SQLiteError) -> MetadataError {

@@ -103,11 +103,11 @@ package struct ResultEncoder {
                 ("edges", .array(s.events.map(edge))),
                 ("contexts", .array(s.contexts.map { c in
                     let ctx = g.contexts[Int(c)]
-                    return .object([("kind", .string("context")), ("id", .int(ctx.id!.rawValue)), ("type", .string(g.type(ctx.typeID)?.name ?? "?")),
+                    return .object([("kind", .string("context")), ("id", .int(g.contexts.ids[Int(c)])), ("type", .string(g.type(ctx.typeID)?.name ?? "?")),
                                     ("name", .string(ctx.name))])
                 })),
-                ("attributions", .array(s.attributions.map { .object([("context_id", .int(g.contexts[Int($0.0)].id!.rawValue)), ("artifact_id", .int(g.artifactIDs[Int($0.1)]))]) })),
-                ("associations", .array(s.associations.map { .object([("context_id", .int(g.contexts[Int($0.0)].id!.rawValue)), ("execution_id", .int(g.executionIDs[Int($0.1)]))]) })),
+                ("attributions", .array(s.attributions.map { .object([("context_id", .int(g.contexts.ids[Int($0.0)])), ("artifact_id", .int(g.artifactIDs[Int($0.1)]))]) })),
+                ("associations", .array(s.associations.map { .object([("context_id", .int(g.contexts.ids[Int($0.0)])), ("execution_id", .int(g.executionIDs[Int($0.1)]))]) })),
             ]
         case .paths(let paths):
             fields = [("paths", .array(paths.map { p in .object([("nodes", .array(p.nodes.map { node($0, depth: nil) })), ("edges", .array(p.events.map(edge)))]) }))]

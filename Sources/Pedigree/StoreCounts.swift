@@ -23,8 +23,8 @@ public struct StoreCounts: Sendable, Equatable {
         associations = g.associations.count + g.orphanAssociations.count
         parentContexts = g.parentContexts.count + g.orphanParentContexts.count
         let counts = g.countsByType()
-        for t in g.types {
-            let n = counts[t.id!] ?? 0
+        for (id, t) in zip(g.typeIDs, g.types) {
+            let n = counts[id] ?? 0
             // The nine built-in types are listed only when something uses them.
             if n == 0 && t.name.hasPrefix("mlmd.") { continue }
             byType[t.name + (t.version.map { "@" + $0 } ?? "")] = n

@@ -27,26 +27,30 @@ extension WriteContext {
 
     /// Adds an attribution unless it exists (MLMD ignores duplicates).
     mutating func putAttribution(_ link: Attribution, rowID: Int64? = nil) throws {
-        guard let c = graph.index(of: link.contextID) else { throw MetadataError.invalidArgument("Context id not found.") }
-        guard let a = graph.index(of: link.artifactID) else { throw MetadataError.invalidArgument("Artifact id not found.") }
-        if graph.contextArtifacts.items(c).contains(a) {
-            if rowID != nil { throw MetadataError.alreadyExists("attribution \(link.contextID) -> \(link.artifactID) exists") }
-            return
+        if try isNewMembership(link, rowID: rowID, members: graph.contextArtifacts, name: "attribution") {
+            graph.addAttribution(rowID: try tables.insert(link, rowID: rowID), link)
         }
-        let row = try tables.insertAttribution(link, rowID: rowID)
-        graph.addAttribution(rowID: row, link)
     }
 
     /// Adds an association unless it exists (MLMD ignores duplicates).
     mutating func putAssociation(_ link: Association, rowID: Int64? = nil) throws {
-        guard let c = graph.index(of: link.contextID) else { throw MetadataError.invalidArgument("Context id not found.") }
-        guard let e = graph.index(of: link.executionID) else { throw MetadataError.invalidArgument("Execution id not found.") }
-        if graph.contextExecutions.items(c).contains(e) {
-            if rowID != nil { throw MetadataError.alreadyExists("association \(link.contextID) -> \(link.executionID) exists") }
-            return
+        if try isNewMembership(link, rowID: rowID, members: graph.contextExecutions, name: "association") {
+            graph.addAssociation(rowID: try tables.insert(link, rowID: rowID), link)
         }
-        let row = try tables.insertAssociation(link, rowID: rowID)
-        graph.addAssociation(rowID: row, link)
+    }
+
+    /// Whether a membership is new; both ends must exist, and a duplicate with an explicit row id
+    /// (an import) is an error.
+    private func isNewMembership<M: ContextMembership>(_ link: M, rowID: Int64?, members: MultiMap, name: String) throws -> Bool {
+        guard let c = graph.index(of: link.contextID) else { throw MetadataError.invalidArgument("Context id not found.") }
+        guard let m = graph.nodeIndex(kind: M.memberKind, id: link.memberID) else {
+            throw MetadataError.invalidArgument("\(M.memberKind == .artifact ? "Artifact" : "Execution") id not found.")
+        }
+        guard !members.items(c).contains(m) else {
+            if rowID != nil { throw MetadataError.alreadyExists("\(name) \(link.contextID) -> \(link.memberID) exists") }
+            return false
+        }
+        return true
     }
 
     /// Adds a parent link; both contexts must exist, the link must be new and make no cycle.

@@ -29,33 +29,26 @@ extension WriteContext {
         }
     }
 
-    private func checkUnique<N: MetadataNode>(_ node: N, excluding index: Int32?) throws {
-        if let name = node.nodeName, let clash = graph.nodeIndex(kind: N.kind, typeID: node.typeID, name: name), clash != index {
-            let existing: N = graph.node(at: clash)
+    private func checkUnique<N: WritableNode>(_ node: N, excluding index: Int32?) throws {
+        let nodes = graph[N.self]
+        if let name = node.nodeName, let clash = nodes.index(typeID: node.typeID, name: name), clash != index {
             throw MetadataError.alreadyExists(
-                "Given node already exists: a \(N.kind) of type \(node.typeID) named '\(name)' exists (id \(existing.id!))")
+                "Given node already exists: a \(N.kind) of type \(node.typeID) named '\(name)' exists (id \(nodes.id(at: clash)))")
         }
-        if let ext = node.externalID, let clash = graph.nodeIndex(kind: N.kind, externalID: ext), clash != index {
-            let existing: N = graph.node(at: clash)
+        if let ext = node.externalID, let clash = nodes.index(externalID: ext), clash != index {
             throw MetadataError.alreadyExists(
-                "Given node already exists: a \(N.kind) with external_id '\(ext)' exists (id \(existing.id!))")
+                "Given node already exists: a \(N.kind) with external_id '\(ext)' exists (id \(nodes.id(at: clash)))")
         }
     }
 
     /// MLMD's node upsert: insert when `id` is absent, otherwise update the stored node. An update
     /// with an `updateMask` changes only the named fields and properties (see `applyMask`);
     /// `forceUpdateTime` bumps the update time even when nothing changed.
-    mutating func upsert<N: MetadataNode>(_ request: N, updateMask: [String] = [], forceUpdateTime: Bool = false) throws -> N.ID {
+    mutating func upsert<N: WritableNode>(_ request: N, updateMask: [String] = [], forceUpdateTime: Bool = false) throws -> N.ID {
         var node = request
-        if let context = node as? Context, context.name.isEmpty {
-            throw MetadataError.invalidArgument("Context name should not be empty")
-        }
-        if var artifact = node as? Artifact, artifact.uri == nil {
-            artifact.uri = ""  // ml-metadata always writes a uri
-            node = artifact as! N
-        }
+        try node.prepareForWrite()
         if let id = node.id {
-            guard let index = graph.nodeIndex(kind: N.kind, id: id.rawValue) else {
+            guard let index = graph[N.self].index(of: id) else {
                 throw MetadataError.invalidArgument("Cannot find the given id \(id)")
             }
             let stored: N = graph.node(at: index)
@@ -66,16 +59,14 @@ extension WriteContext {
             }
             let type = try type(stored.typeID, kind: N.kind)
             try Self.validateProperties(node.properties, node.customProperties, type: type)
-            // Names of artifacts and executions never change once set.
-            if var artifact = node as? Artifact { artifact.name = (stored as! Artifact).name; node = artifact as! N }
-            if var execution = node as? Execution { execution.name = (stored as! Execution).name; node = execution as! N }
+            node.keepFieldsThatNeverChange(from: stored)
             try checkUnique(node, excluding: index)
             node.createTime = stored.createTime
             node.updateTime = stored.updateTime
             if !forceUpdateTime && node.isSameRecord(as: stored) { return id }
             node.updateTime = max(now, (stored.updateTime ?? 0))
-            try writeUpdate(node)
-            graph.putNode(node)
+            try tables.update(node, id: id)
+            graph.put(node, id: id)
             return id
         }
         let type = try type(node.typeID, kind: N.kind)
@@ -83,9 +74,8 @@ extension WriteContext {
         try checkUnique(node, excluding: nil)
         node.createTime = now
         node.updateTime = now
-        let id = try writeInsert(node)
-        node.id = id
-        graph.putNode(node)
+        let id = try tables.insert(node)
+        graph.put(node, id: id)
         return id
     }
 
@@ -93,7 +83,7 @@ extension WriteContext {
     /// (a masked field the request lacks is cleared). `properties.NAME` / `custom_properties.NAME`
     /// set or remove one property, bare `properties` / `custom_properties` replace the whole map,
     /// and unknown paths are ignored, as MLMD ignores them.
-    static func applyMask<N: MetadataNode>(_ mask: [String], request: N, stored: N) -> N {
+    static func applyMask<N: WritableNode>(_ mask: [String], request: N, stored: N) -> N {
         var node = stored
         for path in mask {
             if path == "properties" {
@@ -108,57 +98,78 @@ extension WriteContext {
                 node.customProperties[name] = request.customProperties[name]
             } else if path == "external_id" {
                 node.externalID = request.externalID
-            } else if var a = node as? Artifact, let r = request as? Artifact {
-                switch path {
-                case "uri": a.uri = r.uri
-                case "state": a.state = r.state
-                case "name": a.name = r.name
-                default: break
-                }
-                node = a as! N
-            } else if var e = node as? Execution, let r = request as? Execution {
-                switch path {
-                case "last_known_state": e.lastKnownState = r.lastKnownState
-                case "name": e.name = r.name
-                default: break
-                }
-                node = e as! N
-            } else if var c = node as? Context, let r = request as? Context, path == "name" {
-                c.name = r.name
-                node = c as! N
+            } else {
+                node.takeField(path, from: request)
             }
         }
         return node
     }
 
     /// Inserts a node exactly as given, id and times included: the import path.
-    mutating func insertVerbatim<N: MetadataNode>(_ node: N) throws {
+    mutating func insertVerbatim<N: WritableNode>(_ node: N) throws {
         guard let id = node.id else { throw MetadataError.invalidArgument("an imported \(N.kind) needs an id") }
-        if graph.nodeIndex(kind: N.kind, id: id.rawValue) != nil {
+        if graph[N.self].index(of: id) != nil {
             throw MetadataError.alreadyExists("\(N.kind) \(id) already exists in the target store")
         }
         let type = try type(node.typeID, kind: N.kind)
         try Self.validateProperties(node.properties, node.customProperties, type: type)
         try checkUnique(node, excluding: nil)
-        _ = try writeInsert(node)
-        graph.putNode(node)
+        _ = try tables.insert(node)
+        graph.put(node, id: id)
+    }
+}
+
+/// A node kind as the writer handles it: stored in the graph and in MLMD's tables, with the few
+/// write rules that differ by kind.
+protocol WritableNode: WritableStoredNode, MLMDNodeRow {
+    /// Checks and completes a node about to be written (MLMD's per-kind rules).
+    mutating func prepareForWrite() throws
+    /// Keeps the fields an update may not change (an artifact's or execution's name, once set).
+    mutating func keepFieldsThatNeverChange(from stored: Self)
+    /// Takes one of the kind's own fields from `request`, for a field mask (`applyMask`);
+    /// unknown paths are ignored.
+    mutating func takeField(_ path: String, from request: Self)
+}
+
+extension Artifact: WritableNode {
+    mutating func prepareForWrite() throws {
+        if uri == nil { uri = "" }  // ml-metadata always writes a uri
     }
 
-    private func writeInsert<N: MetadataNode>(_ node: N) throws -> N.ID {
-        switch node {
-        case let a as Artifact: N.ID(try tables.insertArtifact(a).rawValue)
-        case let e as Execution: N.ID(try tables.insertExecution(e).rawValue)
-        case let c as Context: N.ID(try tables.insertContext(c).rawValue)
-        default: preconditionFailure("unknown node kind")
+    mutating func keepFieldsThatNeverChange(from stored: Artifact) { name = stored.name }
+
+    mutating func takeField(_ path: String, from request: Artifact) {
+        switch path {
+        case "uri": uri = request.uri
+        case "state": state = request.state
+        case "name": name = request.name
+        default: break
         }
     }
+}
 
-    private func writeUpdate<N: MetadataNode>(_ node: N) throws {
-        switch node {
-        case let a as Artifact: try tables.updateArtifact(a)
-        case let e as Execution: try tables.updateExecution(e)
-        case let c as Context: try tables.updateContext(c)
-        default: preconditionFailure("unknown node kind")
+extension Execution: WritableNode {
+    mutating func prepareForWrite() throws {}
+
+    mutating func keepFieldsThatNeverChange(from stored: Execution) { name = stored.name }
+
+    mutating func takeField(_ path: String, from request: Execution) {
+        switch path {
+        case "last_known_state": lastKnownState = request.lastKnownState
+        case "name": name = request.name
+        default: break
         }
+    }
+}
+
+extension Context: WritableNode {
+    mutating func prepareForWrite() throws {
+        if name.isEmpty { throw MetadataError.invalidArgument("Context name should not be empty") }
+    }
+
+    mutating func keepFieldsThatNeverChange(from stored: Context) {}
+
+    mutating func takeField(_ path: String, from request: Context) {
+        if path == "name" { name = request.name }
     }
 }

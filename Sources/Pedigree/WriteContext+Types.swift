@@ -13,8 +13,8 @@ extension WriteContext {
         }
         let version = type.version?.isEmpty == true ? nil : type.version
         let id: TypeID
-        if var stored = graph.type(kind: type.kind, name: type.name, version: version) {
-            id = stored.id!
+        if let storedID = graph.typeID(kind: type.kind, name: type.name, version: version), var stored = graph.type(storedID) {
+            id = storedID
             for (name, kind) in stored.properties.sorted(by: { $0.key < $1.key }) {
                 if let given = type.properties[name] {
                     if given != kind {
@@ -38,7 +38,7 @@ extension WriteContext {
             if let ext = type.externalID, !ext.isEmpty, ext != stored.externalID {
                 try checkTypeExternalID(ext, excluding: id)
                 stored.externalID = ext
-                try tables.updateTypeFields(stored)
+                try tables.updateTypeFields(stored, id: id)
             }
             if let base = type.baseType, base != stored.baseType {
                 guard stored.baseType == nil else {
@@ -47,7 +47,7 @@ extension WriteContext {
                 try tables.setParentType(id, parent: try builtinTypeID(base))
                 stored.baseType = base
             }
-            graph.putType(stored)
+            graph.putType(stored, id: id)
         } else {
             if let ext = type.externalID { try checkTypeExternalID(ext, excluding: nil) }
             var new = type
@@ -58,9 +58,8 @@ extension WriteContext {
                 new.outputType = nil
             }
             id = try tables.insertType(new)
-            new.id = id
             if let base = type.baseType { try tables.setParentType(id, parent: try builtinTypeID(base)) }
-            graph.putType(new)
+            graph.putType(new, id: id)
         }
         return id
     }
@@ -73,43 +72,44 @@ extension WriteContext {
     }
 
     private func builtinTypeID(_ base: BaseType) throws -> TypeID {
-        guard let builtin = graph.type(kind: base.kind, name: base.builtinTypeName, version: nil) else {
+        guard let builtin = graph.typeID(kind: base.kind, name: base.builtinTypeName, version: nil) else {
             throw MetadataError.failedPrecondition("the built-in type \(base.builtinTypeName) is missing from the store")
         }
-        return builtin.id!
+        return builtin
     }
 
     /// Inserts a type exactly as given (id included): the import path. A built-in `mlmd.*`
     /// type that nothing uses gives way to an imported type with its id or its name; missing
     /// built-ins are added back by `restoreBuiltinTypes`.
     mutating func insertTypeVerbatim(_ type: NodeType) throws {
-        if let existing = graph.type(type.id!) {
+        guard let id = type.id else { throw MetadataError.invalidArgument("an imported type needs an id") }
+        if let existing = graph.type(id) {
             if existing == type { return }
-            guard isUnusedBuiltin(existing) else {
-                throw MetadataError.alreadyExists("type id \(type.id!) already exists with different contents (\(existing.name))")
+            guard isUnusedBuiltin(existing, id: id) else {
+                throw MetadataError.alreadyExists("type id \(id) already exists with different contents (\(existing.name))")
             }
-            try removeType(existing.id!)
+            try removeType(id)
         }
-        if let existing = graph.type(kind: type.kind, name: type.name, version: type.version) {
-            guard isUnusedBuiltin(existing) else {
-                throw MetadataError.alreadyExists("a \(type.kind) type named \(type.name) already exists (id \(existing.id!))")
+        if let existingID = graph.typeID(kind: type.kind, name: type.name, version: type.version), let existing = graph.type(existingID) {
+            guard isUnusedBuiltin(existing, id: existingID) else {
+                throw MetadataError.alreadyExists("a \(type.kind) type named \(type.name) already exists (id \(existingID))")
             }
-            try removeType(existing.id!)
+            try removeType(existingID)
         }
         if let ext = type.externalID { try checkTypeExternalID(ext, excluding: nil) }
         _ = try tables.insertType(type)
-        graph.putType(type)
+        graph.putType(type, id: id)
         if let base = type.baseType {
             try restoreBuiltinTypes()
-            try tables.setParentType(type.id!, parent: try builtinTypeID(base))
+            try tables.setParentType(id, parent: try builtinTypeID(base))
         }
     }
 
-    private func isUnusedBuiltin(_ type: NodeType) -> Bool {
+    private func isUnusedBuiltin(_ type: NodeType, id: TypeID) -> Bool {
         guard type.properties.isEmpty, type.version == nil,
             let base = BaseType.allCases.first(where: { $0.builtinTypeName == type.name && $0.kind == type.kind })
         else { return false }
-        return graph.nodeIndices(ofType: type.id!).isEmpty && !graph.types.contains { $0.baseType == base }
+        return graph.nodeIndices(ofType: id).isEmpty && !graph.types.contains { $0.baseType == base }
     }
 
     private mutating func removeType(_ id: TypeID) throws {
@@ -121,9 +121,8 @@ extension WriteContext {
     /// on every open).
     mutating func restoreBuiltinTypes() throws {
         for base in BaseType.builtinOrder where graph.type(kind: base.kind, name: base.builtinTypeName, version: nil) == nil {
-            var type = NodeType(kind: base.kind, name: base.builtinTypeName)
-            type.id = try tables.insertType(type)
-            graph.putType(type)
+            let type = NodeType(kind: base.kind, name: base.builtinTypeName)
+            graph.putType(type, id: try tables.insertType(type))
         }
     }
 }

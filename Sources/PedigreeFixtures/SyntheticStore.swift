@@ -48,7 +48,8 @@ public enum SyntheticStore {
             let window = min(50, c.artifacts.count)
             var inputs: [ArtifactID] = []
             for _ in 0..<2 {
-                let pick = c.artifacts[c.artifacts.count - 1 - Int(rng.next() % UInt64(window))].id!
+                // Artifact ids run from 1 in the order they are appended.
+                let pick = ArtifactID(Int64(c.artifacts.count - Int(rng.next() % UInt64(window))))
                 if !inputs.contains(pick) { inputs.append(pick) }
             }
             let kind = i % 3

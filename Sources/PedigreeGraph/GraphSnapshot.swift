@@ -47,39 +47,14 @@ public struct MembershipRecord: Hashable, Sendable {
 public struct GraphSnapshot: Sendable {
     // Types, in id order.
     public private(set) var types: [NodeType] = []
-    private var typeSlot: [TypeID: Int] = [:]
+    /// The id of each type in `types`.
+    public private(set) var typeIDs: [TypeID] = []
+    fileprivate(set) var typeSlot: [TypeID: Int] = [:]
 
-    // Nodes by dense index.
-    public private(set) var artifacts = NodeTable<Artifact>()
-    public private(set) var executions = NodeTable<Execution>()
-    public private(set) var contexts = NodeTable<Context>()
-    /// Whether dense indices follow id order (true unless nodes arrived out of id order, as an
-    /// import with explicit ids can): then sorting by index is sorting by id.
-    public private(set) var artifactIndicesFollowIDs = true
-    public private(set) var executionIndicesFollowIDs = true
-
-    // id -> dense index.
-    private var artifactSlot = IDSlots()
-    private var executionSlot = IDSlots()
-    private var contextSlot = IDSlots()
-
-    // Secondary indexes: (type, name), external id, uri.
-    private var artifactByName = StringIndex()
-    private var executionByName = StringIndex()
-    private var contextByName = StringIndex()
-    private var artifactByExternalID = StringIndex()
-    private var executionByExternalID = StringIndex()
-    private var contextByExternalID = StringIndex()
-    private var artifactsByURI = StringIndex()
-    /// Dense indices of each type's nodes, in creation order (a node whose type changed is
-    /// filtered on read).
-    private var nodesByType: [TypeID: ChunkedArray<Int32>] = [:]
-    /// Dense indices by state (slot 0: no state, slot s + 1: raw value s), in the order nodes
-    /// entered the state; a node that left a state is filtered on read.
-    private var artifactsByState = [ChunkedArray<Int32>](repeating: ChunkedArray(), count: 8)
-    private var executionsByState = [ChunkedArray<Int32>](repeating: ChunkedArray(), count: 8)
-    /// Exact counts, kept up to date by every write: the planner's statistics.
-    public private(set) var statistics = GraphStatistics()
+    // Nodes by dense index, with their indexes.
+    public fileprivate(set) var artifacts = NodeStore<Artifact>()
+    public fileprivate(set) var executions = NodeStore<Execution>()
+    public fileprivate(set) var contexts = NodeStore<Context>()
 
     // Edges.
     public private(set) var events = EventColumns()
@@ -121,6 +96,21 @@ public struct GraphSnapshot: Sendable {
 
 // MARK: - Lookups
 
+extension Artifact: WritableStoredNode {
+    public static var store: KeyPath<GraphSnapshot, NodeStore<Artifact>> { \.artifacts }
+    package static var writableStore: WritableKeyPath<GraphSnapshot, NodeStore<Artifact>> { \.artifacts }
+}
+
+extension Execution: WritableStoredNode {
+    public static var store: KeyPath<GraphSnapshot, NodeStore<Execution>> { \.executions }
+    package static var writableStore: WritableKeyPath<GraphSnapshot, NodeStore<Execution>> { \.executions }
+}
+
+extension Context: WritableStoredNode {
+    public static var store: KeyPath<GraphSnapshot, NodeStore<Context>> { \.contexts }
+    package static var writableStore: WritableKeyPath<GraphSnapshot, NodeStore<Context>> { \.contexts }
+}
+
 extension GraphSnapshot {
     /// The type of each artifact and execution, by dense index: a compact column for scans and
     /// traversals that test only the type.
@@ -130,6 +120,16 @@ extension GraphSnapshot {
     /// The MLMD id of each artifact and execution, by dense index (ids never change).
     @inlinable public var artifactIDs: ChunkedArray<Int64> { artifacts.ids }
     @inlinable public var executionIDs: ChunkedArray<Int64> { executions.ids }
+    /// Whether dense indices follow id order: then sorting by index is sorting by id.
+    public var artifactIndicesFollowIDs: Bool { artifacts.indicesFollowIDs }
+    public var executionIndicesFollowIDs: Bool { executions.indicesFollowIDs }
+
+    /// Exact counts, kept up to date by every write: the planner's statistics.
+    public var statistics: GraphStatistics {
+        GraphStatistics(
+            nodesByType: artifacts.typeCounts.merging(executions.typeCounts) { a, _ in a }.merging(contexts.typeCounts) { a, _ in a },
+            artifactsByState: artifacts.stateCounts, executionsByState: executions.stateCounts)
+    }
 
     public func type(_ id: TypeID) -> NodeType? { typeSlot[id].map { types[$0] } }
 
@@ -137,270 +137,89 @@ extension GraphSnapshot {
         types.first { $0.kind == kind && $0.name == name && $0.version == version }
     }
 
+    /// The id of the type of this kind, name and version.
+    public func typeID(kind: NodeKind, name: String, version: String?) -> TypeID? {
+        zip(typeIDs, types).first { $1.kind == kind && $1.name == name && $1.version == version }?.0
+    }
+
     public func types(of kind: NodeKind) -> [NodeType] { types.filter { $0.kind == kind } }
 
-    public func index(of id: ArtifactID) -> Int32? { artifactSlot[id.rawValue] }
-    public func index(of id: ExecutionID) -> Int32? { executionSlot[id.rawValue] }
-    public func index(of id: ContextID) -> Int32? { contextSlot[id.rawValue] }
+    public func index(of id: ArtifactID) -> Int32? { artifacts.index(of: id) }
+    public func index(of id: ExecutionID) -> Int32? { executions.index(of: id) }
+    public func index(of id: ContextID) -> Int32? { contexts.index(of: id) }
 
-    public func artifact(_ id: ArtifactID) -> Artifact? { index(of: id).map { artifacts[Int($0)] } }
-    public func execution(_ id: ExecutionID) -> Execution? { index(of: id).map { executions[Int($0)] } }
-    public func context(_ id: ContextID) -> Context? { index(of: id).map { contexts[Int($0)] } }
+    public func artifact(_ id: ArtifactID) -> Artifact? { artifacts.node(id) }
+    public func execution(_ id: ExecutionID) -> Execution? { executions.node(id) }
+    public func context(_ id: ContextID) -> Context? { contexts.node(id) }
 
     /// The event at a dense event index, with its ends' ids.
     public func event(_ i: Int) -> Event {
         Event(
-            artifactID: ArtifactID(artifactIDs[Int(events.artifacts[i])]),
-            executionID: ExecutionID(executionIDs[Int(events.executions[i])]),
+            artifactID: artifacts.id(at: events.artifacts[i]), executionID: executions.id(at: events.executions[i]),
             type: EventType(rawValue: Int(events.types[i])) ?? .unknown, path: events.paths[i], time: events.time(i))
-    }
-
-    public func artifactIndex(typeID: TypeID, name: String) -> Int32? {
-        artifactByName.first(StringIndex.hash(name, qualifier: typeID.rawValue)) {
-            let a = artifacts[Int($0)]
-            return a.typeID == typeID && a.name == name
-        }
-    }
-    public func executionIndex(typeID: TypeID, name: String) -> Int32? {
-        executionByName.first(StringIndex.hash(name, qualifier: typeID.rawValue)) {
-            let e = executions[Int($0)]
-            return e.typeID == typeID && e.name == name
-        }
-    }
-    public func contextIndex(typeID: TypeID, name: String) -> Int32? {
-        contextByName.first(StringIndex.hash(name, qualifier: typeID.rawValue)) {
-            let c = contexts[Int($0)]
-            return c.typeID == typeID && c.name == name
-        }
-    }
-
-    public func artifactIndex(externalID: String) -> Int32? {
-        artifactByExternalID.first(StringIndex.hash(externalID)) { artifacts[Int($0)].externalID == externalID }
-    }
-    public func executionIndex(externalID: String) -> Int32? {
-        executionByExternalID.first(StringIndex.hash(externalID)) { executions[Int($0)].externalID == externalID }
-    }
-    public func contextIndex(externalID: String) -> Int32? {
-        contextByExternalID.first(StringIndex.hash(externalID)) { contexts[Int($0)].externalID == externalID }
-    }
-
-    /// The artifacts with this uri, newest first.
-    public func artifactIndices(uri: String) -> [Int32] {
-        var found: [Int32] = []
-        artifactsByURI.forEach(StringIndex.hash(uri)) { slot in
-            if artifacts[Int(slot)].uri == uri { found.append(slot) }
-            return true
-        }
-        return found
-    }
-
-    /// Dense indices of the nodes of one type (of that type's kind), in creation order.
-    public func nodeIndices(ofType id: TypeID) -> [Int32] {
-        guard let list = nodesByType[id], let kind = type(id)?.kind else { return [] }
-        return list.filter { i in
-            switch kind {
-            case .artifact: artifacts[Int(i)].typeID == id
-            case .execution: executions[Int(i)].typeID == id
-            case .context: contexts[Int(i)].typeID == id
-            }
-        }
     }
 
     /// Number of nodes of each type.
     public func countsByType() -> [TypeID: Int] {
-        var counts: [TypeID: Int] = [:]
-        for t in types { counts[t.id!] = statistics.nodesByType[t.id!] ?? 0 }
-        return counts
+        let counted = statistics.nodesByType
+        return Dictionary(uniqueKeysWithValues: typeSlot.keys.map { ($0, counted[$0] ?? 0) })
     }
-
-    /// Dense indices of the artifacts in a state (nil: no state set), in the order they entered it.
-    public func artifactIndices(state: ArtifactState?) -> [Int32] {
-        artifactsByState[Self.stateSlot(state?.rawValue)].filter { artifacts[Int($0)].state == state }
-    }
-
-    /// Dense indices of the executions in a state (nil: no state set), in the order they entered it.
-    public func executionIndices(state: ExecutionState?) -> [Int32] {
-        executionsByState[Self.stateSlot(state?.rawValue)].filter { executions[Int($0)].lastKnownState == state }
-    }
-
-    private static func stateSlot(_ raw: Int?) -> Int { raw.map { $0 + 1 } ?? 0 }
 }
 
 // MARK: - Mutation (writer only)
 
 extension GraphSnapshot {
-    package mutating func putType(_ type: NodeType) {
-        guard let id = type.id else { preconditionFailure("type without id") }
+    /// Inserts a type with this id or replaces the stored one.
+    package mutating func putType(_ type: NodeType, id: TypeID) {
+        var type = type
+        type.id = id
         if let slot = typeSlot[id] {
             types[slot] = type
-        } else {
-            typeSlot[id] = types.count
-            types.append(type)
-            if let last = types.dropLast().last, let lastID = last.id, lastID > id {
-                types.sort { $0.id! < $1.id! }
-                typeSlot = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1.id!, $0) })
-            }
+            return
+        }
+        typeSlot[id] = types.count
+        types.append(type)
+        typeIDs.append(id)
+        if typeIDs.count > 1 && typeIDs[typeIDs.count - 2] > id {
+            let order = typeIDs.indices.sorted { typeIDs[$0] < typeIDs[$1] }
+            (types, typeIDs) = (order.map { types[$0] }, order.map { typeIDs[$0] })
+            reslotTypes()
         }
     }
 
     /// Removes a type that no node uses (the import path replaces unused built-in types).
     package mutating func removeType(_ id: TypeID) {
-        guard typeSlot[id] != nil else { return }
-        types.removeAll { $0.id == id }
-        statistics.nodesByType[id] = nil
-        typeSlot = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1.id!, $0) })
-        nodesByType[id] = nil
+        guard let slot = typeSlot[id] else { return }
+        types.remove(at: slot)
+        typeIDs.remove(at: slot)
+        reslotTypes()
+        artifacts.removeType(id)
+        executions.removeType(id)
+        contexts.removeType(id)
     }
 
-    /// `addToType` for every node of one kind at once (a bulk load), counting into a table by
-    /// type id rather than hashing each node's type.
-    private mutating func groupByType(_ types: ChunkedArray<TypeID>) {
-        let bound = Int(min(self.types.last?.id?.rawValue ?? 0, 1 << 16)) + 1
-        var lists = [ChunkedArray<Int32>](repeating: ChunkedArray(), count: bound)
-        for (i, t) in types.enumerated() {
-            if t.rawValue >= 0 && t.rawValue < bound {
-                lists[Int(t.rawValue)].append(Int32(i))
-            } else {
-                addToType(t, Int32(i))
+    private mutating func reslotTypes() {
+        typeSlot = Dictionary(uniqueKeysWithValues: typeIDs.enumerated().map { ($1, $0) })
+    }
+
+    /// Inserts a new node with this id or replaces the stored one, with every index.
+    package mutating func put<N: WritableStoredNode>(_ node: N, id: N.ID) {
+        guard self[keyPath: N.writableStore].put(node, id: id) else { return }
+        growAdjacency(N.kind)
+    }
+
+    /// Gives the newest node of a kind its (empty) adjacency lists.
+    private mutating func growAdjacency(_ kind: NodeKind) {
+        switch kind {
+        case .artifact:
+            for map in [\GraphSnapshot.artifactEvents, \.artifactNeighbours, \.artifactContexts] { self[keyPath: map].grow(to: artifacts.count) }
+        case .execution:
+            for map in [\GraphSnapshot.executionEvents, \.executionNeighbours, \.executionContexts] { self[keyPath: map].grow(to: executions.count) }
+        case .context:
+            for map in [\GraphSnapshot.contextArtifacts, \.contextExecutions, \.contextParents, \.contextChildren] {
+                self[keyPath: map].grow(to: contexts.count)
             }
         }
-        for (t, list) in lists.enumerated() where list.count > 0 {
-            nodesByType[TypeID(Int64(t)), default: ChunkedArray()].append(contentsOf: list)
-            statistics.nodesByType[TypeID(Int64(t)), default: 0] += list.count
-        }
-    }
-
-    private mutating func addToType(_ typeID: TypeID, _ index: Int32) {
-        nodesByType[typeID, default: ChunkedArray()].append(index)
-        statistics.nodesByType[typeID, default: 0] += 1
-    }
-
-    private mutating func addArtifactState(_ state: ArtifactState?, _ index: Int32) {
-        let s = Self.stateSlot(state?.rawValue)
-        artifactsByState[s].append(index)
-        statistics.artifactsByState[s] += 1
-    }
-
-    private mutating func addExecutionState(_ state: ExecutionState?, _ index: Int32) {
-        let s = Self.stateSlot(state?.rawValue)
-        executionsByState[s].append(index)
-        statistics.executionsByState[s] += 1
-    }
-
-    /// Inserts a new artifact or replaces the stored one with the same id.
-    package mutating func putArtifact(_ artifact: Artifact) {
-        let id = artifact.id!
-        if let slot = artifactSlot[id.rawValue] {
-            let old = artifacts[Int(slot)]
-            if let name = old.name { artifactByName.remove(StringIndex.hash(name, qualifier: old.typeID.rawValue), slot) }
-            if let ext = old.externalID { artifactByExternalID.remove(StringIndex.hash(ext), slot) }
-            if let uri = old.uri { artifactsByURI.remove(StringIndex.hash(uri), slot) }
-            if old.typeID != artifact.typeID {
-                statistics.nodesByType[old.typeID, default: 0] -= 1
-                addToType(artifact.typeID, slot)
-            }
-            if old.state != artifact.state {
-                statistics.artifactsByState[Self.stateSlot(old.state?.rawValue)] -= 1
-                addArtifactState(artifact.state, slot)
-            }
-            artifacts.replace(Int(slot), with: artifact)
-            indexArtifact(artifact, slot)
-        } else {
-            let slot = Int32(artifacts.count)
-            if let last = artifacts.ids.last, last > id.rawValue { artifactIndicesFollowIDs = false }
-            artifacts.append(artifact)
-            artifactSlot.set(id.rawValue, slot)
-            artifactEvents.grow(to: artifacts.count)
-            artifactNeighbours.grow(to: artifacts.count)
-            artifactContexts.grow(to: artifacts.count)
-            addToType(artifact.typeID, slot)
-            addArtifactState(artifact.state, slot)
-            indexArtifact(artifact, slot)
-        }
-    }
-
-    private mutating func indexArtifact(_ artifact: Artifact, _ slot: Int32) {
-        if let name = artifact.name { artifactByName.insert(StringIndex.hash(name, qualifier: artifact.typeID.rawValue), slot) }
-        if let ext = artifact.externalID { artifactByExternalID.insert(StringIndex.hash(ext), slot) }
-        if let uri = artifact.uri { artifactsByURI.insert(StringIndex.hash(uri), slot) }
-    }
-
-    package mutating func putExecution(_ execution: Execution) {
-        let id = execution.id!
-        if let slot = executionSlot[id.rawValue] {
-            let old = executions[Int(slot)]
-            if let name = old.name { executionByName.remove(StringIndex.hash(name, qualifier: old.typeID.rawValue), slot) }
-            if let ext = old.externalID { executionByExternalID.remove(StringIndex.hash(ext), slot) }
-            if old.typeID != execution.typeID {
-                statistics.nodesByType[old.typeID, default: 0] -= 1
-                addToType(execution.typeID, slot)
-            }
-            if old.lastKnownState != execution.lastKnownState {
-                statistics.executionsByState[Self.stateSlot(old.lastKnownState?.rawValue)] -= 1
-                addExecutionState(execution.lastKnownState, slot)
-            }
-            executions.replace(Int(slot), with: execution)
-            indexExecution(execution, slot)
-        } else {
-            let slot = Int32(executions.count)
-            if let last = executions.ids.last, last > id.rawValue { executionIndicesFollowIDs = false }
-            executions.append(execution)
-            executionSlot.set(id.rawValue, slot)
-            executionEvents.grow(to: executions.count)
-            executionNeighbours.grow(to: executions.count)
-            executionContexts.grow(to: executions.count)
-            addToType(execution.typeID, slot)
-            addExecutionState(execution.lastKnownState, slot)
-            indexExecution(execution, slot)
-        }
-    }
-
-    private mutating func indexExecution(_ execution: Execution, _ slot: Int32) {
-        if let name = execution.name { executionByName.insert(StringIndex.hash(name, qualifier: execution.typeID.rawValue), slot) }
-        if let ext = execution.externalID { executionByExternalID.insert(StringIndex.hash(ext), slot) }
-    }
-
-    package mutating func putContext(_ context: Context) {
-        let id = context.id!
-        if let slot = contextSlot[id.rawValue] {
-            let old = contexts[Int(slot)]
-            contextByName.remove(StringIndex.hash(old.name, qualifier: old.typeID.rawValue), slot)
-            if let ext = old.externalID { contextByExternalID.remove(StringIndex.hash(ext), slot) }
-            if old.typeID != context.typeID {
-                statistics.nodesByType[old.typeID, default: 0] -= 1
-                addToType(context.typeID, slot)
-            }
-            contexts.replace(Int(slot), with: context)
-            indexContext(context, slot)
-        } else {
-            let slot = Int32(contexts.count)
-            contexts.append(context)
-            contextSlot.set(id.rawValue, slot)
-            contextArtifacts.grow(to: contexts.count)
-            contextExecutions.grow(to: contexts.count)
-            contextParents.grow(to: contexts.count)
-            contextChildren.grow(to: contexts.count)
-            addToType(context.typeID, slot)
-            indexContext(context, slot)
-        }
-    }
-
-    private mutating func indexContext(_ context: Context, _ slot: Int32) {
-        contextByName.insert(StringIndex.hash(context.name, qualifier: context.typeID.rawValue), slot)
-        if let ext = context.externalID { contextByExternalID.insert(StringIndex.hash(ext), slot) }
-    }
-
-    /// Adds an event whose endpoints are already in the graph.
-    package mutating func addEvent(rowID: Int64, _ event: Event) {
-        let a = artifactSlot[event.artifactID!.rawValue]!
-        let e = executionSlot[event.executionID!.rawValue]!
-        let index = Int32(events.count)
-        events.append(rowID: rowID, artifact: a, execution: e, type: event.type, path: event.path, time: event.time)
-        artifactEvents.append(index, to: a)
-        executionEvents.append(index, to: e)
-        let type = UInt8(event.type.rawValue)
-        artifactNeighbours.append(Self.neighbour(e, type), to: a)
-        executionNeighbours.append(Self.neighbour(a, type), to: e)
     }
 
     /// A packed adjacency item: the far end's dense index and the event type.
@@ -410,39 +229,17 @@ extension GraphSnapshot {
         return far << 3 | Int32(type)
     }
 
-    package mutating func addAttribution(rowID: Int64, _ attribution: Attribution) {
-        let c = contextSlot[attribution.contextID.rawValue]!
-        let a = artifactSlot[attribution.artifactID.rawValue]!
-        attributions.append(MembershipRecord(rowID: rowID, context: c, member: a))
-        contextArtifacts.append(a, to: c)
-        artifactContexts.append(c, to: a)
-    }
+    /// Adds an event whose ends are in the graph.
+    package mutating func addEvent(rowID: Int64, _ event: Event) { addEvents([(rowID, event)]) }
 
-    package mutating func addAssociation(rowID: Int64, _ association: Association) {
-        let c = contextSlot[association.contextID.rawValue]!
-        let e = executionSlot[association.executionID.rawValue]!
-        associations.append(MembershipRecord(rowID: rowID, context: c, member: e))
-        contextExecutions.append(e, to: c)
-        executionContexts.append(c, to: e)
-    }
-
-    package mutating func addParentContext(_ link: ParentContext) {
-        let child = contextSlot[link.childID.rawValue]!
-        let parent = contextSlot[link.parentID.rawValue]!
-        parentContexts.append(link)
-        contextParents.append(parent, to: child)
-        contextChildren.append(child, to: parent)
-    }
-
-    /// Adds many events at once (a bulk load); their endpoints must be in the graph.
+    /// Adds events whose ends are in the graph; each adjacency chunk touched is rebuilt once.
     package mutating func addEvents(_ rows: [(rowID: Int64, event: Event)]) {
-        var artifactPairs: [(Int32, Int32)] = []
-        var executionPairs: [(Int32, Int32)] = []
-        var artifactFar: [(Int32, Int32)] = []
-        var executionFar: [(Int32, Int32)] = []
+        var artifactPairs: [(Int32, Int32)] = [], executionPairs: [(Int32, Int32)] = []
+        var artifactFar: [(Int32, Int32)] = [], executionFar: [(Int32, Int32)] = []
         for (rowID, event) in rows {
-            let a = artifactSlot[event.artifactID!.rawValue]!
-            let e = executionSlot[event.executionID!.rawValue]!
+            guard let a = event.artifactID.flatMap(artifacts.index(of:)), let e = event.executionID.flatMap(executions.index(of:)) else {
+                preconditionFailure("an event whose ends are not in the graph")
+            }
             let index = Int32(events.count)
             events.append(rowID: rowID, artifact: a, execution: e, type: event.type, path: event.path, time: event.time)
             artifactPairs.append((a, index))
@@ -457,28 +254,46 @@ extension GraphSnapshot {
         executionNeighbours.append(contentsOf: executionFar)
     }
 
+    package mutating func addAttribution(rowID: Int64, _ attribution: Attribution) { addAttributions([(rowID, attribution)]) }
+
     package mutating func addAttributions(_ rows: [(rowID: Int64, attribution: Attribution)]) {
-        var forward: [(Int32, Int32)] = [], backward: [(Int32, Int32)] = []
-        for (rowID, link) in rows {
-            let c = contextSlot[link.contextID.rawValue]!, a = artifactSlot[link.artifactID.rawValue]!
-            attributions.append(MembershipRecord(rowID: rowID, context: c, member: a))
-            forward.append((c, a))
-            backward.append((a, c))
-        }
-        contextArtifacts.append(contentsOf: forward)
-        artifactContexts.append(contentsOf: backward)
+        let members = rows.map { (rowID: $0.rowID, context: $0.attribution.contextID, member: artifacts.index(of: $0.attribution.artifactID)) }
+        addMemberships(members, \.attributions, \.contextArtifacts, \.artifactContexts)
     }
 
+    package mutating func addAssociation(rowID: Int64, _ association: Association) { addAssociations([(rowID, association)]) }
+
     package mutating func addAssociations(_ rows: [(rowID: Int64, association: Association)]) {
+        let members = rows.map { (rowID: $0.rowID, context: $0.association.contextID, member: executions.index(of: $0.association.executionID)) }
+        addMemberships(members, \.associations, \.contextExecutions, \.executionContexts)
+    }
+
+    /// Adds attributions or associations whose ends are in the graph: the rows, and the lists
+    /// from context to member and back.
+    private mutating func addMemberships(
+        _ rows: [(rowID: Int64, context: ContextID, member: Int32?)], _ records: WritableKeyPath<GraphSnapshot, ChunkedArray<MembershipRecord>>,
+        _ members: WritableKeyPath<GraphSnapshot, MultiMap>, _ memberContexts: WritableKeyPath<GraphSnapshot, MultiMap>
+    ) {
         var forward: [(Int32, Int32)] = [], backward: [(Int32, Int32)] = []
-        for (rowID, link) in rows {
-            let c = contextSlot[link.contextID.rawValue]!, e = executionSlot[link.executionID.rawValue]!
-            associations.append(MembershipRecord(rowID: rowID, context: c, member: e))
-            forward.append((c, e))
-            backward.append((e, c))
+        for row in rows {
+            guard let c = contexts.index(of: row.context), let m = row.member else {
+                preconditionFailure("a context membership whose ends are not in the graph")
+            }
+            self[keyPath: records].append(MembershipRecord(rowID: row.rowID, context: c, member: m))
+            forward.append((c, m))
+            backward.append((m, c))
         }
-        contextExecutions.append(contentsOf: forward)
-        executionContexts.append(contentsOf: backward)
+        self[keyPath: members].append(contentsOf: forward)
+        self[keyPath: memberContexts].append(contentsOf: backward)
+    }
+
+    package mutating func addParentContext(_ link: ParentContext) {
+        guard let child = contexts.index(of: link.childID), let parent = contexts.index(of: link.parentID) else {
+            preconditionFailure("a parent context link whose ends are not in the graph")
+        }
+        parentContexts.append(link)
+        contextParents.append(parent, to: child)
+        contextChildren.append(child, to: parent)
     }
 }
 
@@ -598,63 +413,26 @@ extension GraphSnapshot {
         private var g = GraphSnapshot()
         private var edges: EdgeLoader?
         private var indexed = false
-        /// Whether the ids of each kind so far run densely from the first (`SlotMap.dense` holds).
-        private var dense = (artifacts: true, executions: true, contexts: true)
 
         public init() {}
 
-        public mutating func add(_ type: NodeType) { g.putType(type) }
-
-        public mutating func add(_ a: Artifact) {
-            let slot = Int32(g.artifacts.count)
-            let id = a.id!.rawValue
-            if let first = g.artifacts.ids.first {
-                if g.artifacts.ids.last! > id { g.artifactIndicesFollowIDs = false }
-                if id != first + Int64(slot) { dense.artifacts = false }
-            }
-            g.artifacts.append(a)
-            g.artifactSlot.set(id, slot)
-            g.addArtifactState(a.state, slot)
-        }
-
-        public mutating func add(_ e: Execution) {
-            let slot = Int32(g.executions.count)
-            let id = e.id!.rawValue
-            if let first = g.executions.ids.first {
-                if g.executions.ids.last! > id { g.executionIndicesFollowIDs = false }
-                if id != first + Int64(slot) { dense.executions = false }
-            }
-            g.executions.append(e)
-            g.executionSlot.set(id, slot)
-            g.addExecutionState(e.lastKnownState, slot)
-        }
-
-        public mutating func add(_ c: Context) {
-            let slot = Int32(g.contexts.count)
-            let id = c.id!.rawValue
-            if let first = g.contexts.ids.first, id != first + Int64(slot) { dense.contexts = false }
-            g.contexts.append(c)
-            g.contextSlot.set(id, slot)
-        }
+        public mutating func add(_ type: NodeType, id: TypeID) { g.putType(type, id: id) }
+        public mutating func add(_ a: Artifact, id: ArtifactID) { g.artifacts.load(a, id: id) }
+        public mutating func add(_ e: Execution, id: ExecutionID) { g.executions.load(e, id: id) }
+        public mutating func add(_ c: Context, id: ContextID) { g.contexts.load(c, id: id) }
 
         public mutating func setProperty(_ kind: NodeKind, of id: Int64, name: String, custom: Bool, _ value: Value) {
             switch kind {
-            case .artifact:
-                guard let slot = g.artifactSlot[id] else { return }
-                g.artifacts.update(Int(slot)) { custom ? ($0.customProperties[name] = value) : ($0.properties[name] = value) }
-            case .execution:
-                guard let slot = g.executionSlot[id] else { return }
-                g.executions.update(Int(slot)) { custom ? ($0.customProperties[name] = value) : ($0.properties[name] = value) }
-            case .context:
-                guard let slot = g.contextSlot[id] else { return }
-                g.contexts.update(Int(slot)) { custom ? ($0.customProperties[name] = value) : ($0.properties[name] = value) }
+            case .artifact: g.artifacts.setProperty(of: id, name: name, custom: custom, value)
+            case .execution: g.executions.setProperty(of: id, name: name, custom: custom, value)
+            case .context: g.contexts.setProperty(of: id, name: name, custom: custom, value)
             }
         }
 
         private mutating func edgeLoader() -> EdgeLoader {
             edges ?? EdgeLoader(
-                artifacts: (.slots(g.artifactSlot), g.artifacts.count), executions: (.slots(g.executionSlot), g.executions.count),
-                contexts: (.slots(g.contextSlot), g.contexts.count))
+                artifacts: (.slots(g.artifacts.slots), g.artifacts.count), executions: (.slots(g.executions.slots), g.executions.count),
+                contexts: (.slots(g.contexts.slots), g.contexts.count))
         }
 
         public mutating func add(rowID: Int64, _ event: Event) {
@@ -680,44 +458,30 @@ extension GraphSnapshot {
         /// Whether edges loaded elsewhere against `.dense` slot maps with these id ranges (first id
         /// and count, nil for an empty table) resolve exactly as the nodes added here do.
         public func matches(artifacts: (first: Int64, count: Int)?, executions: (first: Int64, count: Int)?, contexts: (first: Int64, count: Int)?) -> Bool {
-            func same<N>(_ table: NodeTable<N>, _ dense: Bool, _ range: (first: Int64, count: Int)?) -> Bool {
-                guard let range else { return table.count == 0 }
-                return dense && table.ids.first == range.first && table.count == range.count
+            func same<N>(_ store: NodeStore<N>, _ range: (first: Int64, count: Int)?) -> Bool {
+                guard let range else { return store.count == 0 }
+                return store.idsRunDensely && store.ids.first == range.first && store.count == range.count
             }
-            return same(g.artifacts, dense.artifacts, artifacts) && same(g.executions, dense.executions, executions)
-                && same(g.contexts, dense.contexts, contexts)
+            return same(g.artifacts, artifacts) && same(g.executions, executions) && same(g.contexts, contexts)
         }
 
-        /// Groups the nodes by type and builds the name, external id and uri indexes, once all
-        /// nodes are in (`finish` does it if it has not been done). The seven indexes are
-        /// independent and are built in parallel.
+        /// Groups the nodes by type and state and builds the name, external id and uri indexes,
+        /// once all nodes are in (`finish` does it if it has not been done). The nine indexes
+        /// are independent and are built in parallel.
         public mutating func indexNodes() {
             guard !indexed else { return }
             indexed = true
-            g.groupByType(g.artifacts.types)
-            g.groupByType(g.executions.types)
-            g.groupByType(g.contexts.types)
-            let ar = g.artifacts.records, at = g.artifacts.types
-            let er = g.executions.records, et = g.executions.types
-            let cr = g.contexts.records, ct = g.contexts.types
-            let builds: [@Sendable () -> StringIndex] = [
-                { StringIndex(count: ar.count) { i in ar[i].name.map { StringIndex.hash($0, qualifier: at[i].rawValue) } } },
-                { StringIndex(count: ar.count) { ar[$0].uri.map { StringIndex.hash($0) } } },
-                { StringIndex(count: er.count) { i in er[i].name.map { StringIndex.hash($0, qualifier: et[i].rawValue) } } },
-                { StringIndex(count: ar.count) { ar[$0].extras?.externalID.map { StringIndex.hash($0) } } },
-                { StringIndex(count: er.count) { er[$0].extras?.externalID.map { StringIndex.hash($0) } } },
-                { StringIndex(count: cr.count) { StringIndex.hash(cr[$0].name, qualifier: ct[$0].rawValue) } },
-                { StringIndex(count: cr.count) { cr[$0].extras?.externalID.map { StringIndex.hash($0) } } },
-            ]
+            let builds = g.artifacts.indexBuilds() + g.executions.indexBuilds() + g.contexts.indexBuilds()
             let built = Mutex([StringIndex](repeating: StringIndex(), count: builds.count))
             DispatchQueue.concurrentPerform(iterations: builds.count) { k in
                 let index = builds[k]()
                 built.withLock { $0[k] = index }
             }
             let index = built.withLock { $0 }
-            (g.artifactByName, g.artifactsByURI, g.executionByName) = (index[0], index[1], index[2])
-            (g.artifactByExternalID, g.executionByExternalID) = (index[3], index[4])
-            (g.contextByName, g.contextByExternalID) = (index[5], index[6])
+            let typeBound = Int(min(g.typeIDs.last?.rawValue ?? 0, 1 << 16)) + 1
+            g.artifacts.finishLoad(indexes: Array(index[0..<3]), typeBound: typeBound)
+            g.executions.finishLoad(indexes: Array(index[3..<6]), typeBound: typeBound)
+            g.contexts.finishLoad(indexes: Array(index[6..<9]), typeBound: typeBound)
         }
 
         /// The snapshot, with the name, external id and uri indexes and every adjacency list

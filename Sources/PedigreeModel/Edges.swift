@@ -68,6 +68,24 @@ public struct Association: Hashable, Sendable {
     }
 }
 
+/// What attributions and associations have in common: a context and a member node of one kind.
+public protocol ContextMembership: Hashable, Sendable {
+    static var memberKind: NodeKind { get }
+    var contextID: ContextID { get }
+    /// The member's id (an artifact's for an attribution, an execution's for an association).
+    var memberID: Int64 { get }
+}
+
+extension Attribution: ContextMembership {
+    public static var memberKind: NodeKind { .artifact }
+    public var memberID: Int64 { artifactID.rawValue }
+}
+
+extension Association: ContextMembership {
+    public static var memberKind: NodeKind { .execution }
+    public var memberID: Int64 { executionID.rawValue }
+}
+
 public struct ParentContext: Hashable, Sendable {
     public var childID: ContextID
     public var parentID: ContextID

@@ -2,6 +2,9 @@
 public protocol MetadataNode: Hashable, Sendable {
     associatedtype ID: MetadataID
     static var kind: NodeKind { get }
+    /// A node with only these fields set: the start of one assembled field by field (a context's
+    /// name is "" when `nodeName` is nil).
+    init(id: ID?, typeID: TypeID, nodeName: String?)
     var id: ID? { get set }
     var typeID: TypeID { get set }
     /// The name, if any (a context always has one).
@@ -16,16 +19,19 @@ public protocol MetadataNode: Hashable, Sendable {
 extension Artifact: MetadataNode {
     public static var kind: NodeKind { .artifact }
     public var nodeName: String? { name }
+    public init(id: ArtifactID?, typeID: TypeID, nodeName: String?) { self.init(id: id, typeID: typeID, name: nodeName) }
 }
 
 extension Execution: MetadataNode {
     public static var kind: NodeKind { .execution }
     public var nodeName: String? { name }
+    public init(id: ExecutionID?, typeID: TypeID, nodeName: String?) { self.init(id: id, typeID: typeID, name: nodeName) }
 }
 
 extension Context: MetadataNode {
     public static var kind: NodeKind { .context }
     public var nodeName: String? { name }
+    public init(id: ContextID?, typeID: TypeID, nodeName: String?) { self.init(id: id, typeID: typeID, name: nodeName ?? "") }
 }
 
 extension MetadataNode {

@@ -2,10 +2,10 @@
 /// in between. Order: types; then artifacts, executions and contexts, each kind in id order and
 /// followed by its properties; then the edges (`EdgeSink`).
 public protocol NodeSink {
-    mutating func add(_ type: NodeType)
-    mutating func add(_ artifact: Artifact)
-    mutating func add(_ execution: Execution)
-    mutating func add(_ context: Context)
+    mutating func add(_ type: NodeType, id: TypeID)
+    mutating func add(_ artifact: Artifact, id: ArtifactID)
+    mutating func add(_ execution: Execution, id: ExecutionID)
+    mutating func add(_ context: Context, id: ContextID)
     /// A property of an already added node; `custom` for custom properties.
     mutating func setProperty(_ kind: NodeKind, of id: Int64, name: String, custom: Bool, _ value: Value)
 }

@@ -299,12 +299,11 @@ extension LineageDiagram {
                 let r = node.members[0]
                 let contexts = r.kind == .artifact ? g.artifactContexts.items(r.index) : g.executionContexts.items(r.index)
                 let ofType = contexts.filter { g.contexts[Int($0)].typeID == typeID }
-                if let c = ofType.min(by: { g.contexts[Int($0)].id!.rawValue < g.contexts[Int($1)].id!.rawValue }) { chosen[i] = c }
+                if let c = ofType.min(by: { g.contexts.ids[Int($0)] < g.contexts.ids[Int($1)] }) { chosen[i] = c }
             }
-            for c in Set(chosen.values).sorted(by: { g.contexts[Int($0)].id!.rawValue < g.contexts[Int($1)].id!.rawValue }) {
+            for c in Set(chosen.values).sorted(by: { g.contexts.ids[Int($0)] < g.contexts.ids[Int($1)] }) {
                 clusterOf[c] = clusters.count
-                let context = g.contexts[Int(c)]
-                clusters.append(Cluster(contextID: context.id!.rawValue, typeName: typeName, name: context.name))
+                clusters.append(Cluster(contextID: g.contexts.ids[Int(c)], typeName: typeName, name: g.contexts[Int(c)].name))
             }
             for (i, c) in chosen { draft.nodes[i].cluster = clusterOf[c] }
         }
@@ -370,13 +369,7 @@ extension LineageDiagram {
 
     static func kindOrder(_ k: NodeKind) -> Int { k == .artifact ? 0 : k == .execution ? 1 : 2 }
 
-    static func id(_ g: GraphSnapshot, _ r: NodeRef) -> Int64 {
-        switch r.kind {
-        case .artifact: g.artifacts[Int(r.index)].id!.rawValue
-        case .execution: g.executions[Int(r.index)].id!.rawValue
-        case .context: g.contexts[Int(r.index)].id!.rawValue
-        }
-    }
+    static func id(_ g: GraphSnapshot, _ r: NodeRef) -> Int64 { g.id(of: r) }
 
     static func typeID(_ g: GraphSnapshot, _ r: NodeRef) -> TypeID {
         switch r.kind {

@@ -235,7 +235,7 @@ public struct MetadataStoreService: MlMetadata_MetadataStoreService.SimpleServic
     /// The nodes of a PutArtifacts / PutExecutions / PutContexts request. An update may leave out
     /// `type_id` (the stored node keeps its type), as in ml-metadata: it is filled in from the
     /// snapshot. A node's type never changes, so any snapshot will do.
-    private func nodes<W, N: MetadataNode>(
+    private func nodes<W, N: StoredNode>(
         _ wire: [W], _ hasTypeID: KeyPath<W, Bool>, _ convert: (W) throws(MetadataError) -> N
     ) throws -> [N] {
         let g = store.snapshot

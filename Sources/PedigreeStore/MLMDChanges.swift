@@ -25,10 +25,10 @@ package struct MLMDPosition: Sendable, Equatable {
 /// parent-context link when their number differs from what the reader holds (the table has no
 /// stable id of its own).
 package struct MLMDChanges: Sendable {
-    package var types: [NodeType] = []
-    package var artifacts: [Artifact] = []
-    package var executions: [Execution] = []
-    package var contexts: [Context] = []
+    package var types: [(id: TypeID, type: NodeType)] = []
+    package var artifacts: [(id: ArtifactID, node: Artifact)] = []
+    package var executions: [(id: ExecutionID, node: Execution)] = []
+    package var contexts: [(id: ContextID, node: Context)] = []
     package var events: [(rowID: Int64, event: Event)] = []
     package var attributions: [(rowID: Int64, attribution: Attribution)] = []
     package var associations: [(rowID: Int64, association: Association)] = []
@@ -63,46 +63,9 @@ extension MLMDTables {
     package func changes(since: MLMDPosition, updatedSince: Int64, parentContextCount: Int, readTime: Int64) throws -> MLMDChanges {
         var changes = MLMDChanges(position: try position(readTime: readTime))
         changes.types = try loadTypes()
-        let bounds: [SQLValue] = [.integer(since.artifactID), .integer(updatedSince)]
-        let artifactRows = "SELECT id FROM Artifact WHERE id > ?1 OR last_update_time_since_epoch >= ?2"
-        try db.query(
-            "SELECT id, type_id, uri, state, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Artifact WHERE id IN (\(artifactRows)) ORDER BY id",
-            bounds
-        ) { (row: borrowing Row) in
-            changes.artifacts.append(
-                Artifact(
-                    id: ArtifactID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(4),
-                    uri: row.string(2), state: row.optionalInt64(3).flatMap { ArtifactState(rawValue: Int($0)) },
-                    externalID: row.string(5), createTime: row.int64(6), updateTime: row.int64(7)))
-        }
-        try readProperties("ArtifactProperty", owner: "artifact_id", of: artifactRows, bounds, into: &changes.artifacts)
-
-        let executionBounds: [SQLValue] = [.integer(since.executionID), .integer(updatedSince)]
-        let executionRows = "SELECT id FROM Execution WHERE id > ?1 OR last_update_time_since_epoch >= ?2"
-        try db.query(
-            "SELECT id, type_id, last_known_state, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Execution WHERE id IN (\(executionRows)) ORDER BY id",
-            executionBounds
-        ) { (row: borrowing Row) in
-            changes.executions.append(
-                Execution(
-                    id: ExecutionID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(3),
-                    lastKnownState: row.optionalInt64(2).flatMap { ExecutionState(rawValue: Int($0)) },
-                    externalID: row.string(4), createTime: row.int64(5), updateTime: row.int64(6)))
-        }
-        try readProperties("ExecutionProperty", owner: "execution_id", of: executionRows, executionBounds, into: &changes.executions)
-
-        let contextBounds: [SQLValue] = [.integer(since.contextID), .integer(updatedSince)]
-        let contextRows = "SELECT id FROM Context WHERE id > ?1 OR last_update_time_since_epoch >= ?2"
-        try db.query(
-            "SELECT id, type_id, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Context WHERE id IN (\(contextRows)) ORDER BY id",
-            contextBounds
-        ) { (row: borrowing Row) in
-            changes.contexts.append(
-                Context(
-                    id: ContextID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(2) ?? "",
-                    externalID: row.string(3), createTime: row.int64(4), updateTime: row.int64(5)))
-        }
-        try readProperties("ContextProperty", owner: "context_id", of: contextRows, contextBounds, into: &changes.contexts)
+        changes.artifacts = try changedNodes(after: since.artifactID, updatedSince: updatedSince)
+        changes.executions = try changedNodes(after: since.executionID, updatedSince: updatedSince)
+        changes.contexts = try changedNodes(after: since.contextID, updatedSince: updatedSince)
 
         // Events and their paths (paths are written with their event, in the same transaction).
         var paths: [Int64: [EventStep]] = [:]
@@ -145,19 +108,25 @@ extension MLMDTables {
         return changes
     }
 
-    /// Sets the properties of `nodes` (in id order, as `nodeRows` selects them) from `table`.
-    private func readProperties<N: MetadataNode>(
-        _ table: String, owner: String, of nodeRows: String, _ bounds: [SQLValue], into nodes: inout [N]
-    ) throws {
-        guard !nodes.isEmpty else { return }
+    /// The nodes of one kind with an id above `after` or updated at or after `updatedSince`, in
+    /// id order, with their properties.
+    private func changedNodes<N: MLMDNodeRow>(after: Int64, updatedSince: Int64) throws -> [(id: N.ID, node: N)] {
+        let table = N.table
+        let bounds: [SQLValue] = [.integer(after), .integer(updatedSince)]
+        let rows = "SELECT id FROM \(table.name) WHERE id > ?1 OR last_update_time_since_epoch >= ?2"
+        var nodes: [(id: N.ID, node: N)] = []
         var slot: [Int64: Int] = [:]
-        for (i, node) in nodes.enumerated() { slot[node.id!.rawValue] = i }
-        try db.query(
-            "SELECT \(owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value, byte_value FROM \(table) WHERE \(owner) IN (\(nodeRows))",
-            bounds
-        ) { (row: borrowing Row) in
-            guard let i = slot[row.int64(0)], let name = row.string(1), let value = Self.decodeValue(row) else { return }
-            if row.int64(2) != 0 { nodes[i].customProperties[name] = value } else { nodes[i].properties[name] = value }
+        try db.query("SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) WHERE id IN (\(rows)) ORDER BY id", bounds) {
+            (row: borrowing Row) in
+            slot[row.int64(0)] = nodes.count
+            nodes.append((N.ID(row.int64(0)), N(row: row)))
         }
+        guard !nodes.isEmpty else { return [] }
+        try db.query("SELECT \(Self.propertyColumns(table)) FROM \(table.propertyTable) WHERE \(table.owner) IN (\(rows))", bounds) {
+            (row: borrowing Row) in
+            guard let i = slot[row.int64(0)], let name = row.string(1), let value = Self.decodeValue(row) else { return }
+            if row.int64(2) != 0 { nodes[i].node.customProperties[name] = value } else { nodes[i].node.properties[name] = value }
+        }
+        return nodes
     }
 }

@@ -11,12 +11,6 @@ package struct MLMDTables {
 
     /// The statements run once per row on the write paths, kept by the connection by slot.
     private enum Slot {
-        static let artifact = StatementSlot(
-            0, "INSERT INTO Artifact (id, type_id, uri, state, name, external_id, create_time_since_epoch, last_update_time_since_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        static let execution = StatementSlot(
-            1, "INSERT INTO Execution (id, type_id, last_known_state, name, external_id, create_time_since_epoch, last_update_time_since_epoch) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        static let context = StatementSlot(
-            2, "INSERT INTO Context (id, type_id, name, external_id, create_time_since_epoch, last_update_time_since_epoch) VALUES (?, ?, ?, ?, ?, ?)")
         static let event = StatementSlot(
             3, "INSERT INTO Event (id, artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (?, ?, ?, ?, ?)")
         static let eventPathIndex = StatementSlot(4, "INSERT INTO EventPath (event_id, is_index_step, step_index) VALUES (?, 1, ?)")
@@ -24,20 +18,6 @@ package struct MLMDTables {
         static let attribution = StatementSlot(6, "INSERT INTO Attribution (id, context_id, artifact_id) VALUES (?, ?, ?)")
         static let association = StatementSlot(7, "INSERT INTO Association (id, context_id, execution_id) VALUES (?, ?, ?)")
         static let parentContext = StatementSlot(8, "INSERT INTO ParentContext (context_id, parent_context_id) VALUES (?, ?)")
-        static func property(_ kind: NodeKind) -> StatementSlot {
-            switch kind {
-            case .artifact: artifactProperty
-            case .execution: executionProperty
-            case .context: contextProperty
-            }
-        }
-        static let artifactProperty = propertyInsert(9, "ArtifactProperty", "artifact_id")
-        static let executionProperty = propertyInsert(10, "ExecutionProperty", "execution_id")
-        static let contextProperty = propertyInsert(11, "ContextProperty", "context_id")
-        private static func propertyInsert(_ index: Int, _ table: String, _ owner: String) -> StatementSlot {
-            StatementSlot(
-                index, "INSERT INTO \(table) (\(owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        }
     }
 
     // MARK: Loading
@@ -73,36 +53,28 @@ package struct MLMDTables {
 
     /// Streams the types and nodes (with their properties) into `sink`.
     package func loadNodes(into sink: inout some NodeSink) throws {
-        for t in try loadTypes() { sink.add(t) }
-        try db.query(
-            "SELECT id, type_id, uri, state, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Artifact ORDER BY id"
-        ) { (row: borrowing Row) in
-            sink.add(
-                Artifact(
-                    id: ArtifactID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(4),
-                    uri: row.string(2), state: row.optionalInt64(3).flatMap { ArtifactState(rawValue: Int($0)) },
-                    externalID: row.string(5), createTime: row.int64(6), updateTime: row.int64(7)))
+        for (id, type) in try loadTypes() { sink.add(type, id: id) }
+        try loadNodes(Artifact.self, into: &sink) { $0.add($1, id: $2) }
+        try loadNodes(Execution.self, into: &sink) { $0.add($1, id: $2) }
+        try loadNodes(Context.self, into: &sink) { $0.add($1, id: $2) }
+    }
+
+    /// Streams the nodes of one kind in id order, then their properties.
+    private func loadNodes<N: MLMDNodeRow, Sink: NodeSink>(
+        _: N.Type, into sink: inout Sink, _ add: (inout Sink, N, N.ID) -> Void
+    ) throws {
+        try db.query("SELECT \(N.table.columns.joined(separator: ", ")) FROM \(N.table.name) ORDER BY id") { (row: borrowing Row) in
+            add(&sink, N(row: row), N.ID(row.int64(0)))
         }
-        try loadProperties(.artifact, "ArtifactProperty", owner: "artifact_id", into: &sink)
-        try db.query(
-            "SELECT id, type_id, last_known_state, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Execution ORDER BY id"
-        ) { (row: borrowing Row) in
-            sink.add(
-                Execution(
-                    id: ExecutionID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(3),
-                    lastKnownState: row.optionalInt64(2).flatMap { ExecutionState(rawValue: Int($0)) },
-                    externalID: row.string(4), createTime: row.int64(5), updateTime: row.int64(6)))
+        try db.query("SELECT \(Self.propertyColumns(N.table)) FROM \(N.table.propertyTable)") { (row: borrowing Row) in
+            guard let name = row.string(1), let value = Self.decodeValue(row) else { return }
+            sink.setProperty(N.kind, of: row.int64(0), name: name, custom: row.int64(2) != 0, value)
         }
-        try loadProperties(.execution, "ExecutionProperty", owner: "execution_id", into: &sink)
-        try db.query(
-            "SELECT id, type_id, name, external_id, create_time_since_epoch, last_update_time_since_epoch FROM Context ORDER BY id"
-        ) { (row: borrowing Row) in
-            sink.add(
-                Context(
-                    id: ContextID(row.int64(0)), typeID: TypeID(row.int64(1)), name: row.string(2) ?? "",
-                    externalID: row.string(3), createTime: row.int64(4), updateTime: row.int64(5)))
-        }
-        try loadProperties(.context, "ContextProperty", owner: "context_id", into: &sink)
+    }
+
+    /// The columns of a property row, in `decodeValue`'s order.
+    static func propertyColumns(_ table: MLMDNodeTable) -> String {
+        "\(table.owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value, byte_value"
     }
 
     /// Streams the events (with their paths), attributions, associations and parent contexts into `sink`.
@@ -142,37 +114,30 @@ package struct MLMDTables {
         }
     }
 
-    package func loadTypes() throws -> [NodeType] {
-        var types: [NodeType] = []
+    /// Every type with its id, in id order.
+    package func loadTypes() throws -> [(id: TypeID, type: NodeType)] {
+        var types: [(id: TypeID, type: NodeType)] = []
         try db.query("SELECT id, name, version, type_kind, description, input_type, output_type, external_id FROM `Type` ORDER BY id") { (row: borrowing Row) in
             guard let kind = NodeKind(rawValue: Int(row.int64(3))) else { return }
+            let id = TypeID(row.int64(0))
             types.append(
-                NodeType(
-                    id: TypeID(row.int64(0)), kind: kind, name: row.string(1) ?? "", version: row.string(2),
+                (id, NodeType(
+                    id: id, kind: kind, name: row.string(1) ?? "", version: row.string(2),
                     description: row.string(4), externalID: row.string(7), inputType: row.string(5),
-                    outputType: row.string(6)))
+                    outputType: row.string(6))))
         }
         var slot: [Int64: Int] = [:]
-        for (i, t) in types.enumerated() { slot[t.id!.rawValue] = i }
+        for (i, t) in types.enumerated() { slot[t.id.rawValue] = i }
         try db.query("SELECT type_id, name, data_type FROM TypeProperty") { (row: borrowing Row) in
             guard let i = slot[row.int64(0)], let name = row.string(1) else { return }
-            types[i].properties[name] = PropertyType(rawValue: Int(row.optionalInt64(2) ?? 0)) ?? .unknown
+            types[i].type.properties[name] = PropertyType(rawValue: Int(row.optionalInt64(2) ?? 0)) ?? .unknown
         }
         try db.query("SELECT type_id, parent_type_id FROM ParentType") { (row: borrowing Row) in
             guard let i = slot[row.int64(0)], let p = slot[row.int64(1)] else { return }
-            let parent = types[p]
-            types[i].baseType = BaseType.allCases.first { $0.builtinTypeName == parent.name && $0.kind == parent.kind }
+            let parent = types[p].type
+            types[i].type.baseType = BaseType.allCases.first { $0.builtinTypeName == parent.name && $0.kind == parent.kind }
         }
         return types
-    }
-
-    private func loadProperties(_ kind: NodeKind, _ table: String, owner: String, into sink: inout some NodeSink) throws {
-        try db.query(
-            "SELECT \(owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value, byte_value FROM \(table)"
-        ) { (row: borrowing Row) in
-            guard let name = row.string(1), let value = Self.decodeValue(row) else { return }
-            sink.setProperty(kind, of: row.int64(0), name: name, custom: row.int64(2) != 0, value)
-        }
     }
 
     /// Decodes a property row's value columns (3 int, 4 double, 5 string, 6 proto, 7 bool, 8 bytes).
@@ -217,11 +182,11 @@ package struct MLMDTables {
         return id
     }
 
-    package func updateTypeFields(_ type: NodeType) throws {
+    package func updateTypeFields(_ type: NodeType, id: TypeID) throws {
         try db.run(
             "UPDATE `Type` SET description = ?, external_id = ?, input_type = ?, output_type = ? WHERE id = ?",
             [SQLValue(type.description), SQLValue(type.externalID), SQLValue(type.inputType),
-             SQLValue(type.outputType), .integer(type.id!.rawValue)])
+             SQLValue(type.outputType), .integer(id.rawValue)])
     }
 
     package func deleteType(_ id: TypeID) throws {
@@ -250,85 +215,31 @@ package struct MLMDTables {
 
     // MARK: Writing nodes
 
-    package func insertArtifact(_ a: Artifact) throws -> ArtifactID {
-        try db.withStatement(Slot.artifact) { (s: inout Statement) throws(SQLiteError) in
-            try s.bind(1, a.id?.rawValue)
-            try s.bind(2, a.typeID.rawValue)
-            try s.bind(3, a.uri)
-            try s.bind(4, a.state.map { Int64($0.rawValue) })
-            try s.bind(5, a.name)
-            try s.bind(6, a.externalID)
-            try s.bind(7, a.createTime ?? 0)
-            try s.bind(8, a.updateTime ?? 0)
+    /// Inserts a node with its properties: with its own id if it has one, else a new one. Returns the id.
+    package func insert<N: MLMDNodeRow>(_ node: N) throws -> N.ID {
+        try db.withStatement(N.table.insert) { (s: inout Statement) throws(SQLiteError) in
+            try node.bind(&s, id: node.id?.rawValue)
             try s.execute()
         }
-        let id = ArtifactID(db.lastInsertRowID)
-        try insertProperties(.artifact, id.rawValue, a.properties, a.customProperties)
+        let id = N.ID(db.lastInsertRowID)
+        try insertProperties(N.table, id.rawValue, node.properties, node.customProperties)
         return id
     }
 
-    package func updateArtifact(_ a: Artifact) throws {
-        try db.run(
-            "UPDATE Artifact SET type_id = ?, uri = ?, state = ?, name = ?, external_id = ?, create_time_since_epoch = ?, last_update_time_since_epoch = ? WHERE id = ?",
-            [.integer(a.typeID.rawValue), SQLValue(a.uri), SQLValue(a.state?.rawValue), SQLValue(a.name),
-             SQLValue(a.externalID), .integer(a.createTime ?? 0), .integer(a.updateTime ?? 0), .integer(a.id!.rawValue)])
-        try db.run("DELETE FROM ArtifactProperty WHERE artifact_id = ?", [.integer(a.id!.rawValue)])
-        try insertProperties(.artifact, a.id!.rawValue, a.properties, a.customProperties)
-    }
-
-    package func insertExecution(_ e: Execution) throws -> ExecutionID {
-        try db.withStatement(Slot.execution) { (s: inout Statement) throws(SQLiteError) in
-            try s.bind(1, e.id?.rawValue)
-            try s.bind(2, e.typeID.rawValue)
-            try s.bind(3, e.lastKnownState.map { Int64($0.rawValue) })
-            try s.bind(4, e.name)
-            try s.bind(5, e.externalID)
-            try s.bind(6, e.createTime ?? 0)
-            try s.bind(7, e.updateTime ?? 0)
+    /// Replaces the stored node `id`, properties included.
+    package func update<N: MLMDNodeRow>(_ node: N, id: N.ID) throws {
+        try db.withStatement(N.table.update) { (s: inout Statement) throws(SQLiteError) in
+            try node.bind(&s, id: id.rawValue)
             try s.execute()
         }
-        let id = ExecutionID(db.lastInsertRowID)
-        try insertProperties(.execution, id.rawValue, e.properties, e.customProperties)
-        return id
-    }
-
-    package func updateExecution(_ e: Execution) throws {
-        try db.run(
-            "UPDATE Execution SET type_id = ?, last_known_state = ?, name = ?, external_id = ?, create_time_since_epoch = ?, last_update_time_since_epoch = ? WHERE id = ?",
-            [.integer(e.typeID.rawValue), SQLValue(e.lastKnownState?.rawValue), SQLValue(e.name),
-             SQLValue(e.externalID), .integer(e.createTime ?? 0), .integer(e.updateTime ?? 0), .integer(e.id!.rawValue)])
-        try db.run("DELETE FROM ExecutionProperty WHERE execution_id = ?", [.integer(e.id!.rawValue)])
-        try insertProperties(.execution, e.id!.rawValue, e.properties, e.customProperties)
-    }
-
-    package func insertContext(_ c: Context) throws -> ContextID {
-        try db.withStatement(Slot.context) { (s: inout Statement) throws(SQLiteError) in
-            try s.bind(1, c.id?.rawValue)
-            try s.bind(2, c.typeID.rawValue)
-            try s.bind(3, c.name)
-            try s.bind(4, c.externalID)
-            try s.bind(5, c.createTime ?? 0)
-            try s.bind(6, c.updateTime ?? 0)
-            try s.execute()
-        }
-        let id = ContextID(db.lastInsertRowID)
-        try insertProperties(.context, id.rawValue, c.properties, c.customProperties)
-        return id
-    }
-
-    package func updateContext(_ c: Context) throws {
-        try db.run(
-            "UPDATE Context SET type_id = ?, name = ?, external_id = ?, create_time_since_epoch = ?, last_update_time_since_epoch = ? WHERE id = ?",
-            [.integer(c.typeID.rawValue), .text(c.name), SQLValue(c.externalID), .integer(c.createTime ?? 0),
-             .integer(c.updateTime ?? 0), .integer(c.id!.rawValue)])
-        try db.run("DELETE FROM ContextProperty WHERE context_id = ?", [.integer(c.id!.rawValue)])
-        try insertProperties(.context, c.id!.rawValue, c.properties, c.customProperties)
+        try db.run("DELETE FROM \(N.table.propertyTable) WHERE \(N.table.owner) = ?", [.integer(id.rawValue)])
+        try insertProperties(N.table, id.rawValue, node.properties, node.customProperties)
     }
 
     /// Inserts a node's properties and custom properties, each in name order, one row each.
-    private func insertProperties(_ kind: NodeKind, _ id: Int64, _ properties: Properties, _ custom: Properties) throws {
+    private func insertProperties(_ table: MLMDNodeTable, _ id: Int64, _ properties: Properties, _ custom: Properties) throws {
         if properties.isEmpty && custom.isEmpty { return }
-        let slot = Slot.property(kind)
+        let slot = table.insertProperty
         for (isCustom, set) in [(false, properties), (true, custom)] {
             for (name, value) in set.sorted(by: { $0.key < $1.key }) {
                 try db.withStatement(slot) { (s: inout Statement) throws(SQLiteError) in
@@ -384,21 +295,12 @@ package struct MLMDTables {
         return id
     }
 
-    package func insertAttribution(_ link: Attribution, rowID: Int64? = nil) throws -> Int64 {
-        try db.withStatement(Slot.attribution) { (s: inout Statement) throws(SQLiteError) in
+    /// Inserts an attribution or association (with this row id, or a new one); returns the row id.
+    package func insert<M: ContextMembership>(_ link: M, rowID: Int64? = nil) throws -> Int64 {
+        try db.withStatement(M.memberKind == .artifact ? Slot.attribution : Slot.association) { (s: inout Statement) throws(SQLiteError) in
             try s.bind(1, rowID)
             try s.bind(2, link.contextID.rawValue)
-            try s.bind(3, link.artifactID.rawValue)
-            try s.execute()
-        }
-        return db.lastInsertRowID
-    }
-
-    package func insertAssociation(_ link: Association, rowID: Int64? = nil) throws -> Int64 {
-        try db.withStatement(Slot.association) { (s: inout Statement) throws(SQLiteError) in
-            try s.bind(1, rowID)
-            try s.bind(2, link.contextID.rawValue)
-            try s.bind(3, link.executionID.rawValue)
+            try s.bind(3, link.memberID)
             try s.execute()
         }
         return db.lastInsertRowID

@@ -32,10 +32,10 @@ struct ListCommand: ParsableCommand {
             options.maxResultSize = limit ?? max(1, g.nodeCount(kindOf(kind)))
             var out = Output()
             func emit<N: MetadataNode>(_ page: Page<N>) {
-                for n in page.items {
+                for (n, id) in zip(page.items, page.ids) {
                     switch format {
-                    case .ids: out.line(String(n.id!.rawValue))
-                    case .table: out.line("\(N.kind) \(n.id!)  \(g.type(n.typeID)?.name ?? "?")  \(n.nodeName ?? "")")
+                    case .ids: out.line(String(id))
+                    case .table: out.line("\(N.kind) \(id)  \(g.type(n.typeID)?.name ?? "?")  \(n.nodeName ?? "")")
                     }
                 }
             }

@@ -87,11 +87,7 @@ extension Executor {
 
     /// An order or group key's value on a node: an attribute or a property; nil when absent.
     func key(_ operand: BoundOperand, _ n: NodeRef) -> BoundValue? {
-        switch n.kind {
-        case .artifact: PredicateEvaluator.value(operand, of: snapshot.artifacts[Int(n.index)], snapshot)
-        case .execution: PredicateEvaluator.value(operand, of: snapshot.executions[Int(n.index)], snapshot)
-        case .context: PredicateEvaluator.value(operand, of: snapshot.contexts[Int(n.index)], snapshot)
-        }
+        PredicateEvaluator.value(operand, at: n, snapshot)
     }
 
     func order(_ nodes: [ResultNode], by keys: [BoundOrderKey]) -> [ResultNode] {

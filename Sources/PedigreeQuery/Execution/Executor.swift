@@ -97,7 +97,7 @@ package final class Executor {
         case .byID(let kind, let id): return g.nodeIndex(kind: kind, id: id).map { [$0] } ?? []
         case .byExternalID(let kind, let e): return g.nodeIndex(kind: kind, externalID: e).map { [$0] } ?? []
         case .byName(let kind, let t, _, let name): return g.nodeIndex(kind: kind, typeID: t, name: name).map { [$0] } ?? []
-        case .byNameAnyType(let kind, let name): return g.types(of: kind).compactMap { g.nodeIndex(kind: kind, typeID: $0.id!, name: name) }.sorted()
+        case .byNameAnyType(let kind, let name): return zip(g.typeIDs, g.types).filter { $1.kind == kind }.compactMap { g.nodeIndex(kind: kind, typeID: $0.0, name: name) }.sorted()
         case .byURI(let u): return g.artifactIndices(uri: u).sorted()
         case .byType(_, let t, _): return g.nodeIndices(ofType: t)
         case .byState(let kind, let s):

@@ -172,17 +172,22 @@ package struct PredicateEvaluator: Sendable {
             case .time: return e.time.map { .int($0) }
             }
         default:
-            switch s.kind {
-            case .artifact: return Self.value(o, of: g.artifacts[Int(s.index)], g)
-            case .execution: return Self.value(o, of: g.executions[Int(s.index)], g)
-            case .context: return Self.value(o, of: g.contexts[Int(s.index)], g)
-            }
+            return Self.value(o, at: NodeRef(s.kind, s.index), g)
         }
     }
 
-    static func value<N: MetadataNode>(_ o: BoundOperand, of n: N, _ g: GraphSnapshot) -> BoundValue? {
+    /// An attribute or property of the node at `ref`; nil when absent.
+    static func value(_ o: BoundOperand, at ref: NodeRef, _ g: GraphSnapshot) -> BoundValue? {
+        switch ref.kind {
+        case .artifact: value(o, of: g.artifacts[Int(ref.index)], id: g.id(of: ref), g)
+        case .execution: value(o, of: g.executions[Int(ref.index)], id: g.id(of: ref), g)
+        case .context: value(o, of: g.contexts[Int(ref.index)], id: g.id(of: ref), g)
+        }
+    }
+
+    static func value<N: MetadataNode>(_ o: BoundOperand, of n: N, id: Int64, _ g: GraphSnapshot) -> BoundValue? {
         switch o {
-        case .id: return .int(n.id!.rawValue)
+        case .id: return .int(id)
         case .typeID: return .int(n.typeID.rawValue)
         case .typeName: return g.type(n.typeID).map { .string($0.name) }
         case .name: return n.nodeName.map { .string($0) }

@@ -30,7 +30,7 @@ extension PredicateEvaluator {
 
     /// One row of a joined table.
     enum JoinRow {
-        case type(NodeType)
+        case type(TypeID, NodeType)
         case node(NodeKind, Int32)
         case event(rowID: Int64, Event)
         case property(name: String, custom: Bool, value: Value)
@@ -96,11 +96,7 @@ extension PredicateEvaluator {
     }
 
     func nodeID(_ kind: NodeKind, _ index: Int32) -> Int64 {
-        switch kind {
-        case .artifact: snapshot.artifacts[Int(index)].id!.rawValue
-        case .execution: snapshot.executions[Int(index)].id!.rawValue
-        case .context: snapshot.contexts[Int(index)].id!.rawValue
-        }
+        snapshot.ids(kind)[Int(index)]
     }
 
     func typeID(_ kind: NodeKind, _ index: Int32) -> TypeID {
@@ -124,7 +120,7 @@ extension PredicateEvaluator {
         switch join {
         case .type:
             guard let t = g.type(typeID(kind, index)), t.kind == kind else { return [] }
-            return [.type(t)]
+            return [.type(typeID(kind, index), t)]
         case .related(let relation):
             let related: NodeKind =
                 switch relation {
@@ -176,9 +172,9 @@ extension PredicateEvaluator {
     func value(_ c: MLMDColumn, of row: JoinRow, baseID: Int64) -> (SQLiteValue, Affinity) {
         switch row {
         case .node(let kind, let index): return nodeValue(c, kind, index, baseID: baseID)
-        case .type(let t):
+        case .type(let id, let t):
             switch c {
-            case .typeID: return (.integer(t.id!.rawValue), .integer)
+            case .typeID: return (.integer(id.rawValue), .integer)
             case .type: return (.text(t.name), .text)
             default: return (.null, .none)
             }
@@ -221,17 +217,17 @@ extension PredicateEvaluator {
 
     func nodeValue(_ c: MLMDColumn, _ kind: NodeKind, _ index: Int32, baseID: Int64) -> (SQLiteValue, Affinity) {
         switch kind {
-        case .artifact: return nodeValue(c, snapshot.artifacts[Int(index)], baseID: baseID)
-        case .execution: return nodeValue(c, snapshot.executions[Int(index)], baseID: baseID)
-        case .context: return nodeValue(c, snapshot.contexts[Int(index)], baseID: baseID)
+        case .artifact: return nodeValue(c, snapshot.artifacts[Int(index)], id: nodeID(kind, index), baseID: baseID)
+        case .execution: return nodeValue(c, snapshot.executions[Int(index)], id: nodeID(kind, index), baseID: baseID)
+        case .context: return nodeValue(c, snapshot.contexts[Int(index)], id: nodeID(kind, index), baseID: baseID)
         }
     }
 
-    func nodeValue<N: MetadataNode>(_ c: MLMDColumn, _ n: N, baseID: Int64) -> (SQLiteValue, Affinity) {
+    func nodeValue<N: MetadataNode>(_ c: MLMDColumn, _ n: N, id: Int64, baseID: Int64) -> (SQLiteValue, Affinity) {
         func text(_ s: String?) -> (SQLiteValue, Affinity) { (s.map { .text($0) } ?? .null, .text) }
         func integer(_ i: Int?) -> (SQLiteValue, Affinity) { (i.map { .integer(Int64($0)) } ?? .null, .integer) }
         switch c {
-        case .id, .rowid: return (.integer(n.id!.rawValue), .integer)
+        case .id, .rowid: return (.integer(id), .integer)
         case .typeID: return (.integer(n.typeID.rawValue), .integer)
         case .type: return text(snapshot.type(n.typeID)?.name)
         case .name: return text(n.nodeName)

@@ -12,10 +12,6 @@ public protocol PlannerStatistics {
 }
 
 extension GraphSnapshot: PlannerStatistics {
-    public func typeIDs(kind: NodeKind, name: String) -> [TypeID] {
-        types(of: kind).filter { $0.name == name }.map { $0.id! }
-    }
-
     public func count(ofType id: TypeID) -> Int { statistics.nodesByType[id] ?? 0 }
 
     public func count(kind: NodeKind, state: Int?) -> Int {

@@ -215,7 +215,7 @@ package struct QueryBinder {
                 test[keyPath: admits] = false
                 reports.append(binder.diagnostics)
             } else if case .compare(.typeName, .equal, .string(let name))? = test[keyPath: bound] {
-                test[keyPath: typeIDs] = snapshot.types(of: kind).filter { $0.name == name }.map { $0.id! }
+                test[keyPath: typeIDs] = snapshot.typeIDs(kind: kind, name: name)
             }
         }
         if !test.artifacts && !test.executions, let first = reports.first { diagnostics += first }
