@@ -97,7 +97,7 @@ struct MLMDLineage {
             var contexts = Set<Int32>()
             for a in artifactList { contexts.formUnion(g.artifactContexts.items(a)) }
             for x in executionList { contexts.formUnion(g.executionContexts.items(x)) }
-            out.contexts = contexts.map { g.contexts[Int($0)].id!.rawValue }.sorted().map { var c = MlMetadata_Context(); c.id = $0; return c }
+            out.contexts = contexts.map { g.id(of: NodeRef(.context, $0)) }.sorted().map { var c = MlMetadata_Context(); c.id = $0; return c }
         }
         if fields.contains("events") {
             out.events = events.map { g.event(Int($0)).wire }
@@ -112,9 +112,9 @@ struct MLMDLineage {
                 g.executionContexts.items(x).map { MlMetadata_Association(context: $0, execution: x, in: g) }
             }
         }
-        if fields.contains("artifact_types") { out.artifactTypes = g.types(of: .artifact).map { $0.wire() } }
-        if fields.contains("execution_types") { out.executionTypes = g.types(of: .execution).map(\.wireExecutionType) }
-        if fields.contains("context_types") { out.contextTypes = g.types(of: .context).map { $0.wire() } }
+        if fields.contains("artifact_types") { out.artifactTypes = g.types(of: .artifact).map { MlMetadata_ArtifactType($0) } }
+        if fields.contains("execution_types") { out.executionTypes = g.types(of: .execution).map { MlMetadata_ExecutionType($0) } }
+        if fields.contains("context_types") { out.contextTypes = g.types(of: .context).map { MlMetadata_ContextType($0) } }
         return out
     }
 
@@ -142,15 +142,15 @@ struct MLMDLineage {
         var bounds: [NodeKind: @Sendable () throws -> BoundPredicate] = [:]
         for (kind, text) in boundary where !text.isEmpty { bounds[kind] = { try graph.bindFilter(text, kind: kind) } }
         let found = try g.run(
-            MLMDLineageGraphWalk(start: queryNodes.compactMap { g.index(of: $0.id!) }, maxHops: maxHops, quota: quota, boundary: bounds),
+            MLMDLineageGraphWalk(start: queryNodes.compactMap { $0.id.flatMap(g.index(of:)) }, maxHops: maxHops, quota: quota, boundary: bounds),
             limits: limits.query)
         var out = MlMetadata_LineageGraph()
         out.artifacts = found.artifacts.map { (g.node(at: $0) as Artifact).wire(in: g) }
         out.executions = found.executions.map { (g.node(at: $0) as Execution).wire(in: g) }
         out.events = found.events.map { g.event(Int($0)).wire }
-        out.artifactTypes = g.listTypes(.artifact).map { $0.wire() }
-        out.executionTypes = g.listTypes(.execution).map(\.wireExecutionType)
-        out.contextTypes = g.types(of: .context).map { $0.wire() }
+        out.artifactTypes = g.listTypes(.artifact).map { MlMetadata_ArtifactType($0) }
+        out.executionTypes = g.listTypes(.execution).map { MlMetadata_ExecutionType($0) }
+        out.contextTypes = g.types(of: .context).map { MlMetadata_ContextType($0) }
         return out
     }
 }

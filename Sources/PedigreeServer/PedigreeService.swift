@@ -7,7 +7,7 @@ public import PedigreeWire
 
 /// Pedigree's own service: the path query language (Query, Explain) and diagrams (Render) over
 /// the wire, on the snapshot current when each call starts.
-public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol {
+public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol, StoreService {
     public let store: MetadataStore
     /// The server's query limits; a request may lower them, not raise them.
     public let limits: QueryLimits
@@ -40,8 +40,7 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
         if request.pageSize < 0 { throw RPCError(code: .invalidArgument, message: "page_size must not be negative") }
         let params = try parameters(request.parameters)
         let limits = queryLimits(request.options)
-        do {
-            let g = store.snapshot
+        return try read { g in
             let plan = try g.plan(request.query, typedParameters: params)
             let result = try g.run(plan, limits: limits)
             var response = Pedigree_V1_QueryResponse()
@@ -91,15 +90,12 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
                 response.groups = list
             }
             return response
-        } catch {
-            throw rpcError(error)
         }
     }
 
     public func explain(request: Pedigree_V1_ExplainRequest, context: ServerContext) async throws -> Pedigree_V1_ExplainResponse {
         let params = try parameters(request.parameters)
-        do {
-            let g = store.snapshot
+        return try read { g in
             let plan = try g.plan(request.query, typedParameters: params)
             var response = Pedigree_V1_ExplainResponse()
             if request.profile {
@@ -109,8 +105,6 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
                 response.plan = ExplainRenderer.render(plan)
             }
             return response
-        } catch {
-            throw rpcError(error)
         }
     }
 
@@ -138,8 +132,7 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
         if !request.clusterByContextType.isEmpty { options.clusterContextType = request.clusterByContextType }
         options.collapseExecutions = request.collapseExecutions
         let limits = queryLimits(request.options)
-        do {
-            let g = store.snapshot
+        return try read { g in
             let result = try g.run(g.plan(request.query, typedParameters: params), limits: limits)
             let diagram = try g.diagram(result, options: options)
             var response = Pedigree_V1_RenderResponse()
@@ -154,8 +147,6 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
                 }
             response.notes = diagram.notes
             return response
-        } catch {
-            throw rpcError(error)
         }
     }
 

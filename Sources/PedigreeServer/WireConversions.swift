@@ -82,8 +82,11 @@ extension Dictionary where Key == String, Value == PedigreeModel.Value {
 
 // MARK: Types
 
-/// The fields the three wire type messages share.
-protocol WireType {
+/// The three wire type messages (ArtifactType, ExecutionType, ContextType): the fields they share
+/// and the conversions to and from `NodeType`, written once.
+protocol WireType: SwiftProtobuf.Message {
+    associatedtype BaseTypeEnum: SwiftProtobuf.Enum
+    static var kind: NodeKind { get }
     var id: Int64 { get set }
     var hasID: Bool { get }
     var name: String { get set }
@@ -95,197 +98,91 @@ protocol WireType {
     var externalID: String { get set }
     var hasExternalID: Bool { get }
     var properties: [String: MlMetadata_PropertyType] { get set }
-    /// The base type's enum number; nil when the field is absent.
-    var baseTypeNumber: Int? { get set }
-    static var kind: NodeKind { get }
-    init()
+    var baseType: BaseTypeEnum { get set }
+    var hasBaseType: Bool { get }
+    mutating func clearBaseType()
+    /// The type that a put request names. MLMD refuses to unset a base type, and has none for
+    /// contexts.
+    func nodeType() throws(MetadataError) -> NodeType
+    /// The message that MLMD's reads return for a type.
+    init(_ type: NodeType)
 }
 
 extension MlMetadata_ArtifactType: WireType {
     static var kind: NodeKind { .artifact }
-    var baseTypeNumber: Int? {
-        get { hasBaseType ? baseType.rawValue : nil }
-        set { if let n = newValue, let b = BaseType_(rawValue: n) { baseType = b } else { clearBaseType() } }
-    }
-    typealias BaseType_ = MlMetadata_ArtifactType.SystemDefinedBaseType
-}
-
-extension MlMetadata_ExecutionType: WireType {
-    static var kind: NodeKind { .execution }
-    var baseTypeNumber: Int? {
-        get { hasBaseType ? baseType.rawValue : nil }
-        set { if let n = newValue, let b = BaseType_(rawValue: n) { baseType = b } else { clearBaseType() } }
-    }
-    typealias BaseType_ = MlMetadata_ExecutionType.SystemDefinedBaseType
 }
 
 extension MlMetadata_ContextType: WireType {
     static var kind: NodeKind { .context }
-    var baseTypeNumber: Int? {
-        get { hasBaseType ? baseType.rawValue : nil }
-        set { if let n = newValue, let b = BaseType_(rawValue: n) { baseType = b } else { clearBaseType() } }
-    }
-    typealias BaseType_ = MlMetadata_ContextType.SystemDefinedBaseType
 }
 
-extension NodeType {
-    /// A type from a put request. MLMD refuses to unset a base type, and has none for contexts.
-    init<W: WireType>(wire t: W) throws(MetadataError) {
+extension WireType {
+    /// The base type's enum number; nil when the field is absent.
+    var baseTypeNumber: Int? {
+        get { hasBaseType ? baseType.rawValue : nil }
+        set { if let n = newValue, let b = BaseTypeEnum(rawValue: n) { baseType = b } else { clearBaseType() } }
+    }
+
+    func nodeType() throws(MetadataError) -> NodeType { try commonNodeType() }
+
+    init(_ type: NodeType) { self.init(common: type) }
+
+    /// The fields every kind of type has.
+    fileprivate func commonNodeType() throws(MetadataError) -> NodeType {
         var base: BaseType?
-        if let number = t.baseTypeNumber {
+        if let number = baseTypeNumber {
             if number == 0 {
                 throw MetadataError(.unimplemented, "base_type deletion is not supported yet")
             }
-            guard let b = BaseType(kind: W.kind, protoNumber: number) else {
-                throw .invalidArgument("unknown base_type \(number) for a \(W.kind) type")
+            guard let b = BaseType(kind: Self.kind, protoNumber: number) else {
+                throw .invalidArgument("unknown base_type \(number) for a \(Self.kind) type")
             }
             base = b
         }
         var properties: [String: PropertyType] = [:]
-        for (name, type) in t.properties {
+        for (name, type) in self.properties {
             guard let p = PropertyType(rawValue: type.rawValue) else {
                 throw .invalidArgument("unknown property type \(type.rawValue) of property \(name)")
             }
             properties[name] = p
         }
-        self.init(
-            id: t.hasID ? TypeID(t.id) : nil, kind: W.kind, name: t.name,
-            version: t.hasVersion ? t.version : nil, description: t.hasDescription_p ? t.description_p : nil,
-            externalID: t.hasExternalID ? t.externalID : nil, baseType: base, properties: properties)
+        return NodeType(
+            id: hasID ? TypeID(id) : nil, kind: Self.kind, name: name,
+            version: hasVersion ? version : nil, description: hasDescription_p ? description_p : nil,
+            externalID: hasExternalID ? externalID : nil, baseType: base, properties: properties)
     }
 
-    func wire<W: WireType>(as: W.Type = W.self) -> W {
-        var w = W()
-        if let id { w.id = id.rawValue }
-        w.name = name
-        if let version { w.version = version }
-        if let description { w.description_p = description }
-        if let externalID { w.externalID = externalID }
-        w.properties = properties.mapValues { MlMetadata_PropertyType(rawValue: $0.rawValue) ?? .unknown }
-        w.baseTypeNumber = baseType?.protoNumber
-        return w
+    fileprivate init(common t: NodeType) {
+        self.init()
+        if let id = t.id { self.id = id.rawValue }
+        name = t.name
+        if let version = t.version { self.version = version }
+        if let description = t.description { description_p = description }
+        if let externalID = t.externalID { self.externalID = externalID }
+        properties = t.properties.mapValues { MlMetadata_PropertyType(rawValue: $0.rawValue) ?? .unknown }
+        baseTypeNumber = t.baseType?.protoNumber
     }
 }
 
-extension NodeType {
-    /// An execution type, with its `input_type` and `output_type` kept as MLMD stores them (JSON).
-    init(executionType t: MlMetadata_ExecutionType) throws(MetadataError) {
-        try self.init(wire: t)
+/// An execution type also has its `input_type` and `output_type`, kept as MLMD stores them (JSON).
+extension MlMetadata_ExecutionType: WireType {
+    static var kind: NodeKind { .execution }
+
+    func nodeType() throws(MetadataError) -> NodeType {
+        var type = try commonNodeType()
         do {
-            if t.hasInputType { inputType = try t.inputType.jsonString() }
-            if t.hasOutputType { outputType = try t.outputType.jsonString() }
+            if hasInputType { type.inputType = try inputType.jsonString() }
+            if hasOutputType { type.outputType = try outputType.jsonString() }
         } catch {
             throw .invalidArgument("input_type or output_type cannot be encoded: \(error)")
         }
+        return type
     }
 
-    var wireExecutionType: MlMetadata_ExecutionType {
-        var w: MlMetadata_ExecutionType = wire()
-        if let inputType, let parsed = try? MlMetadata_ArtifactStructType(jsonString: inputType) { w.inputType = parsed }
-        if let outputType, let parsed = try? MlMetadata_ArtifactStructType(jsonString: outputType) { w.outputType = parsed }
-        return w
-    }
-}
-
-// MARK: Nodes
-
-/// The fields the three wire node messages share.
-protocol WireNode {
-    init()
-    var id: Int64 { get set }
-    var typeID: Int64 { get set }
-    var type: String { get set }
-    var externalID: String { get set }
-    var properties: [String: MlMetadata_Value] { get set }
-    var customProperties: [String: MlMetadata_Value] { get set }
-    var createTimeSinceEpoch: Int64 { get set }
-    var lastUpdateTimeSinceEpoch: Int64 { get set }
-}
-
-extension MlMetadata_Artifact: WireNode {}
-extension MlMetadata_Execution: WireNode {}
-extension MlMetadata_Context: WireNode {}
-
-extension MetadataNode {
-    /// A wire message with the fields every node has, the type's name included (as MLMD's
-    /// reads fill it in).
-    func commonWire<W: WireNode>(in g: GraphSnapshot) -> W {
-        var w = W()
-        if let id { w.id = id.rawValue }
-        w.typeID = typeID.rawValue
-        if let type = g.type(typeID) { w.type = type.name }
-        if let externalID { w.externalID = externalID }
-        w.properties = properties.wire
-        w.customProperties = customProperties.wire
-        if let createTime { w.createTimeSinceEpoch = createTime }
-        if let updateTime { w.lastUpdateTimeSinceEpoch = updateTime }
-        return w
-    }
-}
-
-extension Artifact {
-    init(wire a: MlMetadata_Artifact) throws(MetadataError) {
-        var state: ArtifactState?
-        if a.hasState {
-            guard let s = ArtifactState(rawValue: a.state.rawValue) else { throw .invalidArgument("unknown artifact state \(a.state.rawValue)") }
-            state = s
-        }
-        self.init(
-            id: a.hasID ? ArtifactID(a.id) : nil, typeID: TypeID(a.typeID), name: a.hasName ? a.name : nil,
-            uri: a.hasUri ? a.uri : nil, state: state, externalID: a.hasExternalID ? a.externalID : nil,
-            properties: try wireProperties(a.properties), customProperties: try wireProperties(a.customProperties),
-            createTime: a.hasCreateTimeSinceEpoch ? a.createTimeSinceEpoch : nil,
-            updateTime: a.hasLastUpdateTimeSinceEpoch ? a.lastUpdateTimeSinceEpoch : nil)
-    }
-
-    func wire(in g: GraphSnapshot) -> MlMetadata_Artifact {
-        var w: MlMetadata_Artifact = commonWire(in: g)
-        if let name { w.name = name }
-        if let uri { w.uri = uri }
-        if let state, let s = MlMetadata_Artifact.State(rawValue: state.rawValue) { w.state = s }
-        return w
-    }
-}
-
-extension Execution {
-    init(wire x: MlMetadata_Execution) throws(MetadataError) {
-        var state: ExecutionState?
-        if x.hasLastKnownState {
-            guard let s = ExecutionState(rawValue: x.lastKnownState.rawValue) else {
-                throw .invalidArgument("unknown execution state \(x.lastKnownState.rawValue)")
-            }
-            state = s
-        }
-        self.init(
-            id: x.hasID ? ExecutionID(x.id) : nil, typeID: TypeID(x.typeID), name: x.hasName ? x.name : nil,
-            lastKnownState: state, externalID: x.hasExternalID ? x.externalID : nil,
-            properties: try wireProperties(x.properties), customProperties: try wireProperties(x.customProperties),
-            createTime: x.hasCreateTimeSinceEpoch ? x.createTimeSinceEpoch : nil,
-            updateTime: x.hasLastUpdateTimeSinceEpoch ? x.lastUpdateTimeSinceEpoch : nil)
-    }
-
-    func wire(in g: GraphSnapshot) -> MlMetadata_Execution {
-        var w: MlMetadata_Execution = commonWire(in: g)
-        if let name { w.name = name }
-        if let lastKnownState, let s = MlMetadata_Execution.State(rawValue: lastKnownState.rawValue) { w.lastKnownState = s }
-        return w
-    }
-}
-
-extension Context {
-    init(wire c: MlMetadata_Context) throws(MetadataError) {
-        self.init(
-            id: c.hasID ? ContextID(c.id) : nil, typeID: TypeID(c.typeID), name: c.name,
-            externalID: c.hasExternalID ? c.externalID : nil,
-            properties: try wireProperties(c.properties), customProperties: try wireProperties(c.customProperties),
-            createTime: c.hasCreateTimeSinceEpoch ? c.createTimeSinceEpoch : nil,
-            updateTime: c.hasLastUpdateTimeSinceEpoch ? c.lastUpdateTimeSinceEpoch : nil)
-    }
-
-    func wire(in g: GraphSnapshot) -> MlMetadata_Context {
-        var w: MlMetadata_Context = commonWire(in: g)
-        w.name = name
-        return w
+    init(_ type: NodeType) {
+        self.init(common: type)
+        if let json = type.inputType, let parsed = try? MlMetadata_ArtifactStructType(jsonString: json) { inputType = parsed }
+        if let json = type.outputType, let parsed = try? MlMetadata_ArtifactStructType(jsonString: json) { outputType = parsed }
     }
 }
 
@@ -295,7 +192,7 @@ extension MlMetadata_Attribution {
     /// The attribution of the artifact at dense index `artifact` to the context at `context`.
     init(context: Int32, artifact: Int32, in g: GraphSnapshot) {
         self.init()
-        contextID = g.contexts[Int(context)].id!.rawValue
+        contextID = g.id(of: NodeRef(.context, context))
         artifactID = g.artifactIDs[Int(artifact)]
     }
 }
@@ -304,7 +201,7 @@ extension MlMetadata_Association {
     /// The association of the execution at dense index `execution` with the context at `context`.
     init(context: Int32, execution: Int32, in g: GraphSnapshot) {
         self.init()
-        contextID = g.contexts[Int(context)].id!.rawValue
+        contextID = g.id(of: NodeRef(.context, context))
         executionID = g.executionIDs[Int(execution)]
     }
 }
