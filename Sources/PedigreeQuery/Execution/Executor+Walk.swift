@@ -14,14 +14,18 @@ extension Executor {
         var stoppedEarly = false
         /// Each depth's results are already in (kind, id) order.
         var sortedWithinDepth = false
+        /// The results as result rows in their final order, in place of `results`, when they were
+        /// asked for and the walk could give them so.
+        var rows: [ResultNode]?
     }
 
     /// Breadth-first from `sources`; `stopAfter`: end after the depth at which that many results exist.
-    func forward(_ step: BoundStep, from sources: [NodeRef], stopAfter: Int?, recordEdges: Bool) throws(QueryAbort) -> StepOutcome {
+    /// `asRows`: the caller wants result rows (see `StepOutcome.rows`).
+    func forward(_ step: BoundStep, from sources: [NodeRef], stopAfter: Int?, recordEdges: Bool, asRows: Bool = false) throws(QueryAbort) -> StepOutcome {
         if !recordEdges, stopAfter == nil, step.eventTypes == nil, step.whereTests.isEmpty, step.untilTests.isEmpty,
             step.pruneTests.isEmpty
         {
-            return try plainWalk(step, from: sources)
+            return try plainWalk(step, from: sources, asRows: asRows)
         }
         var seenA = Bitset(count: snapshot.artifacts.count)
         var seenE = Bitset(count: snapshot.executions.count)
@@ -75,9 +79,12 @@ extension Executor {
 
     /// `forward` for the commonest step, a bare walk (`downstream*`, `upstream{1,20}`, with or
     /// without a target): no per-edge closure, no event indices, neighbour lists read in place.
-    /// Where dense indices follow ids, each depth's nodes are sorted as they are found, so the
-    /// results come out in their final order and the next depth is read in memory order.
-    private func plainWalk(_ step: BoundStep, from sources: [NodeRef]) throws(QueryAbort) -> StepOutcome {
+    /// As a plain breadth-first search, the nodes go into one queue (each node once, each depth a
+    /// run of it) that is also the list of results, so nothing is copied per depth; the results
+    /// array is made once at the end, at its exact size. Where dense indices follow ids, each
+    /// depth's run is sorted in place as it is found, so the results come out in their final order
+    /// and the next depth is read in memory order.
+    private func plainWalk(_ step: BoundStep, from sources: [NodeRef], asRows: Bool) throws(QueryAbort) -> StepOutcome {
         let g = snapshot
         let wordsA = (g.artifacts.count + 63) >> 6, wordsE = (g.executions.count + 63) >> 6
         func bits(_ words: Int) -> UnsafeMutablePointer<UInt64> {
@@ -87,74 +94,154 @@ extension Executor {
         }
         // Nodes reached, and (scratch, empty between depths) the nodes new at this depth.
         let seenA = bits(wordsA), seenE = bits(wordsE), freshA = bits(wordsA), freshE = bits(wordsE)
-        defer {
-            for p in [seenA, seenE, freshA, freshE] { p.deallocate() }
-        }
         @inline(__always) func insert(_ seen: UnsafeMutablePointer<UInt64>, _ i: Int32) -> Bool {
             let w = Int(i) >> 6, bit: UInt64 = 1 << UInt64(Int(i) & 63)
             if seen[w] & bit != 0 { return false }
             seen[w] |= bit
             return true
         }
+        // Every node enters the queue at most once (the sources too): at most every artifact and
+        // execution. Pages are touched only as far as the walk goes.
+        let capacity = max(1, g.artifacts.count + g.executions.count + sources.count)
+        let queue = UnsafeMutablePointer<NodeRef>.allocate(capacity: capacity)
+        // With a target, the nodes that pass it, compacted (without one, the queue itself).
+        let byType = step.target.flatMap { TypeFilter($0, g) }
+        let hits = step.target == nil ? queue : UnsafeMutablePointer<NodeRef>.allocate(capacity: capacity)
+        defer {
+            for p in [seenA, seenE, freshA, freshE] { p.deallocate() }
+            if hits != queue { hits.deallocate() }
+            queue.deallocate()
+        }
         let sortEachDepth = g.artifactIndicesFollowIDs && g.executionIndicesFollowIDs
         var outcome = StepOutcome(results: [], reached: [:], edges: [])
         outcome.sortedWithinDepth = sortEachDepth
-        var frontier: [NodeRef] = []
-        for s in sources where insert(s.kind == .artifact ? seenA : seenE, s.index) { frontier.append(s) }
-        if sortEachDepth { frontier.sort() }
-        if step.min == 0 {
-            for s in frontier where step.target.map({ passes($0, s) }) ?? true { outcome.results.append((s, 0)) }
-        }
-        let both = step.direction == .both
-        let downstream = step.direction == .downstream
-        let artifactNeighbours = g.artifactNeighbours, executionNeighbours = g.executionNeighbours
-        let byType = step.target.flatMap { TypeFilter($0, g) }
-        // One depth's new nodes, written in place: at most every node of the far kind.
-        let scratch = UnsafeMutablePointer<NodeRef>.allocate(capacity: max(1, max(g.artifacts.count, g.executions.count)))
-        defer { scratch.deallocate() }
-        var depth = 0
-        var next: [NodeRef] = []
-        while !frontier.isEmpty, step.max.map({ depth < $0 }) ?? true {
-            var count = 0
-            for n in frontier {
-                let fromArtifact = n.kind == .artifact
-                // Input-kind events point artifact -> execution, output-kind execution -> artifact.
-                let wantInput = downstream == fromArtifact
-                let farKind: NodeKind = fromArtifact ? .execution : .artifact
-                let seen = fromArtifact ? seenE : seenA
-                // `g` keeps the maps alive and unchanged for the whole walk.
-                let items = fromArtifact ? artifactNeighbours.unsafeItems(n.index) : executionNeighbours.unsafeItems(n.index)
-                for item in items {
-                    let raw = item & 7
-                    if !both {
-                        if raw == 0 { continue }
-                        let isInput = EventType.isInput(raw: raw)
-                        if isInput != wantInput { continue }
-                    }
-                    let far = item >> 3
-                    if insert(seen, far) {
-                        scratch[count] = NodeRef(farKind, far)
-                        count += 1
-                    }
-                }
-            }
-            next = Array(UnsafeBufferPointer(start: scratch, count: count))
-            visits += count
-            if visits > 4095 { try checkpoint() }
-            if sortEachDepth { sortDepth(&next, freshA: freshA, freshE: freshE) }
-            if depth + 1 >= step.min {
-                if let target = step.target {
-                    if let byType {
-                        for far in next where byType.passes(far) { outcome.results.append((far, depth + 1)) }
-                    } else {
-                        for far in next where passes(target, far) { outcome.results.append((far, depth + 1)) }
+        // The results by depth: (depth, first, end) runs of `hits`.
+        var runs: [(depth: Int, start: Int, end: Int)] = []
+        var hitCount = 0
+        /// Records the queue's run [from, to) as the nodes found at `depth`.
+        func keep(_ depth: Int, _ from: Int, _ to: Int) {
+            guard depth >= step.min, to > from else { return }
+            let start = hitCount
+            if let target = step.target {
+                if let byType {
+                    for i in from..<to where byType.passes(queue[i]) {
+                        hits[hitCount] = queue[i]
+                        hitCount += 1
                     }
                 } else {
-                    for far in next { outcome.results.append((far, depth + 1)) }
+                    for i in from..<to where passes(target, queue[i]) {
+                        hits[hitCount] = queue[i]
+                        hitCount += 1
+                    }
+                }
+            } else {
+                hitCount = to
+            }
+            if hitCount > start { runs.append((depth, step.target == nil ? from : start, hitCount)) }
+        }
+        var tail = 0
+        for s in sources where insert(s.kind == .artifact ? seenA : seenE, s.index) {
+            queue[tail] = s
+            tail += 1
+        }
+        if sortEachDepth {
+            var start = UnsafeMutableBufferPointer(start: queue, count: tail)
+            start.sort()
+        }
+        keep(0, 0, tail)
+        let both = step.direction == .both
+        let downstream = step.direction == .downstream
+        // Which packed event types (bit n for type n) a hop follows: input-kind events (2, 3, 5)
+        // point artifact -> execution, output-kind ones (1, 4, 6, 7) execution -> artifact; both
+        // ways follows every type, UNKNOWN (0) too.
+        let inputTypes: UInt32 = 1 << 2 | 1 << 3 | 1 << 5, outputTypes: UInt32 = 1 << 1 | 1 << 4 | 1 << 6 | 1 << 7
+        let artifactNeighbours = g.artifactNeighbours, executionNeighbours = g.executionNeighbours
+        var head = 0
+        var depth = 0
+        // This depth's new nodes of one kind: how many, and (when sorting) their index range, with
+        // their bits set in that kind's fresh set.
+        var countA = 0, lowA = Int32.max, highA = Int32.min
+        var countE = 0, lowE = Int32.max, highE = Int32.min
+        @inline(__always) func expand(
+            _ items: UnsafeBufferPointer<Int32>, _ follow: UInt32, _ farKind: NodeKind, _ seen: UnsafeMutablePointer<UInt64>,
+            _ fresh: UnsafeMutablePointer<UInt64>, _ count: inout Int, _ low: inout Int32, _ high: inout Int32
+        ) {
+            for item in items where follow >> UInt32(item & 7) & 1 != 0 {
+                let far = item >> 3
+                let w = Int(far) >> 6, bit: UInt64 = 1 << UInt64(Int(far) & 63)
+                if seen[w] & bit != 0 { continue }
+                seen[w] |= bit
+                queue[tail] = NodeRef(farKind, far)
+                tail += 1
+                count += 1
+                if sortEachDepth {
+                    fresh[w] |= bit
+                    low = min(low, far)
+                    high = max(high, far)
                 }
             }
-            swap(&frontier, &next)
+        }
+        while head < tail, step.max.map({ depth < $0 }) ?? true {
+            let levelEnd = tail
+            (countA, lowA, highA) = (0, .max, .min)
+            (countE, lowE, highE) = (0, .max, .min)
+            while head < levelEnd {
+                let n = queue[head]
+                head += 1
+                // `g` keeps the maps alive and unchanged for the whole walk.
+                if n.kind == .artifact {
+                    let follow = both ? UInt32.max : downstream ? inputTypes : outputTypes
+                    expand(artifactNeighbours.unsafeItems(n.index), follow, .execution, seenE, freshE, &countE, &lowE, &highE)
+                } else {
+                    let follow = both ? UInt32.max : downstream ? outputTypes : inputTypes
+                    expand(executionNeighbours.unsafeItems(n.index), follow, .artifact, seenA, freshA, &countA, &lowA, &highA)
+                }
+            }
+            let found = tail - levelEnd
+            // The budget and the deadline, each time the visits pass a multiple of 4096.
+            let before = visits
+            visits += found
+            if visits >> 12 != before >> 12 { try checkpoint() }
+            if sortEachDepth {
+                sortDepth(
+                    UnsafeMutableBufferPointer(start: queue + levelEnd, count: found),
+                    artifacts: (freshA, countA, lowA, highA), executions: (freshE, countE, lowE, highE))
+            }
+            keep(depth + 1, levelEnd, tail)
             depth += 1
+        }
+        let total = runs.reduce(0) { $0 + $1.end - $1.start }
+        if asRows && sortEachDepth {
+            // Straight to the rows, ids read from the id columns: no list of (node, depth) between.
+            let artifactIDs = g.artifactIDs, executionIDs = g.executionIDs
+            outcome.rows = Array(unsafeUninitializedCapacity: total) { buffer, count in
+                var at = 0
+                for run in runs {
+                    for i in run.start..<run.end {
+                        let n = hits[i]
+                        let id: Int64 =
+                            switch n.kind {
+                            case .artifact: artifactIDs[Int(n.index)]
+                            case .execution: executionIDs[Int(n.index)]
+                            case .context: g.id(of: n)
+                            }
+                        (buffer.baseAddress! + at).initialize(to: ResultNode(node: n, id: id, depth: run.depth))
+                        at += 1
+                    }
+                }
+                count = at
+            }
+            return outcome
+        }
+        outcome.results = Array(unsafeUninitializedCapacity: total) { buffer, count in
+            var at = 0
+            for run in runs {
+                for i in run.start..<run.end {
+                    (buffer.baseAddress! + at).initialize(to: (hits[i], run.depth))
+                    at += 1
+                }
+            }
+            count = at
         }
         return outcome
     }
@@ -201,36 +288,31 @@ extension Executor {
         }
     }
 
-    /// Sorts one depth's nodes by (kind, index). When they are all of one kind and lie close
-    /// together (as a walk's frontier does), a bitset over their index range does it in linear
-    /// time; otherwise a comparison sort.
-    private func sortDepth(_ nodes: inout [NodeRef], freshA: UnsafeMutablePointer<UInt64>, freshE: UnsafeMutablePointer<UInt64>) {
-        guard nodes.count > 1, let kind = nodes.first?.kind else { return }
-        var low = Int32.max, high = Int32.min
-        for n in nodes {
-            if n.kind != kind {
-                nodes.sort()
-                return
-            }
-            low = min(low, n.index)
-            high = max(high, n.index)
-        }
-        let firstWord = Int(low) >> 6, lastWord = Int(high) >> 6
-        guard lastWord - firstWord < 16 * nodes.count + 64 else {
-            nodes.sort()
+    /// One depth's new nodes of one kind, as the walk found them: their bits in a fresh set (empty
+    /// between depths), how many, and their lowest and highest index.
+    typealias FreshNodes = (bits: UnsafeMutablePointer<UInt64>, count: Int, low: Int32, high: Int32)
+
+    /// Rewrites one depth's nodes in (kind, index) order and empties the fresh sets. Where each
+    /// kind's nodes lie close together (as a walk's frontier does), by reading the fresh bits over
+    /// their index range, in linear time; otherwise by a comparison sort.
+    private func sortDepth(_ nodes: UnsafeMutableBufferPointer<NodeRef>, artifacts: FreshNodes, executions: FreshNodes) {
+        func close(_ f: FreshNodes) -> Bool { f.count == 0 || (Int(f.high) >> 6) - (Int(f.low) >> 6) < 16 * f.count + 64 }
+        guard close(artifacts), close(executions) else {
+            for n in nodes { (n.kind == .artifact ? artifacts.bits : executions.bits)[Int(n.index) >> 6] = 0 }
+            var all = nodes
+            all.sort()
             return
         }
-        let fresh = kind == .artifact ? freshA : freshE
-        for n in nodes { fresh[Int(n.index) >> 6] |= 1 << UInt64(Int(n.index) & 63) }
         var at = 0
-        for w in firstWord...lastWord {
-            var word = fresh[w]
-            fresh[w] = 0
-            while word != 0 {
-                let bit = word.trailingZeroBitCount
-                nodes[at] = NodeRef(kind, Int32(w << 6 + bit))
-                at += 1
-                word &= word - 1
+        for (kind, f) in [(NodeKind.artifact, artifacts), (NodeKind.execution, executions)] where f.count > 0 {
+            for w in (Int(f.low) >> 6)...(Int(f.high) >> 6) {
+                var word = f.bits[w]
+                f.bits[w] = 0
+                while word != 0 {
+                    nodes[at] = NodeRef(kind, Int32(w << 6 + word.trailingZeroBitCount))
+                    at += 1
+                    word &= word - 1
+                }
             }
         }
     }

@@ -219,6 +219,9 @@ package final class Executor {
         var stoppedEarly = false
         /// Each depth's nodes are already in (kind, id) order.
         var sortedWithinDepth = false
+        /// `found` as result rows in their final order (then `found` is empty), where they were
+        /// asked for and the operator could give them so.
+        var rows: [ResultNode]?
     }
 
     /// Result nodes in their final order, and whether a limit cut them.
@@ -228,8 +231,9 @@ package final class Executor {
         var stoppedEarly: Bool
     }
 
-    /// Runs a node operator (a leaf, a filter, a union or a walk).
-    func nodes(_ node: PlanNode) throws(QueryAbort) -> NodeFlow {
+    /// Runs a node operator (a leaf, a filter, a union or a walk). `asRows`: the caller wants
+    /// result rows (see `NodeFlow.rows`).
+    func nodes(_ node: PlanNode, asRows: Bool = false) throws(QueryAbort) -> NodeFlow {
         try measure(node) { () throws(QueryAbort) in
             switch node.op {
             case .scan(let kind):
@@ -252,9 +256,9 @@ package final class Executor {
             case .extend(let step, let stopAfter, let recordEdges):
                 let input = try nodes(node.inputs[0])
                 let sources = input.found.map(\.0)
-                let outcome = try forward(step, from: sources, stopAfter: stopAfter, recordEdges: recordEdges)
+                let outcome = try forward(step, from: sources, stopAfter: stopAfter, recordEdges: recordEdges, asRows: asRows)
                 var flow = NodeFlow(found: outcome.results, stoppedEarly: input.stoppedEarly || outcome.stoppedEarly,
-                                    sortedWithinDepth: outcome.sortedWithinDepth)
+                                    sortedWithinDepth: outcome.sortedWithinDepth, rows: outcome.rows)
                 if recordEdges {
                     var region = input.region ?? Region(nodes: Set(sources), edges: [])
                     addPaths(outcome, to: &region.nodes, &region.edges)
@@ -272,7 +276,7 @@ package final class Executor {
             default:
                 preconditionFailure("\(node.op.name) does not yield nodes")
             }
-        } rows: { $0.found.count }
+        } rows: { $0.rows?.count ?? $0.found.count }
     }
 
     /// Runs an operator that yields result nodes in order: order and limit over a node operator.
@@ -297,8 +301,8 @@ package final class Executor {
                 return list
             } rows: { $0.nodes.count }
         default:
-            let flow = try nodes(node)
-            let nodes = flow.sortedWithinDepth ? flow.found.map { ResultNode(node: $0.0, id: id(of: $0.0), depth: $0.1) } : ordered(flow.found)
+            let flow = try nodes(node, asRows: true)
+            let nodes = flow.rows ?? (flow.sortedWithinDepth ? resultNodes(flow.found) : ordered(flow.found))
             return NodeList(nodes: nodes, truncated: nil, stoppedEarly: flow.stoppedEarly)
         }
     }
