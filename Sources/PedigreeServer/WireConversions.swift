@@ -1,10 +1,11 @@
 internal import Foundation
-internal import Pedigree
-internal import PedigreeWire
+package import Pedigree
+package import PedigreeWire
 internal import SwiftProtobuf
 
 // Conversions between ml-metadata's wire messages and Pedigree's model. Reads fill what MLMD's
-// reads fill (including the node's `type` name); writes take what MLMD's writes take.
+// reads fill (including the node's `type` name); writes take what MLMD's writes take. The node and
+// event readers are `package`: `pedigree query --server` reads the server's answers with them.
 
 // MARK: Values
 
@@ -224,7 +225,7 @@ extension MetadataNode {
 }
 
 extension Artifact {
-    init(wire a: MlMetadata_Artifact) throws(MetadataError) {
+    package init(wire a: MlMetadata_Artifact) throws(MetadataError) {
         var state: ArtifactState?
         if a.hasState {
             guard let s = ArtifactState(rawValue: a.state.rawValue) else { throw .invalidArgument("unknown artifact state \(a.state.rawValue)") }
@@ -248,7 +249,7 @@ extension Artifact {
 }
 
 extension Execution {
-    init(wire x: MlMetadata_Execution) throws(MetadataError) {
+    package init(wire x: MlMetadata_Execution) throws(MetadataError) {
         var state: ExecutionState?
         if x.hasLastKnownState {
             guard let s = ExecutionState(rawValue: x.lastKnownState.rawValue) else {
@@ -273,7 +274,7 @@ extension Execution {
 }
 
 extension Context {
-    init(wire c: MlMetadata_Context) throws(MetadataError) {
+    package init(wire c: MlMetadata_Context) throws(MetadataError) {
         self.init(
             id: c.hasID ? ContextID(c.id) : nil, typeID: TypeID(c.typeID), name: c.name,
             externalID: c.hasExternalID ? c.externalID : nil,
@@ -310,7 +311,7 @@ extension MlMetadata_Association {
 }
 
 extension Event {
-    init(wire e: MlMetadata_Event) throws(MetadataError) {
+    package init(wire e: MlMetadata_Event) throws(MetadataError) {
         guard let type = EventType(rawValue: e.type.rawValue) else { throw .invalidArgument("unknown event type \(e.type.rawValue)") }
         var path: [EventStep] = []
         for step in e.path.steps {
