@@ -110,14 +110,19 @@ struct QueryCommand: AsyncParsableCommand {
     ) async throws -> Pedigree_V1_QueryResponse {
         var paged = request
         var whole: Pedigree_V1_QueryResponse?
+        var tooLarge: RPCError?
         while true {
             let page: Pedigree_V1_QueryResponse
             do {
                 page = try await client.query(paged, options: options)
             } catch let error as RPCError where error.code == .resourceExhausted && error.message.contains("--max-response-bytes") {
                 guard paged.pageSize != 1 else { throw error }
+                tooLarge = tooLarge ?? error
                 paged.pageSize = paged.pageSize == 0 ? pageSize : paged.pageSize / 2
                 continue
+            } catch let error as RPCError where error.code == .invalidArgument && whole == nil && tooLarge != nil {
+                // A subgraph comes whole, never in pages: the answer is simply too large.
+                throw tooLarge!
             }
             guard var all = whole else {
                 whole = page

@@ -177,6 +177,10 @@ with tempfile.TemporaryDirectory() as work:
             q = "artifact(type = 'Examples') downstream*"
             same(f"paged answer --format {fmt}", run(["query", "--db", db, q, "--format", fmt]),
                  run(["query", "--server", small, q, "--format", fmt]), 0)
+        # A subgraph comes whole: too large for the server's limit, it says so (and not about pages).
+        rc, _, err = run(["query", "--server", small, "artifact(type = 'Examples') downstream* return subgraph"])
+        if rc != 65 or b"--max-response-bytes" not in err:
+            failures.append(f"subgraph over --max-response-bytes: exit {rc}, {err!r}")
     finally:
         stop(small_proc)
 
