@@ -52,11 +52,13 @@ compat: build venv
 
 # ml-metadata's own test suite, run by its Python client against `pedigree serve` over gRPC; then
 # SIGKILL under write load, restart, and every acknowledged write must be there; then the server
-# follows what the real ml-metadata library writes to its file in process.
+# follows what the real ml-metadata library writes to its file in process; then `pedigree query`,
+# `explain` and `render --server` print what `--db` prints.
 server-test: build venv
 	PY=$(CURDIR)/$(PY) PEDIGREE=$(CURDIR)/$(PEDIGREE) bash Tests/Server/run_mlmd_suite.sh
 	$(PY) Tests/Server/kill_test.py --pedigree $(PEDIGREE) --seconds 3 --rounds 2
 	$(PY) Tests/Server/follow_test.py --pedigree $(PEDIGREE)
+	$(PY) Tests/Server/remote_cli_test.py --pedigree $(PEDIGREE)
 
 api: build
 	python3 Scripts/api-digest.py --write API/Pedigree.txt
@@ -87,8 +89,10 @@ demo: build
 # Benchmarks, release builds: the Swift benchmarks (the Benchmarks package depends on this one by
 # path), the peers comparison (Benchmarks/peers: ml-metadata, SQLite, DuckDB, Kuzu and the C
 # yardstick Benchmarks/cbfs against the release CLI) on a chain and a tfx store, and the load of
-# concurrent ml-metadata clients against `pedigree serve` (Benchmarks/load), written to Benchmarks/RESULTS.md. Sizes: SIZES (Swift, default
-# 20000,200000), EXECUTIONS (peers, default 200000), SEED (default 1); see Benchmarks/bench.sh.
+# concurrent ml-metadata clients against `pedigree serve` (Benchmarks/load), and open-to-first-answer of
+# `pedigree query --db` against `--server` (Benchmarks/open), written to Benchmarks/RESULTS.md. Sizes: SIZES
+# (Swift, default 20000,200000), EXECUTIONS (peers, default 200000), OPEN_SIZES (default 200000,2000000;
+# bench-smoke: 3000), SEED (default 1); see Benchmarks/bench.sh.
 PEERS_VENV := Benchmarks/peers/.venv
 PEERS_PYTHON ?= $(shell command -v python3.11 || echo python3)
 
@@ -116,7 +120,7 @@ bench: bench-build peers-venv
 # A small run of both (a few thousand executions, every peer), failing when a peer is missing,
 # errs or answers wrong beyond its known limit; the report goes to .build-bench/bench-smoke.md.
 bench-smoke: bench-build peers-venv
-	OUT=.build-bench/bench-smoke.md SIZES=2000 EXECUTIONS=3000 REPEAT=5 BUDGET=2 WRITE_CALLS=100 STRICT=1 LOAD_SECONDS=5 \
+	OUT=.build-bench/bench-smoke.md SIZES=2000 EXECUTIONS=3000 REPEAT=5 BUDGET=2 WRITE_CALLS=100 STRICT=1 LOAD_SECONDS=5 OPEN_SIZES=3000 \
 		bash Benchmarks/bench.sh
 
 clean:

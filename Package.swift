@@ -61,9 +61,14 @@ let package = Package(
         .executableTarget(
             name: "pedigree",
             dependencies: [
-                "CMalloc", "Pedigree", "PedigreeFixtures", "PedigreeServer",
+                "CMalloc", "Pedigree", "PedigreeFixtures", "PedigreeServer", "PedigreeWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                // `query`, `explain` and `render --server`: a client of Pedigree's gRPC service.
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: strict),
         .testTarget(

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Runs the Swift benchmarks and the peers comparison and writes one markdown report
+# Runs the Swift benchmarks, the peers comparison, the server load and open-to-first-answer
+# (`--db` against `--server`), and writes one markdown report
 # (`make bench` writes Benchmarks/RESULTS.md; `make bench-smoke` a small one under .build-bench/).
 # Expects the binaries and the peers' venv that the Makefile builds.
 #
 #   OUT=Benchmarks/RESULTS.md SIZES=20000,200000 EXECUTIONS=200000 SEED=1 REPEAT=25 BUDGET=10 \
-#     WRITE_CALLS=300 STRICT= CLIENTS=8 LOAD_SECONDS=60 bash Benchmarks/bench.sh
+#     WRITE_CALLS=300 STRICT= CLIENTS=8 LOAD_SECONDS=60 OPEN_SIZES=200000,2000000 OPEN_RUNS=3 \
+#     bash Benchmarks/bench.sh
+# OPEN_SIZES: chain stores for open-to-first-answer; 2M executions takes minutes to generate and
+# about 1.4 GB of disk (a size that does not fit is skipped with a note).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,9 +26,12 @@ CBFS=${CBFS:-.build-bench/cbfs}
 CIMPORT=${CIMPORT:-.build-bench/cimport}
 CLIENTS=${CLIENTS:-8}
 LOAD_SECONDS=${LOAD_SECONDS:-60}
+OPEN_SIZES=${OPEN_SIZES:-200000,2000000}
+OPEN_RUNS=${OPEN_RUNS:-3}
 
 swift_cmd="$SWIFT_BENCH --sizes $SIZES --write-calls $WRITE_CALLS --cimport $CIMPORT"
 load_cmd="$PEERS_PY Benchmarks/load/load.py --pedigree $PEDIGREE --clients $CLIENTS --seconds $LOAD_SECONDS"
+open_cmd="python3 Benchmarks/open/open_to_answer.py --pedigree $PEDIGREE --sizes $OPEN_SIZES --seed $SEED --runs $OPEN_RUNS --workdir .build-bench/open"
 peers_cmd="$PEERS_PY Benchmarks/peers/run_peers.py --pedigree $PEDIGREE --swift-bench $SWIFT_BENCH --executions $EXECUTIONS --seed $SEED --repeat $REPEAT --budget $BUDGET --write-calls $WRITE_CALLS --c-bfs $CBFS${STRICT:+ --strict}"
 
 tmp=$(mktemp -d)
@@ -40,6 +47,9 @@ cat "$tmp/peers.md" >&2
 echo "== $load_cmd" >&2
 $load_cmd > "$tmp/load.md"
 cat "$tmp/load.md" >&2
+echo "== $open_cmd" >&2
+$open_cmd > "$tmp/open.md"
+cat "$tmp/open.md" >&2
 elapsed=$(( $(date +%s) - start ))
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -55,7 +65,7 @@ mkdir -p "$(dirname "$OUT")"
     echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' (with uncommitted changes in Sources)')"
     echo "- peers: $($PEERS_PY -c 'import importlib.metadata as m; print(", ".join(f"{p} {m.version(p)}" for p in ("ml-metadata", "duckdb", "kuzu")))' 2>/dev/null || echo 'see the notes below')"
     echo "- Python $($PEERS_PY -c 'import sys, sqlite3; print(sys.version.split()[0], "with SQLite", sqlite3.sqlite_version)')"
-    echo "- wall time of the three runs: ${elapsed} s"
+    echo "- wall time of the four runs: ${elapsed} s"
     echo "- load average (1, 5, 15 min) at the start and the end of the run (other work on the machine shows here): $load_start; $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
     echo "Commands (release builds: \`swift build -c release --scratch-path .build-bench\` for the CLI,"
@@ -65,6 +75,7 @@ mkdir -p "$(dirname "$OUT")"
     echo "$swift_cmd"
     echo "$peers_cmd"
     echo "$load_cmd"
+    echo "$open_cmd"
     echo '```'
     echo
     echo "## Pedigree on its own (Benchmarks/Sources/PedigreeBenchmarks)"
@@ -78,5 +89,9 @@ mkdir -p "$(dirname "$OUT")"
     echo "## Serving: concurrent ml-metadata clients against \`pedigree serve\` (Benchmarks/load/load.py)"
     echo
     cat "$tmp/load.md"
+    echo
+    echo "## Open to first answer: \`pedigree query --db\` against \`--server\` (Benchmarks/open/open_to_answer.py)"
+    echo
+    cat "$tmp/open.md"
 } > "$OUT"
 echo "wrote $OUT in ${elapsed} s" >&2

@@ -64,7 +64,7 @@ extension GraphSnapshot {
 
     /// A `--param name=value` value: an integer, a number, true or false, or else a string
     /// (quote it, '123', to force a string).
-    static func parameterValue(_ raw: String) -> Literal.Value {
+    package static func parameterValue(_ raw: String) -> Literal.Value {
         if raw.count >= 2, raw.hasPrefix("'"), raw.hasSuffix("'") { return .string(String(raw.dropFirst().dropLast())) }
         if let i = Int64(raw) { return .integer(i) }
         if let d = Double(raw), raw.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) { return .decimal(d) }

@@ -21,6 +21,7 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
         var l = limits
         if o.maxVisits > 0 { l.maxVisits = min(l.maxVisits, Int(clamping: o.maxVisits)) }
         if o.maxPaths > 0 { l.maxPaths = min(l.maxPaths, Int(clamping: o.maxPaths)) }
+        if o.timeoutMs > 0 { l.timeout = min(l.timeout, .milliseconds(o.timeoutMs)) }
         return l
     }
 
@@ -42,22 +43,27 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
         let limits = queryLimits(request.options)
         return try read { g in
             let plan = try g.plan(request.query, typedParameters: params)
-            let result = try g.run(plan, limits: limits)
             var response = Pedigree_V1_QueryResponse()
             response.canonicalQuery = plan.query.text
-            response.visited = Int64(result.visited)
-            if let t = result.truncated {
-                var w = Pedigree_V1_Truncation()
-                w.returned = Int64(t.returned)
-                w.omitted = t.omitted.map(Int64.init) ?? -1
-                w.reason = t.reason
-                response.truncated = w
+            // `explain Q` answers with the plan, unrun; `profile Q` runs it and adds what each step did.
+            if plan.query.mode == .explain {
+                response.plan = ExplainRenderer.render(plan)
+                return response
             }
+            let result = try g.run(plan, limits: limits)
+            if plan.query.mode == .profile {
+                response.plan = ExplainRenderer.render(plan, profile: result.profile)
+                response.visited = Int64(result.visited)
+                return response
+            }
+            response.visited = Int64(result.visited)
+            if let t = result.truncated { response.truncated = Self.truncation(t) }
             switch result.rows {
             case .nodes(let nodes):
                 let (page, next) = try Self.page(nodes, size: Int(request.pageSize), token: request.pageToken, query: request.query)
                 var list = Pedigree_V1_NodeList()
                 list.nodes = page.map { Self.resultNode($0.node, depth: $0.depth, in: g) }
+                list.withDepth = result.withDepth
                 response.nodes = list
                 if let next { response.nextPageToken = next }
             case .paths(let paths):
@@ -131,6 +137,7 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
         if request.maxNodes > 0 { options.maxNodes = Int(request.maxNodes) }
         if !request.clusterByContextType.isEmpty { options.clusterContextType = request.clusterByContextType }
         options.collapseExecutions = request.collapseExecutions
+        options.legend = !request.noLegend
         let limits = queryLimits(request.options)
         return try read { g in
             let result = try g.run(g.plan(request.query, typedParameters: params), limits: limits)
@@ -146,11 +153,22 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
                 case .mermaid: "text/plain"
                 }
             response.notes = diagram.notes
+            response.nodeCount = Int32(clamping: diagram.nodes.count)
+            response.edgeCount = Int32(clamping: diagram.edges.count)
+            if let t = result.truncated { response.truncated = Self.truncation(t) }
             return response
         }
     }
 
     // MARK: Conversions
+
+    static func truncation(_ t: Truncation) -> Pedigree_V1_Truncation {
+        var w = Pedigree_V1_Truncation()
+        w.returned = Int64(t.returned)
+        w.omitted = t.omitted.map(Int64.init) ?? -1
+        w.reason = t.reason
+        return w
+    }
 
     static func resultNode(_ ref: NodeRef, depth: Int, in g: GraphSnapshot) -> Pedigree_V1_ResultNode {
         var w = Pedigree_V1_ResultNode()

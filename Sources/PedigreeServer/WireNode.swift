@@ -1,5 +1,5 @@
-internal import Pedigree
-internal import PedigreeWire
+package import Pedigree
+package import PedigreeWire
 internal import SwiftProtobuf
 
 // A node kind as ml-metadata's wire carries it: the model type (`Artifact`, `Execution`,
@@ -109,4 +109,14 @@ extension Context: WireKind {
     func setKindFields(of w: inout MlMetadata_Context) {
         w.name = name
     }
+}
+
+extension Artifact {
+    /// An artifact from its wire message (for clients of the server).
+    package static func fromWire(_ w: MlMetadata_Artifact) throws(MetadataError) -> Artifact { try Artifact(wire: w) }
+}
+
+extension Execution {
+    /// An execution from its wire message (for clients of the server).
+    package static func fromWire(_ w: MlMetadata_Execution) throws(MetadataError) -> Execution { try Execution(wire: w) }
 }

@@ -81,6 +81,7 @@ public nonisolated struct Pedigree_V1_ParameterValue: Sendable {
   public init() {}
 }
 
+/// Limits of one call. A request may lower the server's limits, never raise them.
 public nonisolated struct Pedigree_V1_QueryOptions: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -91,6 +92,9 @@ public nonisolated struct Pedigree_V1_QueryOptions: Sendable {
 
   /// Paths `all paths` may enumerate before the query fails (0: the server's).
   public var maxPaths: Int64 = 0
+
+  /// Milliseconds the query may run before it fails with DEADLINE_EXCEEDED (0: the server's).
+  public var timeoutMs: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -171,6 +175,9 @@ public nonisolated struct Pedigree_V1_NodeList: Sendable {
   // methods supported on all messages.
 
   public var nodes: [Pedigree_V1_ResultNode] = []
+
+  /// Whether the query asked to show depths (`return nodes with depth`); each node has one anyway.
+  public var withDepth: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -297,6 +304,16 @@ public nonisolated struct Pedigree_V1_QueryResponse: Sendable {
     set {result = .groups(newValue)}
   }
 
+  /// A query that starts with `explain` or `profile`: its plan, as Explain prints it (for
+  /// `profile`, run, with what each step did).
+  public var plan: String {
+    get {
+      if case .plan(let v)? = result {return v}
+      return String()
+    }
+    set {result = .plan(newValue)}
+  }
+
   /// Set when the query's own limit cut the result.
   public var truncated: Pedigree_V1_Truncation {
     get {_truncated ?? Pedigree_V1_Truncation()}
@@ -324,6 +341,9 @@ public nonisolated struct Pedigree_V1_QueryResponse: Sendable {
     case paths(Pedigree_V1_PathList)
     case count(Int64)
     case groups(Pedigree_V1_GroupList)
+    /// A query that starts with `explain` or `profile`: its plan, as Explain prints it (for
+    /// `profile`, run, with what each step did).
+    case plan(String)
 
   }
 
@@ -403,6 +423,9 @@ public nonisolated struct Pedigree_V1_RenderRequest: Sendable {
   /// Clears the value of `options`. Subsequent reads from it will return its default value.
   public mutating func clearOptions() {self._options = nil}
 
+  /// Leave the legend out.
+  public var noLegend: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum Format: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -475,9 +498,26 @@ public nonisolated struct Pedigree_V1_RenderResponse: Sendable {
   /// What was grouped to keep the drawing legible, if anything.
   public var notes: [String] = []
 
+  /// Nodes and edges drawn (after grouping).
+  public var nodeCount: Int32 = 0
+
+  public var edgeCount: Int32 = 0
+
+  /// Set when the query's own limit cut the result that was drawn.
+  public var truncated: Pedigree_V1_Truncation {
+    get {_truncated ?? Pedigree_V1_Truncation()}
+    set {_truncated = newValue}
+  }
+  /// Returns true if `truncated` has been explicitly set.
+  public var hasTruncated: Bool {self._truncated != nil}
+  /// Clears the value of `truncated`. Subsequent reads from it will return its default value.
+  public mutating func clearTruncated() {self._truncated = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _truncated: Pedigree_V1_Truncation? = nil
 }
 
 /// Why a query was refused: sent in the status details of its INVALID_ARGUMENT error
@@ -616,7 +656,7 @@ nonisolated extension Pedigree_V1_ParameterValue: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Pedigree_V1_QueryOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".QueryOptions"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}max_visits\0\u{3}max_paths\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}max_visits\0\u{3}max_paths\0\u{3}timeout_ms\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -626,6 +666,7 @@ nonisolated extension Pedigree_V1_QueryOptions: SwiftProtobuf.Message, SwiftProt
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularInt64Field(value: &self.maxVisits) }()
       case 2: try { try decoder.decodeSingularInt64Field(value: &self.maxPaths) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.timeoutMs) }()
       default: break
       }
     }
@@ -638,12 +679,16 @@ nonisolated extension Pedigree_V1_QueryOptions: SwiftProtobuf.Message, SwiftProt
     if self.maxPaths != 0 {
       try visitor.visitSingularInt64Field(value: self.maxPaths, fieldNumber: 2)
     }
+    if self.timeoutMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.timeoutMs, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Pedigree_V1_QueryOptions, rhs: Pedigree_V1_QueryOptions) -> Bool {
     if lhs.maxVisits != rhs.maxVisits {return false}
     if lhs.maxPaths != rhs.maxPaths {return false}
+    if lhs.timeoutMs != rhs.timeoutMs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -777,7 +822,7 @@ nonisolated extension Pedigree_V1_ResultNode: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Pedigree_V1_NodeList: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NodeList"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nodes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nodes\0\u{3}with_depth\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -786,6 +831,7 @@ nonisolated extension Pedigree_V1_NodeList: SwiftProtobuf.Message, SwiftProtobuf
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.nodes) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.withDepth) }()
       default: break
       }
     }
@@ -795,11 +841,15 @@ nonisolated extension Pedigree_V1_NodeList: SwiftProtobuf.Message, SwiftProtobuf
     if !self.nodes.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.nodes, fieldNumber: 1)
     }
+    if self.withDepth != false {
+      try visitor.visitSingularBoolField(value: self.withDepth, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Pedigree_V1_NodeList, rhs: Pedigree_V1_NodeList) -> Bool {
     if lhs.nodes != rhs.nodes {return false}
+    if lhs.withDepth != rhs.withDepth {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -982,7 +1032,7 @@ nonisolated extension Pedigree_V1_Truncation: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Pedigree_V1_QueryResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".QueryResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nodes\0\u{1}subgraph\0\u{1}paths\0\u{1}count\0\u{1}groups\0\u{1}truncated\0\u{1}visited\0\u{3}next_page_token\0\u{3}canonical_query\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nodes\0\u{1}subgraph\0\u{1}paths\0\u{1}count\0\u{1}groups\0\u{1}truncated\0\u{1}visited\0\u{3}next_page_token\0\u{3}canonical_query\0\u{1}plan\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1054,6 +1104,14 @@ nonisolated extension Pedigree_V1_QueryResponse: SwiftProtobuf.Message, SwiftPro
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.visited) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.canonicalQuery) }()
+      case 10: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.result != nil {try decoder.handleConflictingOneOf()}
+          self.result = .plan(v)
+        }
+      }()
       default: break
       }
     }
@@ -1085,7 +1143,7 @@ nonisolated extension Pedigree_V1_QueryResponse: SwiftProtobuf.Message, SwiftPro
       guard case .groups(let v)? = self.result else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     }()
-    case nil: break
+    default: break
     }
     try { if let v = self._truncated {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
@@ -1099,6 +1157,9 @@ nonisolated extension Pedigree_V1_QueryResponse: SwiftProtobuf.Message, SwiftPro
     if !self.canonicalQuery.isEmpty {
       try visitor.visitSingularStringField(value: self.canonicalQuery, fieldNumber: 9)
     }
+    try { if case .plan(let v)? = self.result {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 10)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1194,7 +1255,7 @@ nonisolated extension Pedigree_V1_ExplainResponse: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Pedigree_V1_RenderRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RenderRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}query\0\u{1}parameters\0\u{1}format\0\u{1}rankdir\0\u{3}max_nodes\0\u{3}cluster_by_context_type\0\u{3}collapse_executions\0\u{1}options\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}query\0\u{1}parameters\0\u{1}format\0\u{1}rankdir\0\u{3}max_nodes\0\u{3}cluster_by_context_type\0\u{3}collapse_executions\0\u{1}options\0\u{3}no_legend\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1210,6 +1271,7 @@ nonisolated extension Pedigree_V1_RenderRequest: SwiftProtobuf.Message, SwiftPro
       case 6: try { try decoder.decodeSingularStringField(value: &self.clusterByContextType) }()
       case 7: try { try decoder.decodeSingularBoolField(value: &self.collapseExecutions) }()
       case 8: try { try decoder.decodeSingularMessageField(value: &self._options) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.noLegend) }()
       default: break
       }
     }
@@ -1244,6 +1306,9 @@ nonisolated extension Pedigree_V1_RenderRequest: SwiftProtobuf.Message, SwiftPro
     try { if let v = self._options {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
     } }()
+    if self.noLegend != false {
+      try visitor.visitSingularBoolField(value: self.noLegend, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1256,6 +1321,7 @@ nonisolated extension Pedigree_V1_RenderRequest: SwiftProtobuf.Message, SwiftPro
     if lhs.clusterByContextType != rhs.clusterByContextType {return false}
     if lhs.collapseExecutions != rhs.collapseExecutions {return false}
     if lhs._options != rhs._options {return false}
+    if lhs.noLegend != rhs.noLegend {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1267,7 +1333,7 @@ nonisolated extension Pedigree_V1_RenderRequest.Format: SwiftProtobuf._ProtoName
 
 nonisolated extension Pedigree_V1_RenderResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RenderResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}data\0\u{3}content_type\0\u{1}notes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}data\0\u{3}content_type\0\u{1}notes\0\u{3}node_count\0\u{3}edge_count\0\u{1}truncated\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1278,12 +1344,19 @@ nonisolated extension Pedigree_V1_RenderResponse: SwiftProtobuf.Message, SwiftPr
       case 1: try { try decoder.decodeSingularBytesField(value: &self.data) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.contentType) }()
       case 3: try { try decoder.decodeRepeatedStringField(value: &self.notes) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.nodeCount) }()
+      case 5: try { try decoder.decodeSingularInt32Field(value: &self.edgeCount) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._truncated) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.data.isEmpty {
       try visitor.visitSingularBytesField(value: self.data, fieldNumber: 1)
     }
@@ -1293,6 +1366,15 @@ nonisolated extension Pedigree_V1_RenderResponse: SwiftProtobuf.Message, SwiftPr
     if !self.notes.isEmpty {
       try visitor.visitRepeatedStringField(value: self.notes, fieldNumber: 3)
     }
+    if self.nodeCount != 0 {
+      try visitor.visitSingularInt32Field(value: self.nodeCount, fieldNumber: 4)
+    }
+    if self.edgeCount != 0 {
+      try visitor.visitSingularInt32Field(value: self.edgeCount, fieldNumber: 5)
+    }
+    try { if let v = self._truncated {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1300,6 +1382,9 @@ nonisolated extension Pedigree_V1_RenderResponse: SwiftProtobuf.Message, SwiftPr
     if lhs.data != rhs.data {return false}
     if lhs.contentType != rhs.contentType {return false}
     if lhs.notes != rhs.notes {return false}
+    if lhs.nodeCount != rhs.nodeCount {return false}
+    if lhs.edgeCount != rhs.edgeCount {return false}
+    if lhs._truncated != rhs._truncated {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

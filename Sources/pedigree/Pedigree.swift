@@ -40,14 +40,31 @@ struct PedigreeCommand: AsyncParsableCommand {
     static func run(_ body: () throws -> Void) throws {
         do {
             try body()
-        } catch let error as MetadataError {
-            printError("pedigree: \(error.message) [\(error.code.rawValue)]")
-            throw ExitCode(error.code == .internal ? 70 : 65)
-        } catch let error as ExitCode {
-            throw error
         } catch {
+            throw exitCode(for: error)
+        }
+    }
+
+    /// `run` for a body that waits (one that asks a server).
+    static func run(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            throw exitCode(for: error)
+        }
+    }
+
+    /// Prints an error (an ExitCode has been reported already) and gives its exit code.
+    private static func exitCode(for error: any Error) -> ExitCode {
+        switch error {
+        case let error as ExitCode:
+            return error
+        case let error as MetadataError:
+            printError("pedigree: \(error.message) [\(error.code.rawValue)]")
+            return ExitCode(error.code == .internal ? 70 : 65)
+        default:
             printError("pedigree: \(error)")
-            throw ExitCode(70)
+            return ExitCode(70)
         }
     }
 }

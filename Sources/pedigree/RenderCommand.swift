@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pedigree
+import PedigreeWire
 
 enum DiagramFormatArgument: String, ExpressibleByArgument, CaseIterable {
     case svg, png, pdf, dot, mermaid
@@ -14,17 +15,18 @@ enum CollapseArgument: String, ExpressibleByArgument, CaseIterable {
     case executions
 }
 
-struct RenderCommand: ParsableCommand {
+struct RenderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
         abstract: "Draw a query's result as a lineage diagram (SVG, PNG, PDF, DOT or Mermaid).",
         discussion: """
             The format comes from --format, or else from the output file's extension (.svg .png \
             .pdf .dot .mmd). Without -o, text formats (svg, dot, mermaid) go to standard output.
+            With --server HOST:PORT (or PEDIGREE_SERVER), a running `pedigree serve` draws it.
             Example: pedigree render "artifact(id = 29) upstream* return subgraph" -o lineage.svg
             """)
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var target: TargetOptions
     @Argument(help: "The query, e.g. \"artifact(id = 29) upstream* return subgraph\"; '-' reads it from standard input.")
     var text: String?
     @Option(name: [.customShort("o"), .long], help: "The file to write ('-': standard output).") var output: String?
@@ -73,11 +75,26 @@ struct RenderCommand: ParsableCommand {
         return format
     }
 
-    func run() throws {
+    var diagramOptions: DiagramOptions {
+        get throws {
+            DiagramOptions(
+                format: try resolvedFormat(), rankDirection: rankdir == .TB ? .topToBottom : .leftToRight,
+                clusterContextType: clusterBy.count == 2 ? clusterBy[1] : nil, collapseExecutions: collapse == .executions,
+                maxNodes: maxNodes, legend: !noLegend)
+        }
+    }
+
+    func run() async throws {
+        switch try target.resolve() {
+        case .file(let path): try runLocal(path)
+        case .server(let address): try await runRemote(address)
+        }
+    }
+
+    func runLocal(_ path: String) throws {
         try PedigreeCommand.run {
-            let format = try resolvedFormat()
-            let toStdout = output == nil || output == "-"
-            let snapshot = try store.open(.readOnly).snapshot
+            let diagramOptions = try self.diagramOptions
+            let snapshot = try MetadataStore(path: path, mode: .readOnly).snapshot
             let text = readQuery(self.text ?? "-")
             let plan: Plan
             do {
@@ -86,27 +103,58 @@ struct RenderCommand: ParsableCommand {
                 try reportQueryError(error, json: false)
             }
             let result = try snapshot.run(plan, limits: options.limits)
-            let diagramOptions = DiagramOptions(
-                format: format, rankDirection: rankdir == .TB ? .topToBottom : .leftToRight,
-                clusterContextType: clusterBy.count == 2 ? clusterBy[1] : nil, collapseExecutions: collapse == .executions,
-                maxNodes: maxNodes, legend: !noLegend)
             let diagram = try snapshot.diagram(result, options: diagramOptions)
             if let t = result.truncated { printError("truncated: \(t)") }
             for note in diagram.notes { printError("note: \(note)") }
-            let bytes = try diagram.render()
-            if toStdout {
-                FileHandle.standardOutput.write(Data(bytes))
-                return
-            }
-            let path = output!
-            do {
-                try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-            } catch {
-                throw MetadataError.invalidArgument("cannot write \(path): \(Self.reason(error))")
-            }
-            let nodes = diagram.nodes.count, edges = diagram.edges.count
-            print("wrote \(path) (\(format.rawValue), \(nodes) node\(nodes == 1 ? "" : "s"), \(edges) edge\(edges == 1 ? "" : "s"), \(bytes.count) bytes)")
+            try write(try diagram.render(), format: diagramOptions.format, nodes: diagram.nodes.count, edges: diagram.edges.count)
         }
+    }
+
+    /// The drawing from a running server, written as a local run writes it.
+    func runRemote(_ address: ServerAddress) async throws {
+        try await PedigreeCommand.run {
+            let diagramOptions = try self.diagramOptions
+            var request = Pedigree_V1_RenderRequest()
+            request.query = readQuery(self.text ?? "-")
+            (request.parameters, request.options) = try ServerCall.wire(options)
+            request.format =
+                switch diagramOptions.format {
+                case .svg: .svg
+                case .png: .png
+                case .pdf: .pdf
+                case .dot: .dot
+                case .mermaid: .mermaid
+                }
+            request.rankdir = diagramOptions.rankDirection.rawValue
+            request.maxNodes = Int32(clamping: diagramOptions.maxNodes)
+            request.clusterByContextType = diagramOptions.clusterContextType ?? ""
+            request.collapseExecutions = diagramOptions.collapseExecutions
+            request.noLegend = !diagramOptions.legend
+            let callOptions = ServerCall.options(timeout: options.timeout)
+            let response = try await ServerCall.run(address, json: false) { client in
+                try await client.render(request, options: callOptions)
+            }
+            if response.hasTruncated {
+                let t = response.truncated
+                printError("truncated: \(Truncation(returned: Int(t.returned), omitted: t.omitted < 0 ? nil : Int(t.omitted), reason: t.reason))")
+            }
+            for note in response.notes { printError("note: \(note)") }
+            try write(Array(response.data), format: diagramOptions.format, nodes: Int(response.nodeCount), edges: Int(response.edgeCount))
+        }
+    }
+
+    /// Writes the drawing to standard output or to the file, and says what it wrote.
+    func write(_ bytes: [UInt8], format: DiagramOptions.Format, nodes: Int, edges: Int) throws {
+        guard let path = output, path != "-" else {
+            FileHandle.standardOutput.write(Data(bytes))
+            return
+        }
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw MetadataError.invalidArgument("cannot write \(path): \(Self.reason(error))")
+        }
+        print("wrote \(path) (\(format.rawValue), \(nodes) node\(nodes == 1 ? "" : "s"), \(edges) edge\(edges == 1 ? "" : "s"), \(bytes.count) bytes)")
     }
 
     /// The operating system's reason, without Foundation's wrapping.

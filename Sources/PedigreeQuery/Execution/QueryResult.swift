@@ -45,6 +45,12 @@ public struct Truncation: Hashable, Sendable, CustomStringConvertible {
     public var omitted: Int?
     public var reason: String
 
+    public init(returned: Int, omitted: Int?, reason: String) {
+        self.returned = returned
+        self.omitted = omitted
+        self.reason = reason
+    }
+
     public var description: String {
         if let omitted { return "\(reason): \(returned) returned, \(omitted) more omitted" }
         return "\(reason): \(returned) returned, more were not searched for"
