@@ -91,7 +91,7 @@ extension MetadataStore {
                     continue
                 }
                 if reuseArtifactIfAlreadyExistByExternalID, artifact.id == nil, let ext = artifact.externalID, !ext.isEmpty,
-                    let index = ctx.graph.artifactIndex(externalID: ext)
+                    let index = ctx.graph.artifacts.index(externalID: ext)
                 {
                     artifact.id = ctx.graph.artifacts[Int(index)].id
                 }
@@ -185,7 +185,7 @@ extension MetadataStore {
             var artifactIDs: [ArtifactID] = []
             for var artifact in artifacts {
                 if reuseArtifactIfAlreadyExistByExternalID, artifact.id == nil, let ext = artifact.externalID, !ext.isEmpty,
-                    let index = ctx.graph.artifactIndex(externalID: ext)
+                    let index = ctx.graph.artifacts.index(externalID: ext)
                 {
                     artifact.id = ctx.graph.artifacts[Int(index)].id
                 }
@@ -210,7 +210,7 @@ extension MetadataStore {
 extension WriteContext {
     /// A context upsert that, when asked, reuses the existing context of the same type and name.
     mutating func upsertContext(_ context: Context, reuseIfExists: Bool) throws -> ContextID {
-        if reuseIfExists, context.id == nil, let index = graph.contextIndex(typeID: context.typeID, name: context.name) {
+        if reuseIfExists, context.id == nil, let index = graph.contexts.index(typeID: context.typeID, name: context.name) {
             return graph.contexts.id(at: index)
         }
         return try upsert(context)

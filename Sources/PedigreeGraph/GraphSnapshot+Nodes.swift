@@ -98,11 +98,6 @@ extension GraphSnapshot {
         executions.indices(stateRaw: state.map { Int8($0.rawValue) } ?? -1)
     }
 
-    public func artifactIndex(typeID: TypeID, name: String) -> Int32? { artifacts.index(typeID: typeID, name: name) }
-    public func executionIndex(typeID: TypeID, name: String) -> Int32? { executions.index(typeID: typeID, name: name) }
-    public func contextIndex(typeID: TypeID, name: String) -> Int32? { contexts.index(typeID: typeID, name: name) }
-    public func artifactIndex(externalID: String) -> Int32? { artifacts.index(externalID: externalID) }
-
     /// What does not hold of the snapshot's nodes, indexes, edges and adjacency, one line each;
     /// empty when all is well. O(size): tests call it after every write (`_checkInvariants`).
     package func invariantViolations() -> [String] {

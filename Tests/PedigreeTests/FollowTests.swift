@@ -69,8 +69,8 @@ import Testing
         #expect(try follower.follow())
         #expect(differences(writer, follower).isEmpty, "\(differences(writer, follower))")
         #expect(follower.snapshot.execution(result.executionID)?.lastKnownState == .complete)
-        #expect(follower.snapshot.contextIndex(typeID: fixture.run, name: "pipeline-renamed") != nil)
-        #expect(follower.snapshot.contextIndex(typeID: fixture.run, name: "pipeline") == nil)
+        #expect(follower.snapshot.contexts.index(typeID: fixture.run, name: "pipeline-renamed") != nil)
+        #expect(follower.snapshot.contexts.index(typeID: fixture.run, name: "pipeline") == nil)
         try expectHealthy(follower)
 
         // And the other way: the follower writes, the first store follows.
@@ -98,7 +98,7 @@ import Testing
         // A write that fails still publishes what it caught up.
         try fixture.store.putArtifacts([Artifact(typeID: fixture.dataset, name: "second")])
         expectError(.alreadyExists) { try other.putArtifacts([Artifact(typeID: fixture.dataset, name: "census")]) }
-        #expect(other.snapshot.artifactIndex(typeID: fixture.dataset, name: "second") != nil)
+        #expect(other.snapshot.artifacts.index(typeID: fixture.dataset, name: "second") != nil)
         try expectHealthy(other)
         // The first store's write of "second" caught up with the other's event before it wrote.
         #expect(fixture.store.snapshot.events.count == 1)

@@ -102,7 +102,7 @@ import Testing
         let r = try g.query("artifact(name = 'dataset-3') downstream{1,12} return nodes with depth")
         guard case .nodes(let nodes) = r.rows else { Issue.record("not nodes"); return }
         var depth: [String: Int] = [:]
-        let start = g.artifactIndex(typeID: g.type(kind: .artifact, name: "Dataset", version: nil)!.id!, name: "dataset-3")!
+        let start = g.artifacts.index(typeID: g.type(kind: .artifact, name: "Dataset", version: nil)!.id!, name: "dataset-3")!
         var frontier: [(NodeKind, Int32)] = [(.artifact, start)]
         depth["artifact \(start)"] = 0
         var d = 0

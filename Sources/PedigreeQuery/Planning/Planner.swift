@@ -12,12 +12,15 @@ public protocol PlannerStatistics {
 }
 
 extension GraphSnapshot: PlannerStatistics {
-    public func count(ofType id: TypeID) -> Int { statistics.nodesByType[id] ?? 0 }
+    /// (A type belongs to one kind, so at most one store counts any of its nodes.)
+    public func count(ofType id: TypeID) -> Int {
+        artifacts.count(ofType: id) + executions.count(ofType: id) + contexts.count(ofType: id)
+    }
 
     public func count(kind: NodeKind, state: Int?) -> Int {
         switch kind {
-        case .artifact: statistics.artifacts(in: state.flatMap { ArtifactState(rawValue: $0) })
-        case .execution: statistics.executions(in: state.flatMap { ExecutionState(rawValue: $0) })
+        case .artifact: artifacts.count(stateRaw: state.flatMap { ArtifactState(rawValue: $0) }.map { Int8($0.rawValue) } ?? -1)
+        case .execution: executions.count(stateRaw: state.flatMap { ExecutionState(rawValue: $0) }.map { Int8($0.rawValue) } ?? -1)
         case .context: 0
         }
     }
