@@ -78,6 +78,11 @@ package enum MLMDFile {
         let pageCount = Int(header[28]) << 24 | Int(header[29]) << 16 | Int(header[30]) << 8 | Int(header[31])
         let changeCounter = header[24..<28]
         let validFor = header[92..<96]
+        // A write-ahead log with frames in it holds pages the file may not have yet: a process killed
+        // during a checkpoint leaves page 1 (with the new page count) written and later pages not.
+        // Opening replays the log, so the file is whole; only without one is a short file truncated.
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        guard walSize == 0 else { return }
         // The in-header page count is only meaningful when "version-valid-for" matches the change counter.
         if Array(changeCounter) == Array(validFor), pageCount > 0, size < pageCount * pageSize {
             throw problem(path, "truncated SQLite file: \(size) bytes, but the header declares \(pageCount) pages of \(pageSize) bytes")

@@ -81,6 +81,34 @@ import Testing
         try expectRefused(path, "truncated")
     }
 
+    /// What `kill -9` during a checkpoint leaves: page 1 already says the file has more pages than
+    /// it has, and the write-ahead log holds them. That is a store to recover, not a truncated one.
+    @Test func opensACrashImageWithAnUnfinishedCheckpoint() throws {
+        let path = temporaryStorePath()
+        let f = try Fixture(path: path)
+        for i in 0..<300 {
+            try f.store.putArtifacts([Artifact(typeID: f.dataset, name: "artifact-\(i)", uri: String(repeating: "z", count: 200))])
+        }
+        // The files as a crash leaves them, copied while the store is open (its log not yet
+        // checkpointed away).
+        let crash = temporaryStorePath()
+        try FileManager.default.copyItem(atPath: path, toPath: crash)
+        try FileManager.default.copyItem(atPath: path + "-wal", toPath: crash + "-wal")
+        f.store.close()
+        var data = try Data(contentsOf: URL(fileURLWithPath: crash))
+        let pageSize = Int(data[16]) << 8 | Int(data[17])
+        let pages = UInt32(data.count / pageSize + 8)
+        for (i, byte) in withUnsafeBytes(of: pages.bigEndian, Array.init).enumerated() { data[28 + i] = byte }
+        for i in 0..<4 { data[92 + i] = data[24 + i] }  // the page count is valid for this change counter
+        try data.write(to: URL(fileURLWithPath: crash))
+        let walSize = try #require(try FileManager.default.attributesOfItem(atPath: crash + "-wal")[.size] as? Int)
+        #expect(walSize > 0, "the copy has no log to recover from, so it proves nothing")
+        let reopened = try MetadataStore(path: crash, mode: .readWrite)
+        #expect(reopened.snapshot.nodeCount(.artifact) == 300)
+        #expect(try reopened.check().isHealthy)
+        reopened.close()
+    }
+
     @Test func refusesCorruptPages() throws {
         let path = temporaryStorePath()
         let f = try Fixture(path: path)
