@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """The public API of the library a user gets with `import Pedigree`, one declaration a line, sorted.
 
-Reads the symbol graphs that swift-symbolgraph-extract writes for the facade and the modules it
-re-exports, from a debug build (.build/debug/Modules). `--check FILE` compares with the checked-in
-digest and fails on any difference, printing it; `--write FILE` rewrites the file. `make api`
-rewrites API/Pedigree.txt; `make test` checks it, so a change to the public surface shows in review.
+Reads the symbol graphs that swift-symbolgraph-extract writes for the facade and the engine
+modules behind it (their public declarations are what the facade's typealiases name; the rest
+is `package`), from a debug build (.build/debug/Modules). `--check FILE` compares with the
+checked-in digest and fails on any difference, printing it; `--write FILE` rewrites the file.
+`make api` rewrites API/Pedigree.txt; `make test` checks it, so a change to the public surface
+shows in review.
 """
 import argparse, difflib, glob, json, os, subprocess, sys, tempfile
 

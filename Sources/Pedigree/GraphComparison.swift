@@ -1,3 +1,6 @@
+internal import PedigreeGraph
+internal import PedigreeModel
+
 /// Compares two snapshots record by record: `check` uses it to compare the live graph with one
 /// freshly built from the database.
 enum GraphComparison {

@@ -1,12 +1,20 @@
+public import PedigreeGraph
+public import PedigreeQuery
+
 /// Pedigree's path query language over a snapshot.
 extension GraphSnapshot {
     /// Parses, binds and plans a query; throws `QueryError` with its diagnostics.
-    public func plan(_ text: String, parameters: [String: String] = [:], disabledRules: Set<Planner.Rule> = []) throws -> Plan {
+    public func plan(_ text: String, parameters: [String: String] = [:]) throws -> Plan {
+        try plan(text, typedParameters: parameters.mapValues(Self.parameterValue))
+    }
+
+    /// `plan` with rewrite rules turned off (`explain --disable-rule`, the planner's tests).
+    package func plan(_ text: String, parameters: [String: String] = [:], disabledRules: Set<Planner.Rule>) throws -> Plan {
         try plan(text, typedParameters: parameters.mapValues(Self.parameterValue), disabledRules: disabledRules)
     }
 
     /// `plan` with parameter values that already have their types (as the gRPC service gets them).
-    public func plan(_ text: String, typedParameters: [String: Literal.Value], disabledRules: Set<Planner.Rule> = []) throws -> Plan {
+    package func plan(_ text: String, typedParameters: [String: Literal.Value], disabledRules: Set<Planner.Rule> = []) throws -> Plan {
         let (parsed, diagnostics) = Parser.parse(text)
         guard let parsed, diagnostics.isEmpty else { throw QueryError(source: text, diagnostics: diagnostics) }
         var binder = QueryBinder(snapshot: self, parameters: typedParameters)

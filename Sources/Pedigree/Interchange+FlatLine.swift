@@ -1,3 +1,5 @@
+internal import PedigreeModel
+
 // The fast reader of the lines that `export` writes: flat objects read straight from the bytes.
 extension Interchange {
     /// The records that make up most of a file (nodes without properties, events without a path,

@@ -1,3 +1,5 @@
+public import PedigreeGraph
+
 /// The JSON-lines interchange format (docs/INTERCHANGE.md): `export` writes it, `import` reads it.
 /// The reading is in `Interchange+Decode` (any JSON) and `Interchange+FlatLine` (the lines
 /// `export` writes, read straight from the bytes); what a node kind adds to the fields every node

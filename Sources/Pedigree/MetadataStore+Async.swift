@@ -1,4 +1,5 @@
 internal import Dispatch
+public import PedigreeModel
 
 /// Async forms of the writes: each runs on a background queue, so a caller on the cooperative
 /// pool never blocks it while SQLite syncs to disk. Reads need no async form: a snapshot read

@@ -1,4 +1,6 @@
 internal import PedigreeStore
+internal import PedigreeGraph
+internal import PedigreeModel
 
 /// Following the file: what other connections commit to it (ml-metadata writing in process, as
 /// TFX does, or another Pedigree) becomes part of the graph.

@@ -1,5 +1,6 @@
 internal import Foundation
 internal import PedigreeStore
+public import PedigreeModel
 
 extension MetadataStore {
     /// What an import wrote.

@@ -1,5 +1,8 @@
 internal import Foundation
 internal import PedigreeStore
+public import PedigreeModel
+public import PedigreeGraph
+package import PedigreeQuery
 
 /// MLMD's reads, answered from the current snapshot (no SQL, no locks held while reading).
 extension GraphSnapshot {
@@ -143,7 +146,7 @@ extension GraphSnapshot {
 
     /// The dense indices of the nodes of a kind that match an MLMD filter_query (ml-metadata's
     /// semantics), in ascending id order; with `candidates`, only those are tested.
-    public func nodeIndices(_ kind: NodeKind, matchingFilter text: String, among candidates: [Int32]? = nil) throws -> [Int32] {
+    package func nodeIndices(_ kind: NodeKind, matchingFilter text: String, among candidates: [Int32]? = nil) throws -> [Int32] {
         let predicate = try bindFilter(text, kind: kind)
         let evaluator = PredicateEvaluator(self, storage: Self.mlmdStorageText)
         // A filter that pins the id (`id = N`, `id IN (...)`, as a conjunct) need not test every
@@ -180,7 +183,7 @@ extension GraphSnapshot {
     }
 
     /// The MLMD id of the node at a dense index.
-    public func nodeID(_ kind: NodeKind, _ index: Int32) -> Int64 { ids(kind)[Int(index)] }
+    package func nodeID(_ kind: NodeKind, _ index: Int32) -> Int64 { ids(kind)[Int(index)] }
 
     /// Parses and binds a filter query with ml-metadata's semantics (`PredicateBinder` in
     /// MLMD-compatible mode): what ml-metadata rejects is one InvalidArgument error with the

@@ -1,3 +1,5 @@
+public import PedigreeModel
+
 /// MLMD's writes. Each call is one transaction: all of it or none of it.
 extension MetadataStore {
     /// Inserts or matches an artifact, execution or context type; returns its id.

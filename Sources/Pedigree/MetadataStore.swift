@@ -1,9 +1,7 @@
-@_exported public import PedigreeModel
-@_exported public import PedigreeGraph
-@_exported public import PedigreeQuery
 internal import PedigreeStore
 internal import Synchronization
 internal import Foundation
+public import PedigreeGraph
 
 /// An MLMD store: one SQLite file in MLMD's schema version 10, held as an in-memory lineage graph.
 ///

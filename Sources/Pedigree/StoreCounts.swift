@@ -1,3 +1,5 @@
+public import PedigreeGraph
+
 /// Record counts, as `pedigree stats` prints them.
 public struct StoreCounts: Sendable, Equatable {
     public var types = 0

@@ -1,4 +1,6 @@
 internal import PedigreeStore
+internal import PedigreeGraph
+internal import PedigreeModel
 
 extension WriteContext {
     /// Inserts an event; both ends must exist, and (artifact, execution, type) must be new.

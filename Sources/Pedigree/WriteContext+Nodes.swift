@@ -1,4 +1,6 @@
 internal import PedigreeStore
+internal import PedigreeGraph
+internal import PedigreeModel
 
 extension WriteContext {
     /// The stored type of a node of kind `kind`, or NotFound as MLMD reports it.

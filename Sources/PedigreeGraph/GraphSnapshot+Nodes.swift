@@ -17,7 +17,7 @@ extension GraphSnapshot {
     public func id(of ref: NodeRef) -> Int64 { ids(ref.kind)[Int(ref.index)] }
 
     /// The MLMD ids of the nodes of a kind, by dense index.
-    public func ids(_ kind: NodeKind) -> ChunkedArray<Int64> {
+    package func ids(_ kind: NodeKind) -> ChunkedArray<Int64> {
         switch kind {
         case .artifact: artifacts.ids
         case .execution: executions.ids
@@ -26,7 +26,7 @@ extension GraphSnapshot {
     }
 
     /// The type ids of the nodes of a kind, by dense index.
-    public func typeColumn(_ kind: NodeKind) -> ChunkedArray<TypeID> {
+    package func typeColumn(_ kind: NodeKind) -> ChunkedArray<TypeID> {
         switch kind {
         case .artifact: artifacts.types
         case .execution: executions.types
@@ -40,18 +40,18 @@ extension GraphSnapshot {
     }
 
     /// The ids of the types of a kind with this name (one per version).
-    public func typeIDs(kind: NodeKind, name: String) -> [TypeID] {
+    package func typeIDs(kind: NodeKind, name: String) -> [TypeID] {
         zip(typeIDs, types).filter { $1.kind == kind && $1.name == name }.map(\.0)
     }
 
     /// Generic access to the nodes of one kind.
     public func node<N: StoredNode>(_ id: N.ID, as: N.Type = N.self) -> N? { self[N.self].node(id) }
 
-    public func node<N: StoredNode>(at index: Int32, as: N.Type = N.self) -> N { self[N.self][Int(index)] }
+    package func node<N: StoredNode>(at index: Int32, as: N.Type = N.self) -> N { self[N.self][Int(index)] }
 
     public func nodeCount(_ kind: NodeKind) -> Int { ids(kind).count }
 
-    public func nodeIndex(kind: NodeKind, typeID: TypeID, name: String) -> Int32? {
+    package func nodeIndex(kind: NodeKind, typeID: TypeID, name: String) -> Int32? {
         switch kind {
         case .artifact: artifacts.index(typeID: typeID, name: name)
         case .execution: executions.index(typeID: typeID, name: name)
@@ -59,7 +59,7 @@ extension GraphSnapshot {
         }
     }
 
-    public func nodeIndex(kind: NodeKind, externalID: String) -> Int32? {
+    package func nodeIndex(kind: NodeKind, externalID: String) -> Int32? {
         switch kind {
         case .artifact: artifacts.index(externalID: externalID)
         case .execution: executions.index(externalID: externalID)
@@ -67,7 +67,7 @@ extension GraphSnapshot {
         }
     }
 
-    public func nodeIndex(kind: NodeKind, id: Int64) -> Int32? {
+    package func nodeIndex(kind: NodeKind, id: Int64) -> Int32? {
         switch kind {
         case .artifact: artifacts.slots[id]
         case .execution: executions.slots[id]
@@ -76,7 +76,7 @@ extension GraphSnapshot {
     }
 
     /// Dense indices of the nodes of one type (of that type's kind), in creation order.
-    public func nodeIndices(ofType id: TypeID) -> [Int32] {
+    package func nodeIndices(ofType id: TypeID) -> [Int32] {
         switch type(id)?.kind {
         case .artifact: artifacts.indices(ofType: id)
         case .execution: executions.indices(ofType: id)
@@ -86,15 +86,15 @@ extension GraphSnapshot {
     }
 
     /// The artifacts with this uri, newest first.
-    public func artifactIndices(uri: String) -> [Int32] { artifacts.indices(uri: uri) }
+    package func artifactIndices(uri: String) -> [Int32] { artifacts.indices(uri: uri) }
 
     /// Dense indices of the artifacts in a state (nil: no state set), in the order they entered it.
-    public func artifactIndices(state: ArtifactState?) -> [Int32] {
+    package func artifactIndices(state: ArtifactState?) -> [Int32] {
         artifacts.indices(stateRaw: state.map { Int8($0.rawValue) } ?? -1)
     }
 
     /// Dense indices of the executions in a state (nil: no state set), in the order they entered it.
-    public func executionIndices(state: ExecutionState?) -> [Int32] {
+    package func executionIndices(state: ExecutionState?) -> [Int32] {
         executions.indices(stateRaw: state.map { Int8($0.rawValue) } ?? -1)
     }
 

@@ -4,21 +4,21 @@ internal import Synchronization
 
 /// The events, as columns by event index: the stored row id, the ends' dense indices, the type,
 /// the path and the time. `GraphSnapshot.event(_:)` assembles one as an `Event`.
-public struct EventColumns: Sendable {
+package struct EventColumns: Sendable {
     /// `Event.id` in the store.
-    public private(set) var rowIDs = ChunkedArray<Int64>()
-    public private(set) var artifacts = ChunkedArray<Int32>()
-    public private(set) var executions = ChunkedArray<Int32>()
-    public private(set) var types = ChunkedArray<UInt8>()
-    public private(set) var paths = ChunkedArray<[EventStep]>()
+    package private(set) var rowIDs = ChunkedArray<Int64>()
+    package private(set) var artifacts = ChunkedArray<Int32>()
+    package private(set) var executions = ChunkedArray<Int32>()
+    package private(set) var types = ChunkedArray<UInt8>()
+    package private(set) var paths = ChunkedArray<[EventStep]>()
     /// Milliseconds since the epoch, where `hasTime` (two plain columns: 9 bytes an event, where
     /// `Int64?` would pad to 16).
     private var times = ChunkedArray<Int64>()
     private var hasTime = ChunkedArray<Bool>()
 
-    public func time(_ i: Int) -> Int64? { hasTime[i] ? times[i] : nil }
+    package func time(_ i: Int) -> Int64? { hasTime[i] ? times[i] : nil }
 
-    public var count: Int { rowIDs.count }
+    package var count: Int { rowIDs.count }
 
     mutating func append(rowID: Int64, artifact: Int32, execution: Int32, type: EventType, path: [EventStep], time: Int64?) {
         rowIDs.append(rowID)
@@ -32,10 +32,10 @@ public struct EventColumns: Sendable {
 }
 
 /// An attribution or association row: its row id, the context and the member node (dense indices).
-public struct MembershipRecord: Hashable, Sendable {
-    public var rowID: Int64
-    public var context: Int32
-    public var member: Int32
+package struct MembershipRecord: Hashable, Sendable {
+    package var rowID: Int64
+    package var context: Int32
+    package var member: Int32
 }
 
 /// An immutable view of the whole lineage graph: types, nodes with their properties, events,
@@ -48,45 +48,45 @@ public struct GraphSnapshot: Sendable {
     // Types, in id order.
     public private(set) var types: [NodeType] = []
     /// The id of each type in `types`.
-    public private(set) var typeIDs: [TypeID] = []
+    package private(set) var typeIDs: [TypeID] = []
     fileprivate(set) var typeSlot: [TypeID: Int] = [:]
 
     // Nodes by dense index, with their indexes.
-    public fileprivate(set) var artifacts = NodeStore<Artifact>()
-    public fileprivate(set) var executions = NodeStore<Execution>()
-    public fileprivate(set) var contexts = NodeStore<Context>()
+    package fileprivate(set) var artifacts = NodeStore<Artifact>()
+    package fileprivate(set) var executions = NodeStore<Execution>()
+    package fileprivate(set) var contexts = NodeStore<Context>()
 
     // Edges.
-    public private(set) var events = EventColumns()
+    package private(set) var events = EventColumns()
     /// artifact index -> event indices; execution index -> event indices.
-    public private(set) var artifactEvents = MultiMap()
-    public private(set) var executionEvents = MultiMap()
+    package private(set) var artifactEvents = MultiMap()
+    package private(set) var executionEvents = MultiMap()
     /// The same adjacency with the far end and the event type packed into one item
     /// (`far << 3 | type`, see `neighbour`), in the order of `artifactEvents` / `executionEvents`:
     /// a traversal reads one list in order instead of three event columns at random.
-    public private(set) var artifactNeighbours = MultiMap()
-    public private(set) var executionNeighbours = MultiMap()
+    package private(set) var artifactNeighbours = MultiMap()
+    package private(set) var executionNeighbours = MultiMap()
 
-    public private(set) var attributions = ChunkedArray<MembershipRecord>()
-    public private(set) var associations = ChunkedArray<MembershipRecord>()
+    package private(set) var attributions = ChunkedArray<MembershipRecord>()
+    package private(set) var associations = ChunkedArray<MembershipRecord>()
     /// context -> artifact indices and back; context -> execution indices and back.
-    public private(set) var contextArtifacts = MultiMap()
-    public private(set) var artifactContexts = MultiMap()
-    public private(set) var contextExecutions = MultiMap()
-    public private(set) var executionContexts = MultiMap()
+    package private(set) var contextArtifacts = MultiMap()
+    package private(set) var artifactContexts = MultiMap()
+    package private(set) var contextExecutions = MultiMap()
+    package private(set) var executionContexts = MultiMap()
 
-    public private(set) var parentContexts = ChunkedArray<ParentContext>()
+    package private(set) var parentContexts = ChunkedArray<ParentContext>()
     /// context -> parent context indices; context -> child context indices.
-    public private(set) var contextParents = MultiMap()
-    public private(set) var contextChildren = MultiMap()
+    package private(set) var contextParents = MultiMap()
+    package private(set) var contextChildren = MultiMap()
 
     /// Rows whose ends do not exist. MLMD itself writes such rows (an event-only pair in
     /// put_execution, for example); they are kept so that export reproduces the file, but they
     /// take no part in the graph.
-    public private(set) var orphanEvents: [(rowID: Int64, event: Event)] = []
-    public private(set) var orphanAttributions: [(rowID: Int64, attribution: Attribution)] = []
-    public private(set) var orphanAssociations: [(rowID: Int64, association: Association)] = []
-    public private(set) var orphanParentContexts: [ParentContext] = []
+    package private(set) var orphanEvents: [(rowID: Int64, event: Event)] = []
+    package private(set) var orphanAttributions: [(rowID: Int64, attribution: Attribution)] = []
+    package private(set) var orphanAssociations: [(rowID: Int64, association: Association)] = []
+    package private(set) var orphanParentContexts: [ParentContext] = []
 
     /// Bumped by every published write.
     public package(set) var generation: UInt64 = 0
@@ -114,18 +114,17 @@ extension Context: WritableStoredNode {
 extension GraphSnapshot {
     /// The type of each artifact and execution, by dense index: a compact column for scans and
     /// traversals that test only the type.
-    /// (Inlinable, so that a read of one element in a loop does not copy the column.)
-    @inlinable public var artifactTypes: ChunkedArray<TypeID> { artifacts.types }
-    @inlinable public var executionTypes: ChunkedArray<TypeID> { executions.types }
+    package var artifactTypes: ChunkedArray<TypeID> { artifacts.types }
+    package var executionTypes: ChunkedArray<TypeID> { executions.types }
     /// The MLMD id of each artifact and execution, by dense index (ids never change).
-    @inlinable public var artifactIDs: ChunkedArray<Int64> { artifacts.ids }
-    @inlinable public var executionIDs: ChunkedArray<Int64> { executions.ids }
+    package var artifactIDs: ChunkedArray<Int64> { artifacts.ids }
+    package var executionIDs: ChunkedArray<Int64> { executions.ids }
     /// Whether dense indices follow id order: then sorting by index is sorting by id.
-    public var artifactIndicesFollowIDs: Bool { artifacts.indicesFollowIDs }
-    public var executionIndicesFollowIDs: Bool { executions.indicesFollowIDs }
+    package var artifactIndicesFollowIDs: Bool { artifacts.indicesFollowIDs }
+    package var executionIndicesFollowIDs: Bool { executions.indicesFollowIDs }
 
     /// Exact counts, kept up to date by every write: the planner's statistics.
-    public var statistics: GraphStatistics {
+    package var statistics: GraphStatistics {
         GraphStatistics(
             nodesByType: artifacts.typeCounts.merging(executions.typeCounts) { a, _ in a }.merging(contexts.typeCounts) { a, _ in a },
             artifactsByState: artifacts.stateCounts, executionsByState: executions.stateCounts)
@@ -138,29 +137,29 @@ extension GraphSnapshot {
     }
 
     /// The id of the type of this kind, name and version.
-    public func typeID(kind: NodeKind, name: String, version: String?) -> TypeID? {
+    package func typeID(kind: NodeKind, name: String, version: String?) -> TypeID? {
         zip(typeIDs, types).first { $1.kind == kind && $1.name == name && $1.version == version }?.0
     }
 
     public func types(of kind: NodeKind) -> [NodeType] { types.filter { $0.kind == kind } }
 
-    public func index(of id: ArtifactID) -> Int32? { artifacts.index(of: id) }
-    public func index(of id: ExecutionID) -> Int32? { executions.index(of: id) }
-    public func index(of id: ContextID) -> Int32? { contexts.index(of: id) }
+    package func index(of id: ArtifactID) -> Int32? { artifacts.index(of: id) }
+    package func index(of id: ExecutionID) -> Int32? { executions.index(of: id) }
+    package func index(of id: ContextID) -> Int32? { contexts.index(of: id) }
 
     public func artifact(_ id: ArtifactID) -> Artifact? { artifacts.node(id) }
     public func execution(_ id: ExecutionID) -> Execution? { executions.node(id) }
     public func context(_ id: ContextID) -> Context? { contexts.node(id) }
 
     /// The event at a dense event index, with its ends' ids.
-    public func event(_ i: Int) -> Event {
+    package func event(_ i: Int) -> Event {
         Event(
             artifactID: artifacts.id(at: events.artifacts[i]), executionID: executions.id(at: events.executions[i]),
             type: EventType(rawValue: Int(events.types[i])) ?? .unknown, path: events.paths[i], time: events.time(i))
     }
 
     /// Number of nodes of each type.
-    public func countsByType() -> [TypeID: Int] {
+    package func countsByType() -> [TypeID: Int] {
         let counted = statistics.nodesByType
         return Dictionary(uniqueKeysWithValues: typeSlot.keys.map { ($0, counted[$0] ?? 0) })
     }
@@ -224,7 +223,7 @@ extension GraphSnapshot {
 
     /// A packed adjacency item: the far end's dense index and the event type.
     @inlinable
-    public static func neighbour(_ far: Int32, _ type: UInt8) -> Int32 {
+    package static func neighbour(_ far: Int32, _ type: UInt8) -> Int32 {
         precondition(far < 1 << 28, "more than 2^28 nodes of a kind")
         return far << 3 | Int32(type)
     }
@@ -302,7 +301,7 @@ extension GraphSnapshot {
 /// How a bulk load finds a node's dense index from its id: the slots of the nodes already loaded,
 /// or, for a table whose ids are known to run densely from `first`, `id - first`, so that the
 /// edges can be read while the nodes still are.
-public enum SlotMap: Sendable {
+package enum SlotMap: Sendable {
     case slots(IDSlots)
     case dense(first: Int64, count: Int)
 
@@ -319,7 +318,7 @@ public enum SlotMap: Sendable {
 
 /// The edges of a store as they stream in (`EdgeSink`), resolved to dense indices, with their
 /// adjacency lists built by `finish`. Rows whose ends do not resolve are kept as orphans.
-public struct EdgeLoader: EdgeSink, Sendable {
+package struct EdgeLoader: EdgeSink, Sendable {
     private let artifactSlot: SlotMap, executionSlot: SlotMap, contextSlot: SlotMap
     private let artifactCount: Int, executionCount: Int, contextCount: Int
     fileprivate var events = EventColumns()
@@ -338,13 +337,13 @@ public struct EdgeLoader: EdgeSink, Sendable {
     fileprivate var contextParents = MultiMap(), contextChildren = MultiMap()
 
     /// `artifacts`, `executions` and `contexts` resolve ids among that many nodes of each kind.
-    public init(artifacts: (SlotMap, count: Int), executions: (SlotMap, count: Int), contexts: (SlotMap, count: Int)) {
+    package init(artifacts: (SlotMap, count: Int), executions: (SlotMap, count: Int), contexts: (SlotMap, count: Int)) {
         (artifactSlot, artifactCount) = artifacts
         (executionSlot, executionCount) = executions
         (contextSlot, contextCount) = contexts
     }
 
-    public mutating func add(rowID: Int64, _ event: Event) {
+    package mutating func add(rowID: Int64, _ event: Event) {
         guard let a = event.artifactID.flatMap({ artifactSlot[$0.rawValue] }),
             let e = event.executionID.flatMap({ executionSlot[$0.rawValue] })
         else {
@@ -354,7 +353,7 @@ public struct EdgeLoader: EdgeSink, Sendable {
         events.append(rowID: rowID, artifact: a, execution: e, type: event.type, path: event.path, time: event.time)
     }
 
-    public mutating func add(rowID: Int64, _ link: Attribution) {
+    package mutating func add(rowID: Int64, _ link: Attribution) {
         guard let c = contextSlot[link.contextID.rawValue], let a = artifactSlot[link.artifactID.rawValue] else {
             orphanAttributions.append((rowID, link))
             return
@@ -362,7 +361,7 @@ public struct EdgeLoader: EdgeSink, Sendable {
         attributions.append(MembershipRecord(rowID: rowID, context: c, member: a))
     }
 
-    public mutating func add(rowID: Int64, _ link: Association) {
+    package mutating func add(rowID: Int64, _ link: Association) {
         guard let c = contextSlot[link.contextID.rawValue], let e = executionSlot[link.executionID.rawValue] else {
             orphanAssociations.append((rowID, link))
             return
@@ -370,7 +369,7 @@ public struct EdgeLoader: EdgeSink, Sendable {
         associations.append(MembershipRecord(rowID: rowID, context: c, member: e))
     }
 
-    public mutating func add(_ link: ParentContext) {
+    package mutating func add(_ link: ParentContext) {
         guard let child = contextSlot[link.childID.rawValue], let parent = contextSlot[link.parentID.rawValue] else {
             orphanParentContexts.append(link)
             return
@@ -380,7 +379,7 @@ public struct EdgeLoader: EdgeSink, Sendable {
     }
 
     /// Builds every adjacency list at once from the edge columns.
-    public mutating func finish() {
+    package mutating func finish() {
         let ev = events
         let n = ev.count
         artifactEvents = MultiMap(keyCount: artifactCount, itemCount: n) { ev.artifacts[$0] } item: { Int32($0) }
@@ -409,19 +408,19 @@ extension GraphSnapshot {
     /// arrive; edges into an `EdgeLoader` (or from one loaded elsewhere, see `finish(edges:)`);
     /// then the name, external id and uri indexes and every adjacency list in bulk. No record is
     /// held twice.
-    public struct Builder: StoreSink {
+    package struct Builder: StoreSink {
         private var g = GraphSnapshot()
         private var edges: EdgeLoader?
         private var indexed = false
 
-        public init() {}
+        package init() {}
 
-        public mutating func add(_ type: NodeType, id: TypeID) { g.putType(type, id: id) }
-        public mutating func add(_ a: Artifact, id: ArtifactID) { g.artifacts.load(a, id: id) }
-        public mutating func add(_ e: Execution, id: ExecutionID) { g.executions.load(e, id: id) }
-        public mutating func add(_ c: Context, id: ContextID) { g.contexts.load(c, id: id) }
+        package mutating func add(_ type: NodeType, id: TypeID) { g.putType(type, id: id) }
+        package mutating func add(_ a: Artifact, id: ArtifactID) { g.artifacts.load(a, id: id) }
+        package mutating func add(_ e: Execution, id: ExecutionID) { g.executions.load(e, id: id) }
+        package mutating func add(_ c: Context, id: ContextID) { g.contexts.load(c, id: id) }
 
-        public mutating func setProperty(_ kind: NodeKind, of id: Int64, name: String, custom: Bool, _ value: Value) {
+        package mutating func setProperty(_ kind: NodeKind, of id: Int64, name: String, custom: Bool, _ value: Value) {
             switch kind {
             case .artifact: g.artifacts.setProperty(of: id, name: name, custom: custom, value)
             case .execution: g.executions.setProperty(of: id, name: name, custom: custom, value)
@@ -435,29 +434,29 @@ extension GraphSnapshot {
                 contexts: (.slots(g.contexts.slots), g.contexts.count))
         }
 
-        public mutating func add(rowID: Int64, _ event: Event) {
+        package mutating func add(rowID: Int64, _ event: Event) {
             if edges == nil { edges = edgeLoader() }
             edges!.add(rowID: rowID, event)
         }
 
-        public mutating func add(rowID: Int64, _ link: Attribution) {
+        package mutating func add(rowID: Int64, _ link: Attribution) {
             if edges == nil { edges = edgeLoader() }
             edges!.add(rowID: rowID, link)
         }
 
-        public mutating func add(rowID: Int64, _ link: Association) {
+        package mutating func add(rowID: Int64, _ link: Association) {
             if edges == nil { edges = edgeLoader() }
             edges!.add(rowID: rowID, link)
         }
 
-        public mutating func add(_ link: ParentContext) {
+        package mutating func add(_ link: ParentContext) {
             if edges == nil { edges = edgeLoader() }
             edges!.add(link)
         }
 
         /// Whether edges loaded elsewhere against `.dense` slot maps with these id ranges (first id
         /// and count, nil for an empty table) resolve exactly as the nodes added here do.
-        public func matches(artifacts: (first: Int64, count: Int)?, executions: (first: Int64, count: Int)?, contexts: (first: Int64, count: Int)?) -> Bool {
+        package func matches(artifacts: (first: Int64, count: Int)?, executions: (first: Int64, count: Int)?, contexts: (first: Int64, count: Int)?) -> Bool {
             func same<N>(_ store: NodeStore<N>, _ range: (first: Int64, count: Int)?) -> Bool {
                 guard let range else { return store.count == 0 }
                 return store.idsRunDensely && store.ids.first == range.first && store.count == range.count
@@ -468,7 +467,7 @@ extension GraphSnapshot {
         /// Groups the nodes by type and state and builds the name, external id and uri indexes,
         /// once all nodes are in (`finish` does it if it has not been done). The nine indexes
         /// are independent and are built in parallel.
-        public mutating func indexNodes() {
+        package mutating func indexNodes() {
             guard !indexed else { return }
             indexed = true
             let builds = g.artifacts.indexBuilds() + g.executions.indexBuilds() + g.contexts.indexBuilds()
@@ -487,7 +486,7 @@ extension GraphSnapshot {
         /// The snapshot, with the name, external id and uri indexes and every adjacency list
         /// built from the nodes and edges added. `edges` are edges loaded and finished elsewhere
         /// against slot maps that agree with these nodes (see `matches`), in place of any added here.
-        public consuming func finish(edges loaded: EdgeLoader? = nil) -> GraphSnapshot {
+        package consuming func finish(edges loaded: EdgeLoader? = nil) -> GraphSnapshot {
             indexNodes()
             var e: EdgeLoader
             if let loaded {

@@ -38,7 +38,7 @@ struct NodeTimes: Sendable {
 
 /// A node as the graph stores it, less the id and type (which have columns of their own): the
 /// fields every kind has, and the kind's own (`StoredNode.Inline`).
-public struct NodeRecord<Inline: Sendable>: Sendable {
+package struct NodeRecord<Inline: Sendable>: Sendable {
     var name: String?
     var times: NodeTimes
     var extras: NodeExtras?

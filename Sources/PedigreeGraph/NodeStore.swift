@@ -9,9 +9,9 @@ public import PedigreeModel
 /// node's id is its column, never optional: `id(at:)`.
 public struct NodeStore<Node: StoredNode>: Sendable, RandomAccessCollection {
     /// The MLMD id at each dense index (ids never change).
-    public private(set) var ids = ChunkedArray<Int64>()
+    package private(set) var ids = ChunkedArray<Int64>()
     /// The type at each dense index: a compact column for scans that test only the type.
-    public private(set) var types = ChunkedArray<TypeID>()
+    package private(set) var types = ChunkedArray<TypeID>()
     private var records = ChunkedArray<NodeRecord<Node.Inline>>()
     package private(set) var slots = IDSlots()
     private var byName = StringIndex()
@@ -21,22 +21,22 @@ public struct NodeStore<Node: StoredNode>: Sendable, RandomAccessCollection {
     /// filtered on read).
     private var byType: [TypeID: ChunkedArray<Int32>] = [:]
     /// Exact node counts by type, kept by every write: the planner's statistics.
-    public private(set) var typeCounts: [TypeID: Int] = [:]
+    package private(set) var typeCounts: [TypeID: Int] = [:]
     /// Dense indices by state (slot 0: no state, slot s + 1: raw value s), in the order nodes
     /// entered the state; a node that left a state is filtered on read.
     private var byState = [ChunkedArray<Int32>](repeating: ChunkedArray(), count: Self.stateSlots)
     /// Exact node counts by state, slotted like `byState`.
-    public private(set) var stateCounts = [Int](repeating: 0, count: Self.stateSlots)
+    package private(set) var stateCounts = [Int](repeating: 0, count: Self.stateSlots)
     /// Whether dense indices follow id order (true unless nodes arrived out of id order, as an
     /// import with explicit ids can): then sorting by index is sorting by id.
-    public private(set) var indicesFollowIDs = true
+    package private(set) var indicesFollowIDs = true
     /// Whether the ids run densely from the first (id = first + index), as AUTOINCREMENT ids do
     /// in a store nothing was deleted from.
     package private(set) var idsRunDensely = true
 
     private static var stateSlots: Int { 8 }
 
-    public init() {}
+    package init() {}
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { ids.count }
@@ -50,29 +50,29 @@ public struct NodeStore<Node: StoredNode>: Sendable, RandomAccessCollection {
 
 extension NodeStore {
     /// The id of the node at a dense index.
-    public func id(at index: Int32) -> Node.ID { Node.ID(ids[Int(index)]) }
+    package func id(at index: Int32) -> Node.ID { Node.ID(ids[Int(index)]) }
 
-    public func index(of id: Node.ID) -> Int32? { slots[id.rawValue] }
+    package func index(of id: Node.ID) -> Int32? { slots[id.rawValue] }
 
     public func node(_ id: Node.ID) -> Node? { index(of: id).map { self[Int($0)] } }
 
     /// The nodes at these dense indices, in ascending id order.
-    public func inIDOrder(_ indices: some Sequence<Int32>) -> [Node] {
+    package func inIDOrder(_ indices: some Sequence<Int32>) -> [Node] {
         indices.sorted { ids[Int($0)] < ids[Int($1)] }.map { self[Int($0)] }
     }
 
-    public func index(typeID: TypeID, name: String) -> Int32? {
+    package func index(typeID: TypeID, name: String) -> Int32? {
         byName.first(StringIndex.hash(name, qualifier: typeID.rawValue)) {
             types[Int($0)] == typeID && records[Int($0)].name == name
         }
     }
 
-    public func index(externalID: String) -> Int32? {
+    package func index(externalID: String) -> Int32? {
         byExternalID.first(StringIndex.hash(externalID)) { records[Int($0)].extras?.externalID == externalID }
     }
 
     /// The nodes with this uri, newest first (only artifacts have uris).
-    public func indices(uri: String) -> [Int32] {
+    package func indices(uri: String) -> [Int32] {
         var found: [Int32] = []
         byURI.forEach(StringIndex.hash(uri)) { slot in
             if Node.uri(records[Int(slot)].inline) == uri { found.append(slot) }
@@ -82,22 +82,22 @@ extension NodeStore {
     }
 
     /// Dense indices of the nodes of one type, in creation order.
-    public func indices(ofType id: TypeID) -> [Int32] {
+    package func indices(ofType id: TypeID) -> [Int32] {
         byType[id]?.filter { types[Int($0)] == id } ?? []
     }
 
-    public func count(ofType id: TypeID) -> Int { typeCounts[id] ?? 0 }
+    package func count(ofType id: TypeID) -> Int { typeCounts[id] ?? 0 }
 
     /// The state's raw value at a dense index, -1 when unset, without assembling the node.
-    public func stateRaw(_ position: Int) -> Int8 { Node.stateRaw(records[position].inline) }
+    package func stateRaw(_ position: Int) -> Int8 { Node.stateRaw(records[position].inline) }
 
     /// Dense indices of the nodes in a state (raw value, -1: none set), in the order they entered it.
-    public func indices(stateRaw state: Int8) -> [Int32] {
+    package func indices(stateRaw state: Int8) -> [Int32] {
         byState[Self.stateSlot(state)].filter { stateRaw(Int($0)) == state }
     }
 
     /// The number of nodes in a state (raw value, -1: none set).
-    public func count(stateRaw state: Int8) -> Int { stateCounts[Self.stateSlot(state)] }
+    package func count(stateRaw state: Int8) -> Int { stateCounts[Self.stateSlot(state)] }
 
     private static func stateSlot(_ raw: Int8) -> Int { Int(raw) + 1 }
 }

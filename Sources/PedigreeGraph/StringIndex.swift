@@ -2,15 +2,15 @@
 /// nodes. The table maps a 64-bit hash to the newest node with it; nodes with the same hash
 /// (duplicates or collisions) are chained through `next`. Lookups compare the real key, which the
 /// caller reads from the node, so the index stores no strings.
-public struct StringIndex: Sendable {
+package struct StringIndex: Sendable {
     private var table = HashTable()
     /// next[slot]: the previous node with the same hash, or -1.
     private var next = ChunkedArray<Int32>()
 
-    public init() {}
+    package init() {}
 
     @inline(__always)
-    public static func hash(_ key: String, qualifier: Int64 = 0) -> UInt64 {
+    package static func hash(_ key: String, qualifier: Int64 = 0) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(bitPattern: qualifier) &* 0x9E37_79B9_7F4A_7C15
         var key = key
         key.withUTF8 { bytes in
@@ -28,7 +28,7 @@ public struct StringIndex: Sendable {
     /// Indexes slots `0..<count` at once (a bulk load): `hash(slot)` is the slot's key hash, or
     /// nil for a slot without a key. Same result as inserting the slots in order, but the table is
     /// sized once and filled one shard at a time, so that the writes stay in cache.
-    public init(count: Int, hash: (Int) -> UInt64?) {
+    package init(count: Int, hash: (Int) -> UInt64?) {
         var hashes = [UInt64](repeating: 0, count: count)
         var keyed = 0
         for slot in 0..<count {
@@ -50,13 +50,13 @@ public struct StringIndex: Sendable {
     }
 
     /// Adds `slot` under `hash`.
-    public mutating func insert(_ hash: UInt64, _ slot: Int32) {
+    package mutating func insert(_ hash: UInt64, _ slot: Int32) {
         ensureSlot(slot)
         next[Int(slot)] = table.exchange(hash, slot) ?? -1
     }
 
     /// Removes `slot` from under `hash`.
-    public mutating func remove(_ hash: UInt64, _ slot: Int32) {
+    package mutating func remove(_ hash: UInt64, _ slot: Int32) {
         guard let head = table[hash] else { return }
         if head == slot {
             let after = next[Int(slot)]
@@ -77,7 +77,7 @@ public struct StringIndex: Sendable {
 
     /// Calls `body` with each node under `hash`, newest first, until it returns false.
     @inline(__always)
-    public func forEach(_ hash: UInt64, _ body: (Int32) -> Bool) {
+    package func forEach(_ hash: UInt64, _ body: (Int32) -> Bool) {
         var at = table[hash] ?? -1
         while at >= 0 {
             if !body(at) { return }
@@ -87,7 +87,7 @@ public struct StringIndex: Sendable {
 
     /// The first node under `hash` for which `matches` holds.
     @inline(__always)
-    public func first(_ hash: UInt64, where matches: (Int32) -> Bool) -> Int32? {
+    package func first(_ hash: UInt64, where matches: (Int32) -> Bool) -> Int32? {
         var found: Int32?
         forEach(hash) { slot in
             if matches(slot) {

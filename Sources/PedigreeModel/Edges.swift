@@ -69,7 +69,7 @@ public struct Association: Hashable, Sendable {
 }
 
 /// What attributions and associations have in common: a context and a member node of one kind.
-public protocol ContextMembership: Hashable, Sendable {
+package protocol ContextMembership: Hashable, Sendable {
     static var memberKind: NodeKind { get }
     var contextID: ContextID { get }
     /// The member's id (an artifact's for an attribution, an execution's for an association).
@@ -77,13 +77,13 @@ public protocol ContextMembership: Hashable, Sendable {
 }
 
 extension Attribution: ContextMembership {
-    public static var memberKind: NodeKind { .artifact }
-    public var memberID: Int64 { artifactID.rawValue }
+    package static var memberKind: NodeKind { .artifact }
+    package var memberID: Int64 { artifactID.rawValue }
 }
 
 extension Association: ContextMembership {
-    public static var memberKind: NodeKind { .execution }
-    public var memberID: Int64 { executionID.rawValue }
+    package static var memberKind: NodeKind { .execution }
+    package var memberID: Int64 { executionID.rawValue }
 }
 
 public struct ParentContext: Hashable, Sendable {

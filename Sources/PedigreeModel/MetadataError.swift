@@ -1,6 +1,6 @@
 /// An error with MLMD's status code, as the real library reports it.
 public struct MetadataError: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
+    public enum Code: String, Sendable, CaseIterable {
         case invalidArgument = "INVALID_ARGUMENT"
         case alreadyExists = "ALREADY_EXISTS"
         case notFound = "NOT_FOUND"

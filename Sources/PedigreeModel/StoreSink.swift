@@ -1,7 +1,7 @@
 /// Receives a store's records as a reader streams them, so that no whole table has to be held
 /// in between. Order: types; then artifacts, executions and contexts, each kind in id order and
 /// followed by its properties; then the edges (`EdgeSink`).
-public protocol NodeSink {
+package protocol NodeSink {
     mutating func add(_ type: NodeType, id: TypeID)
     mutating func add(_ artifact: Artifact, id: ArtifactID)
     mutating func add(_ execution: Execution, id: ExecutionID)
@@ -12,11 +12,11 @@ public protocol NodeSink {
 
 /// Receives a store's edges: events (with their paths), attributions, associations and parent
 /// contexts, each in row order.
-public protocol EdgeSink {
+package protocol EdgeSink {
     mutating func add(rowID: Int64, _ event: Event)
     mutating func add(rowID: Int64, _ attribution: Attribution)
     mutating func add(rowID: Int64, _ association: Association)
     mutating func add(_ link: ParentContext)
 }
 
-public typealias StoreSink = NodeSink & EdgeSink
+package typealias StoreSink = NodeSink & EdgeSink

@@ -68,7 +68,7 @@ public typealias Properties = [String: Value]
 
 extension Dictionary where Key == String, Value == PedigreeModel.Value {
     /// Dictionary equality with NaN-tolerant values.
-    public func isIdentical(to other: Self) -> Bool {
+    package func isIdentical(to other: Self) -> Bool {
         guard count == other.count else { return false }
         for (key, value) in self {
             guard let theirs = other[key], value.isIdentical(to: theirs) else { return false }

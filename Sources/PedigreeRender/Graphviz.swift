@@ -8,16 +8,16 @@ import Synchronization
 /// Graphviz keeps global state (the parser, the error log, the layout engines) and is not
 /// thread-safe, even with one context per thread: every call goes through one process-wide lock,
 /// which also owns the one long-lived `GVC_t` context.
-public enum Graphviz {
+package enum Graphviz {
     /// Output formats that Graphviz renders.
-    public enum Format: String, Sendable, CaseIterable {
+    package enum Format: String, Sendable, CaseIterable {
         case svg, png, pdf
     }
 
     /// Lays out `dot` with the `dot` engine and renders it. Errors are `MetadataError`s:
     /// INVALID_ARGUMENT for DOT that does not parse (with Graphviz's message), INTERNAL when the
     /// layout or the rendering fails.
-    public static func render(dot: String, format: Format) throws(MetadataError) -> [UInt8] {
+    package static func render(dot: String, format: Format) throws(MetadataError) -> [UInt8] {
         try GraphvizLock.shared.state.withLock { (context: inout OpaquePointer?) throws(MetadataError) -> [UInt8] in
             if context == nil { context = gvContext() }
             guard let gvc = context else { throw MetadataError(.internal, "Graphviz: gvContext failed") }

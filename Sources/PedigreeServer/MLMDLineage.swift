@@ -1,4 +1,5 @@
 public import Pedigree
+public import PedigreeQuery
 internal import PedigreeWire
 internal import SwiftProtobuf
 

@@ -1,6 +1,7 @@
 internal import Foundation
 public import GRPCCore
 internal import GRPCProtobuf
+public import PedigreeQuery
 internal import SwiftProtobuf
 public import Pedigree
 public import PedigreeWire

@@ -1,4 +1,5 @@
-internal import GRPCCore
+package import GRPCCore
+package import PedigreeModel
 internal import Pedigree
 
 /// A gRPC service over a Pedigree store (ml-metadata's and Pedigree's own): reads answer from the
@@ -39,7 +40,8 @@ func rpcError(_ error: any Error) -> RPCError {
 }
 
 extension MetadataError.Code {
-    var rpcCode: RPCError.Code {
+    /// The gRPC status code of an MLMD code (one to one, as ml-metadata's server maps them).
+    package var rpcCode: RPCError.Code {
         switch self {
         case .invalidArgument: .invalidArgument
         case .alreadyExists: .alreadyExists
@@ -53,5 +55,12 @@ extension MetadataError.Code {
         case .unimplemented: .unimplemented
         case .internal: .internalError
         }
+    }
+
+    /// The MLMD code of a gRPC status code, for a client of the service; nil for the codes
+    /// MLMD has none for (UNAVAILABLE, UNAUTHENTICATED, ...).
+    package init?(rpcCode: RPCError.Code) {
+        guard let code = Self.allCases.first(where: { $0.rpcCode == rpcCode }) else { return nil }
+        self = code
     }
 }

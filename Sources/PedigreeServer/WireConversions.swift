@@ -1,5 +1,6 @@
 internal import Foundation
 internal import Pedigree
+internal import PedigreeModel
 internal import PedigreeWire
 internal import SwiftProtobuf
 

@@ -3,19 +3,12 @@ import Foundation
 import Pedigree
 import PedigreeWire
 
-struct ExplainCommand: AsyncParsableCommand {
+struct ExplainCommand: TargetedCommand {
     static let configuration = CommandConfiguration(commandName: "explain", abstract: "Show the plan a query would run, with estimates.")
     @OptionGroup var target: TargetOptions
     @Argument(help: "The query; '-' reads it from standard input.") var text: String
     @Option(help: "table or json (json: diagnostics as data)") var format: ResultFormat = .table
     @OptionGroup var options: QueryOptions
-
-    func run() async throws {
-        switch try target.resolve() {
-        case .file(let path): try runLocal(path)
-        case .server(let address): try await runRemote(address)
-        }
-    }
 
     func runLocal(_ path: String) throws {
         try PedigreeCommand.run {

@@ -4,7 +4,7 @@ import GRPCCore
 import Pedigree
 import PedigreeWire
 
-struct QueryCommand: AsyncParsableCommand {
+struct QueryCommand: TargetedCommand {
     static let configuration = CommandConfiguration(
         commandName: "query", abstract: "Run a lineage query (see Grammar/pedigree.ebnf and the README).",
         discussion: """
@@ -23,13 +23,6 @@ struct QueryCommand: AsyncParsableCommand {
 
     func validate() throws {
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
-    }
-
-    func run() async throws {
-        switch try target.resolve() {
-        case .file(let path): try runLocal(path)
-        case .server(let address): try await runRemote(address)
-        }
     }
 
     func runLocal(_ path: String) throws {

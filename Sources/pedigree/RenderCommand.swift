@@ -15,7 +15,7 @@ enum CollapseArgument: String, ExpressibleByArgument, CaseIterable {
     case executions
 }
 
-struct RenderCommand: AsyncParsableCommand {
+struct RenderCommand: TargetedCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
         abstract: "Draw a query's result as a lineage diagram (SVG, PNG, PDF, DOT or Mermaid).",
@@ -81,13 +81,6 @@ struct RenderCommand: AsyncParsableCommand {
                 format: try resolvedFormat(), rankDirection: rankdir == .TB ? .topToBottom : .leftToRight,
                 clusterContextType: clusterBy.count == 2 ? clusterBy[1] : nil, collapseExecutions: collapse == .executions,
                 maxNodes: maxNodes, legend: !noLegend)
-        }
-    }
-
-    func run() async throws {
-        switch try target.resolve() {
-        case .file(let path): try runLocal(path)
-        case .server(let address): try await runRemote(address)
         }
     }
 

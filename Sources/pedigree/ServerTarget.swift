@@ -4,6 +4,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCProtobuf
 import Pedigree
+import PedigreeServer
 import PedigreeWire
 import SwiftProtobuf
 
@@ -36,6 +37,23 @@ struct TargetOptions: ParsableArguments {
             return .server(try ServerAddress(env, from: "PEDIGREE_SERVER"))
         }
         return .file("./pedigree.sqlite")
+    }
+}
+
+/// A command that reads a store either from a file it opens or from a running server
+/// (`--db` or `--server`): `run` picks the one `TargetOptions` names.
+protocol TargetedCommand: AsyncParsableCommand {
+    var target: TargetOptions { get }
+    func runLocal(_ path: String) throws
+    func runRemote(_ address: ServerAddress) async throws
+}
+
+extension TargetedCommand {
+    func run() async throws {
+        switch try target.resolve() {
+        case .file(let path): try runLocal(path)
+        case .server(let address): try await runRemote(address)
+        }
     }
 }
 
@@ -115,19 +133,7 @@ enum ServerCall {
         default: break
         }
         // The engine's errors carry MLMD's codes one to one (see the server's rpcError).
-        let code: MetadataError.Code =
-            switch error.code {
-            case .invalidArgument: .invalidArgument
-            case .alreadyExists: .alreadyExists
-            case .notFound: .notFound
-            case .failedPrecondition: .failedPrecondition
-            case .aborted: .aborted
-            case .dataLoss: .dataLoss
-            case .cancelled: .cancelled
-            case .deadlineExceeded: .deadlineExceeded
-            case .resourceExhausted: .resourceExhausted
-            default: .internal
-            }
+        let code = MetadataError.Code(rpcCode: error.code) ?? .internal
         throw MetadataError(code, error.message)
     }
 

@@ -1,4 +1,5 @@
 import Pedigree
+import PedigreeQuery
 import Testing
 
 /// `ListOptions.filterQuery` with ml-metadata 1.17.1's semantics on SQLite, as the differential

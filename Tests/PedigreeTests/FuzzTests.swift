@@ -1,5 +1,6 @@
 import Foundation
 import Pedigree
+import PedigreeQuery
 import PedigreeFixtures
 import Testing
 

@@ -140,4 +140,33 @@ import Testing
             }
         }
     }
+
+    /// A walk's results come in (depth, kind, id) order however its nodes lie in the store: a
+    /// depth whose nodes are far apart (sorted by comparison, not by reading its bits), the
+    /// depth after it (which must not see that depth's bits), and a store whose dense indices
+    /// do not follow ids (an import with ids in descending order).
+    @Test func walkOrdersNodesByDepthKindAndID() throws {
+        let count = 10_000
+        func lines(artifactIDs: [Int]) -> String {
+            var lines = [#"{"record":"type","kind":"artifact","id":10,"name":"Blob","properties":{}}"#,
+                         #"{"record":"type","kind":"execution","id":11,"name":"Step","properties":{}}"#]
+            for id in artifactIDs { lines.append(#"{"record":"artifact","id":\#(id),"type_id":10,"name":"a\#(id)"}"#) }
+            for id in [1, 2] { lines.append(#"{"record":"execution","id":\#(id),"type_id":11}"#) }
+            // e1: a1 in; a10000, a5000, a2 out (in that order). e2: a10000 in, a3 out.
+            let events: [(Int, Int, String)] = [(1, 1, "INPUT"), (count, 1, "OUTPUT"), (count / 2, 1, "OUTPUT"), (2, 1, "OUTPUT"),
+                                                (count, 2, "INPUT"), (3, 2, "OUTPUT")]
+            for (row, (a, e, type)) in events.enumerated() {
+                lines.append(#"{"record":"event","id":\#(row + 1),"artifact_id":\#(a),"execution_id":\#(e),"type":"\#(type)"}"#)
+            }
+            return lines.joined(separator: "\n")
+        }
+        let expected: [String] = ["execution 1 @1", "artifact 2 @2", "artifact 5000 @2", "artifact 10000 @2", "execution 2 @3", "artifact 3 @4"]
+        for order in [Array(1...count), Array((1...count).reversed())] {
+            let store = try MetadataStore.inMemory()
+            try store.importRecords(text: lines(artifactIDs: order))
+            let r = try store.snapshot.query("artifact(name = 'a1') downstream*")
+            guard case .nodes(let nodes) = r.rows else { Issue.record("not nodes"); return }
+            #expect(nodes.map { "\($0.node.kind) \($0.id) @\($0.depth)" } == expected, "artifacts imported in \(order[0] == 1 ? "ascending" : "descending") id order")
+        }
+    }
 }

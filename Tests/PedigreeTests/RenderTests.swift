@@ -1,5 +1,6 @@
 import Foundation
 import Pedigree
+import PedigreeRender
 import PedigreeFixtures
 import Testing
 #if canImport(FoundationXML)

@@ -1,4 +1,5 @@
 import Pedigree
+import PedigreeQuery
 import PedigreeFixtures
 import Testing
 

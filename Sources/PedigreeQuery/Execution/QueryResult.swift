@@ -123,8 +123,8 @@ public struct QueryLimits: Sendable {
 }
 
 /// A query stopped by a budget, its deadline or cancellation.
-public struct QueryAbort: Error, Sendable, CustomStringConvertible {
-    public enum Reason: Sendable { case visitBudget, deadline, cancelled, pathBudget }
-    public var reason: Reason
+package struct QueryAbort: Error, Sendable, CustomStringConvertible {
+    package enum Reason: Sendable { case visitBudget, deadline, cancelled, pathBudget }
+    package var reason: Reason
     public var description: String
 }

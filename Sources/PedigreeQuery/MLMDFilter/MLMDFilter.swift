@@ -11,19 +11,19 @@ internal import PedigreeModel
 /// (`contexts_a.name = 'x' OR uri = 'y'` drops nodes without contexts). The node matches when
 /// some choice of one row per join makes the condition true, under SQLite's rules: three-valued
 /// logic, type affinity in comparisons, ASCII-case-insensitive LIKE.
-public struct MLMDFilter: Hashable, Sendable {
+package struct MLMDFilter: Hashable, Sendable {
     /// The joined tables: table 0 is the node, table k (k >= 1) is `joins[k - 1]`.
-    public var joins: [MLMDJoin]
-    public var condition: MLMDCondition
+    package var joins: [MLMDJoin]
+    package var condition: MLMDCondition
 
-    public init(joins: [MLMDJoin], condition: MLMDCondition) {
+    package init(joins: [MLMDJoin], condition: MLMDCondition) {
         self.joins = joins
         self.condition = condition
     }
 }
 
 /// One joined table of an MLMD filter; each of its rows is one choice for its alias.
-public enum MLMDJoin: Hashable, Sendable {
+package enum MLMDJoin: Hashable, Sendable {
     /// The node's type (joined when the filter reads `type`).
     case type
     /// The related nodes of an alias: contexts, parent or child contexts, artifacts, executions.
@@ -36,7 +36,7 @@ public enum MLMDJoin: Hashable, Sendable {
 
 /// How ml-metadata selects a property's rows: `WHERE name = "NAME"`, the name lower-cased and
 /// spliced into the SQL in double quotes.
-public enum MLMDPropertyName: Hashable, Sendable {
+package enum MLMDPropertyName: Hashable, Sendable {
     /// Rows with exactly this name.
     case literal(String)
     /// The name is also a column of the property table (`name`, `int_value`, ...), so SQLite
@@ -45,7 +45,7 @@ public enum MLMDPropertyName: Hashable, Sendable {
 }
 
 /// A WHERE condition of an MLMD filter (SQL's three-valued logic).
-public indirect enum MLMDCondition: Hashable, Sendable {
+package indirect enum MLMDCondition: Hashable, Sendable {
     case and([MLMDCondition])
     case or([MLMDCondition])
     case not(MLMDCondition)
@@ -58,7 +58,7 @@ public indirect enum MLMDCondition: Hashable, Sendable {
 }
 
 /// A value in an MLMD filter's SQL.
-public indirect enum MLMDExpression: Hashable, Sendable {
+package indirect enum MLMDExpression: Hashable, Sendable {
     /// A column of a joined table (0: the node itself).
     case column(table: Int, MLMDColumn)
     /// A literal (no type affinity).
@@ -71,7 +71,7 @@ public indirect enum MLMDExpression: Hashable, Sendable {
 /// is a type name in a node or type table and an event type in an event table; `artifact_id`,
 /// `execution_id`, `context_id`, `child_context_id` and `parent_context_id` are the joined link's
 /// end, which is the filtered node itself except in an event table.
-public enum MLMDColumn: String, Hashable, Sendable, CaseIterable {
+package enum MLMDColumn: String, Hashable, Sendable, CaseIterable {
     case id, typeID = "type_id", type, name, uri, state
     case lastKnownState = "last_known_state", externalID = "external_id"
     case createTime = "create_time_since_epoch", updateTime = "last_update_time_since_epoch"
@@ -85,7 +85,7 @@ public enum MLMDColumn: String, Hashable, Sendable, CaseIterable {
 }
 
 /// A value as SQLite holds it (storage class).
-public enum SQLiteValue: Hashable, Sendable {
+package enum SQLiteValue: Hashable, Sendable {
     case null
     case integer(Int64)
     case real(Double)

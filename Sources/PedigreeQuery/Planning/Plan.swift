@@ -1,7 +1,7 @@
 public import PedigreeModel
 
 /// How an index finds a node pattern's candidates.
-public enum IndexAccess: Hashable, Sendable, CustomStringConvertible {
+package enum IndexAccess: Hashable, Sendable, CustomStringConvertible {
     case byID(NodeKind, Int64)
     case byExternalID(NodeKind, String)
     case byName(NodeKind, TypeID, typeName: String, name: String)
@@ -11,7 +11,7 @@ public enum IndexAccess: Hashable, Sendable, CustomStringConvertible {
     case byState(NodeKind, Int?)
     case byType(NodeKind, TypeID, typeName: String)
 
-    public var kind: NodeKind {
+    package var kind: NodeKind {
         switch self {
         case .byID(let k, _), .byExternalID(let k, _), .byName(let k, _, _, _), .byNameAnyType(let k, _), .byState(let k, _),
             .byType(let k, _, _):
@@ -20,7 +20,7 @@ public enum IndexAccess: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .byID(let k, let id): "IndexLookup \(k) by id = \(id)"
         case .byExternalID(let k, let e): "IndexLookup \(k) by external_id = '\(e)'"
@@ -39,13 +39,13 @@ public enum IndexAccess: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// What a plan's root returns.
-public enum Projection: Hashable, Sendable {
+package enum Projection: Hashable, Sendable {
     case nodes(withDepth: Bool)
     case subgraph
 }
 
 /// One operator of a plan. The executor runs the tree; explain and profile print it.
-public indirect enum PlanOperator: Sendable {
+package indirect enum PlanOperator: Sendable {
     // Leaves: where nodes come from.
     /// Every node of a kind.
     case scan(NodeKind)
@@ -80,7 +80,7 @@ public indirect enum PlanOperator: Sendable {
     case project(Projection)
 
     /// The operator's name as explain prints it.
-    public var name: String {
+    package var name: String {
         switch self {
         case .scan: "Scan"
         case .indexLookup: "IndexLookup"
@@ -107,15 +107,15 @@ public indirect enum PlanOperator: Sendable {
 }
 
 /// A node of the plan tree: an operator, its inputs and the rows it is expected to yield.
-public struct PlanNode: Sendable {
-    public var op: PlanOperator
-    public var inputs: [PlanNode]
+package struct PlanNode: Sendable {
+    package var op: PlanOperator
+    package var inputs: [PlanNode]
     /// Estimated rows; set by the planner once the rules have run.
-    public var estimate: Int = 0
+    package var estimate: Int = 0
     /// Position in a pre-order walk of the plan (the root is 0); profiles are keyed by it.
-    public var id: Int = 0
+    package var id: Int = 0
 
-    public init(_ op: PlanOperator, _ inputs: [PlanNode] = []) {
+    package init(_ op: PlanOperator, _ inputs: [PlanNode] = []) {
         self.op = op
         self.inputs = inputs
     }
@@ -128,28 +128,28 @@ public struct PlanNode: Sendable {
     }
 
     /// Every node, in pre-order.
-    public func walk(_ body: (PlanNode) -> Void) {
+    package func walk(_ body: (PlanNode) -> Void) {
         body(self)
         for input in inputs { input.walk(body) }
     }
 }
 
 /// A rule that changed the plan, and why.
-public struct RuleFiring: Hashable, Sendable, CustomStringConvertible {
-    public var rule: String
-    public var reason: String
-    public var description: String { "\(rule): \(reason)" }
+package struct RuleFiring: Hashable, Sendable, CustomStringConvertible {
+    package var rule: String
+    package var reason: String
+    package var description: String { "\(rule): \(reason)" }
 }
 
 /// The plan the executor runs; explain prints it.
 public struct Plan: Sendable {
-    public var query: BoundQuery
-    public var root: PlanNode
+    package var query: BoundQuery
+    package var root: PlanNode
     /// The rules that fired, in the order they did.
-    public var rules: [RuleFiring]
+    package var rules: [RuleFiring]
 }
 
 extension Plan {
     /// Whether a rule changed this plan.
-    public func fired(_ rule: Planner.Rule) -> Bool { rules.contains { $0.rule == rule.rawValue } }
+    package func fired(_ rule: Planner.Rule) -> Bool { rules.contains { $0.rule == rule.rawValue } }
 }

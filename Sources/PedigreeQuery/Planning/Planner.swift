@@ -3,7 +3,7 @@ public import PedigreeGraph
 
 /// What the planner knows of the graph: counts, not nodes. A protocol, so the planner can be
 /// tested on made-up statistics.
-public protocol PlannerStatistics {
+package protocol PlannerStatistics {
     func nodeCount(_ kind: NodeKind) -> Int
     func typeIDs(kind: NodeKind, name: String) -> [TypeID]
     func count(ofType id: TypeID) -> Int
@@ -13,11 +13,11 @@ public protocol PlannerStatistics {
 
 extension GraphSnapshot: PlannerStatistics {
     /// (A type belongs to one kind, so at most one store counts any of its nodes.)
-    public func count(ofType id: TypeID) -> Int {
+    package func count(ofType id: TypeID) -> Int {
         artifacts.count(ofType: id) + executions.count(ofType: id) + contexts.count(ofType: id)
     }
 
-    public func count(kind: NodeKind, state: Int?) -> Int {
+    package func count(kind: NodeKind, state: Int?) -> Int {
         switch kind {
         case .artifact: artifacts.count(stateRaw: state.flatMap { ArtifactState(rawValue: $0) }.map { Int8($0.rawValue) } ?? -1)
         case .execution: executions.count(stateRaw: state.flatMap { ExecutionState(rawValue: $0) }.map { Int8($0.rawValue) } ?? -1)
@@ -25,15 +25,15 @@ extension GraphSnapshot: PlannerStatistics {
         }
     }
 
-    public func count(uri: String) -> Int { artifactIndices(uri: uri).count }
+    package func count(uri: String) -> Int { artifactIndices(uri: uri).count }
 }
 
 /// Turns a bound query into a plan: first the plain tree (full scans, forward walks, a generic
 /// group), then each rewrite rule in turn (`Planning/Rules/`), then estimates. Each rule that
 /// fires is named in the plan, so explain (and the golden tests) show which did.
-public enum Planner {
+package enum Planner {
     /// The rewrite rules, by name; tests switch them off to compare plans with and without each.
-    public enum Rule: String, Sendable, CaseIterable {
+    package enum Rule: String, Sendable, CaseIterable {
         case useIndexForStart = "UseIndexForStart"
         case searchFromBothEnds = "SearchFromBothEnds"
         case reverseSelectiveStep = "ReverseSelectiveStep"
@@ -46,7 +46,7 @@ public enum Planner {
         UseIndexForStart(), SearchFromBothEnds(), ReverseSelectiveStep(), StopEarlyUnderLimit(), GroupByColumns(),
     ]
 
-    public static func plan(_ query: BoundQuery, statistics: some PlannerStatistics, disabled: Set<Rule> = []) -> Plan {
+    package static func plan(_ query: BoundQuery, statistics: some PlannerStatistics, disabled: Set<Rule> = []) -> Plan {
         let context = RuleContext(query: query, statistics: statistics)
         var root = initialTree(query)
         var firings: [RuleFiring] = []

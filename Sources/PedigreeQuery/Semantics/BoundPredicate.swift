@@ -2,7 +2,7 @@ public import PedigreeModel
 
 /// A node predicate with every name resolved against the store: what the executor evaluates and
 /// the planner inspects (its top-level conjuncts choose the index to start from).
-public indirect enum BoundPredicate: Hashable, Sendable {
+package indirect enum BoundPredicate: Hashable, Sendable {
     case constant(Bool)
     case and([BoundPredicate])
     case or([BoundPredicate])
@@ -17,14 +17,14 @@ public indirect enum BoundPredicate: Hashable, Sendable {
     case mlmd(MLMDFilter)
 
     /// The top-level AND terms.
-    public var conjuncts: [BoundPredicate] {
+    package var conjuncts: [BoundPredicate] {
         if case .and(let terms) = self { return terms.flatMap(\.conjuncts) }
         return [self]
     }
 }
 
 /// What a predicate reads from a node.
-public indirect enum BoundOperand: Hashable, Sendable {
+package indirect enum BoundOperand: Hashable, Sendable {
     case id
     case typeID
     /// The type's name.
@@ -48,7 +48,7 @@ public indirect enum BoundOperand: Hashable, Sendable {
     case event(alias: String, field: EventField)
 }
 
-public enum Relation: Hashable, Sendable {
+package enum Relation: Hashable, Sendable {
     /// The contexts of an artifact or execution.
     case contexts
     /// The parent contexts / child contexts of a context.
@@ -57,11 +57,11 @@ public enum Relation: Hashable, Sendable {
     case artifacts, executions
 }
 
-public enum EventField: Hashable, Sendable {
+package enum EventField: Hashable, Sendable {
     case type, artifactID, executionID, time
 }
 
-public enum BoundValue: Hashable, Sendable {
+package enum BoundValue: Hashable, Sendable {
     case int(Int64)
     case double(Double)
     case string(String)

@@ -4,59 +4,59 @@ package import PedigreeGraph
 /// A node test with its names resolved: which kinds it admits and, per kind, the predicate.
 /// `nil` predicate: every node of an admitted kind. A kind whose predicate could not be bound
 /// (it names a field that kind lacks, such as `uri` for executions) is not admitted.
-public struct BoundNodeTest: Hashable, Sendable {
-    public var artifacts: Bool
-    public var executions: Bool
-    public var artifactPredicate: BoundPredicate?
-    public var executionPredicate: BoundPredicate?
+package struct BoundNodeTest: Hashable, Sendable {
+    package var artifacts: Bool
+    package var executions: Bool
+    package var artifactPredicate: BoundPredicate?
+    package var executionPredicate: BoundPredicate?
     /// When a kind's predicate is exactly `type = 'X'`: the ids of the types named X, so the
     /// executor compares type ids instead of evaluating the predicate.
-    public var artifactTypeIDs: [TypeID]?
-    public var executionTypeIDs: [TypeID]?
+    package var artifactTypeIDs: [TypeID]?
+    package var executionTypeIDs: [TypeID]?
     /// `in context(...)`: the node must belong to a context matching this.
-    public var scope: BoundPredicate?
-    public var hasScope: Bool
+    package var scope: BoundPredicate?
+    package var hasScope: Bool
     /// The pattern as written, for explain.
-    public var text: String
+    package var text: String
 
-    public static let any = BoundNodeTest(
+    package static let any = BoundNodeTest(
         artifacts: true, executions: true, artifactPredicate: nil, executionPredicate: nil, artifactTypeIDs: nil,
         executionTypeIDs: nil, scope: nil, hasScope: false, text: "node")
 
-    public func admits(_ kind: NodeKind) -> Bool { kind == .artifact ? artifacts : kind == .execution ? executions : false }
-    public func predicate(_ kind: NodeKind) -> BoundPredicate? { kind == .artifact ? artifactPredicate : executionPredicate }
+    package func admits(_ kind: NodeKind) -> Bool { kind == .artifact ? artifacts : kind == .execution ? executions : false }
+    package func predicate(_ kind: NodeKind) -> BoundPredicate? { kind == .artifact ? artifactPredicate : executionPredicate }
 }
 
-public struct BoundStep: Hashable, Sendable {
-    public var direction: Step.Direction
-    public var min: Int
-    public var max: Int?
+package struct BoundStep: Hashable, Sendable {
+    package var direction: Step.Direction
+    package var min: Int
+    package var max: Int?
     /// Nil: every event type.
-    public var eventTypes: Set<EventType>?
+    package var eventTypes: Set<EventType>?
     /// Every node the walk enters must pass these (all `where` clauses).
-    public var whereTests: [BoundNodeTest]
-    public var untilTests: [BoundNodeTest]
-    public var pruneTests: [BoundNodeTest]
-    public var target: BoundNodeTest?
-    public var text: String
+    package var whereTests: [BoundNodeTest]
+    package var untilTests: [BoundNodeTest]
+    package var pruneTests: [BoundNodeTest]
+    package var target: BoundNodeTest?
+    package var text: String
 }
 
 /// A query with every name resolved against the store's types. It keeps no syntax tree: what the
 /// planner, the executor and explain need is here, resolved.
-public struct BoundQuery: Sendable {
-    public var mode: Query.Mode
-    public var pathMode: Query.PathMode
-    public var start: BoundNodeTest
-    public var steps: [BoundStep]
-    public var output: BoundOutput
-    public var orderBy: [BoundOrderKey]
-    public var limit: Int?
+package struct BoundQuery: Sendable {
+    package var mode: Query.Mode
+    package var pathMode: Query.PathMode
+    package var start: BoundNodeTest
+    package var steps: [BoundStep]
+    package var output: BoundOutput
+    package var orderBy: [BoundOrderKey]
+    package var limit: Int?
     /// The query in canonical form (`Printer`), for explain and the server's canonical query.
-    public var text: String
+    package var text: String
 }
 
 /// What a query returns.
-public enum BoundOutput: Hashable, Sendable {
+package enum BoundOutput: Hashable, Sendable {
     case nodes(withDepth: Bool)
     case subgraph
     /// `return paths` of a reach query: its result nodes (a path query returns paths whatever it says).
@@ -65,18 +65,18 @@ public enum BoundOutput: Hashable, Sendable {
     case groups([BoundGroupKey])
 }
 
-public enum BoundOrderKey: Hashable, Sendable {
+package enum BoundOrderKey: Hashable, Sendable {
     case depth(ascending: Bool)
     case operand(BoundOperand, ascending: Bool, name: String)
 
-    public var ascending: Bool {
+    package var ascending: Bool {
         switch self {
         case .depth(let a), .operand(_, let a, _): a
         }
     }
 
     /// The key as written in canonical form.
-    public var name: String {
+    package var name: String {
         switch self {
         case .depth: "depth"
         case .operand(_, _, let name): name
@@ -84,7 +84,7 @@ public enum BoundOrderKey: Hashable, Sendable {
     }
 }
 
-public enum BoundGroupKey: Hashable, Sendable {
+package enum BoundGroupKey: Hashable, Sendable {
     case kind
     /// `type`: the type's name (read from the type column), under the name written.
     case type(name: String)
@@ -93,7 +93,7 @@ public enum BoundGroupKey: Hashable, Sendable {
     case operand(BoundOperand, name: String)
 
     /// The key's column name in results.
-    public var name: String {
+    package var name: String {
         switch self {
         case .kind: "kind"
         case .state: "state"

@@ -6,15 +6,15 @@
 /// drops the optional range of step bounds), so that `==` on erased trees compares content only.
 extension SourceRange {
     /// The range of an erased tree.
-    public static let none = SourceRange(0, 0)
+    package static let none = SourceRange(0, 0)
 }
 
 extension Query {
     /// Whether both queries say the same, wherever their parts were written.
-    public func hasSameContent(as other: Query) -> Bool { erasingRanges() == other.erasingRanges() }
+    package func hasSameContent(as other: Query) -> Bool { erasingRanges() == other.erasingRanges() }
 
     /// The query with every source range, its own and its parts', set to `.none`.
-    public func erasingRanges() -> Query {
+    package func erasingRanges() -> Query {
         var q = self
         q.range = .none
         q.start = start.erasingRanges()
@@ -27,17 +27,17 @@ extension Query {
 }
 
 extension NodePattern {
-    public func erasingRanges() -> NodePattern {
+    package func erasingRanges() -> NodePattern {
         NodePattern(kind: kind, predicate: predicate?.erasingRanges(), scope: scope?.erasingRanges(), range: .none)
     }
 }
 
 extension ContextPattern {
-    public func erasingRanges() -> ContextPattern { ContextPattern(predicate: predicate?.erasingRanges(), range: .none) }
+    package func erasingRanges() -> ContextPattern { ContextPattern(predicate: predicate?.erasingRanges(), range: .none) }
 }
 
 extension Step {
-    public func erasingRanges() -> Step {
+    package func erasingRanges() -> Step {
         var s = self
         s.range = .none
         // `{1}` and no bounds, `+` and `*`, are one thing written two ways.
@@ -50,7 +50,7 @@ extension Step {
 }
 
 extension StepClause {
-    public func erasingRanges() -> StepClause {
+    package func erasingRanges() -> StepClause {
         switch self {
         case .where(let p): .where(p.erasingRanges())
         case .until(let c): .until(c.erasingRanges())
@@ -60,7 +60,7 @@ extension StepClause {
 }
 
 extension NodeCondition {
-    public func erasingRanges() -> NodeCondition {
+    package func erasingRanges() -> NodeCondition {
         switch self {
         case .pattern(let p): .pattern(p.erasingRanges())
         case .predicate(let p): .predicate(p.erasingRanges())
@@ -69,7 +69,7 @@ extension NodeCondition {
 }
 
 extension ReturnClause {
-    public func erasingRanges() -> ReturnClause {
+    package func erasingRanges() -> ReturnClause {
         switch self {
         case .nodes, .subgraph, .paths: self
         case .count(let keys): .count(groupBy: keys.map { $0.erasingRanges() })
@@ -78,7 +78,7 @@ extension ReturnClause {
 }
 
 extension Limit {
-    public func erasingRanges() -> Limit {
+    package func erasingRanges() -> Limit {
         switch self {
         case .count(let n, _): .count(n, .none)
         case .parameter(let name, _): .parameter(name, .none)
@@ -87,22 +87,22 @@ extension Limit {
 }
 
 extension Located {
-    public func erasingRanges() -> Located { Located(value, .none) }
+    package func erasingRanges() -> Located { Located(value, .none) }
 }
 
 extension FieldPath {
-    public func erasingRanges() -> FieldPath { FieldPath(names: names.map { $0.erasingRanges() }) }
+    package func erasingRanges() -> FieldPath { FieldPath(names: names.map { $0.erasingRanges() }) }
 }
 
 extension Literal {
-    public func erasingRanges() -> Literal { Literal(value: value, range: .none) }
+    package func erasingRanges() -> Literal { Literal(value: value, range: .none) }
 }
 
 extension Predicate {
     /// Whether both predicates say the same, wherever their parts were written.
-    public func hasSameContent(as other: Predicate) -> Bool { erasingRanges() == other.erasingRanges() }
+    package func hasSameContent(as other: Predicate) -> Bool { erasingRanges() == other.erasingRanges() }
 
-    public func erasingRanges() -> Predicate {
+    package func erasingRanges() -> Predicate {
         switch self {
         case .and(let a, let b, _): .and(a.erasingRanges(), b.erasingRanges(), .none)
         case .or(let a, let b, _): .or(a.erasingRanges(), b.erasingRanges(), .none)

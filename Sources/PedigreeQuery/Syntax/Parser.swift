@@ -5,12 +5,12 @@ package struct Parser {
     /// How deeply predicates may nest (parentheses and `not`).
     package static let maxNesting = 128
 
-    private let source: [UInt8]
-    private var tokens: [Token] = []
-    private var at = 0
-    private var depth = 0
+    let source: [UInt8]
+    var tokens: [Token] = []
+    var at = 0
+    var depth = 0
     /// Set after a fatal error (too deep a nesting): nothing more useful can be reported.
-    private var abandoned = false
+    var abandoned = false
     package private(set) var diagnostics: [Diagnostic] = []
 
     package init(_ text: String) {
@@ -45,19 +45,19 @@ package struct Parser {
 
     // MARK: Tokens
 
-    private var current: Token { tokens[at] }
-    private var previousEnd: Int { at > 0 ? tokens[at - 1].range.end : 0 }
+    var current: Token { tokens[at] }
+    var previousEnd: Int { at > 0 ? tokens[at - 1].range.end : 0 }
 
-    private func text(_ token: Token) -> String { String(decoding: source[token.range.start..<token.range.end], as: UTF8.self) }
+    func text(_ token: Token) -> String { String(decoding: source[token.range.start..<token.range.end], as: UTF8.self) }
 
-    private mutating func advance() -> Token {
+    mutating func advance() -> Token {
         let token = tokens[at]
         if token.kind != .end { at += 1 }
         return token
     }
 
     /// True if the current token is the keyword `word` (case-insensitive).
-    private func isKeyword(_ word: StaticString, _ token: Token? = nil) -> Bool {
+    func isKeyword(_ word: StaticString, _ token: Token? = nil) -> Bool {
         let t = token ?? current
         guard t.kind == .identifier, t.range.end - t.range.start == word.utf8CodeUnitCount else { return false }
         return word.withUTF8Buffer { w in
@@ -66,29 +66,29 @@ package struct Parser {
         }
     }
 
-    private func peekIsKeyword(_ word: StaticString, offset: Int = 1) -> Bool {
+    func peekIsKeyword(_ word: StaticString, offset: Int = 1) -> Bool {
         at + offset < tokens.count && isKeyword(word, tokens[at + offset])
     }
 
-    private mutating func acceptKeyword(_ word: StaticString) -> Token? {
+    mutating func acceptKeyword(_ word: StaticString) -> Token? {
         guard isKeyword(word) else { return nil }
         return advance()
     }
 
-    private mutating func accept(_ kind: Token.Kind) -> Token? {
+    mutating func accept(_ kind: Token.Kind) -> Token? {
         guard current.kind == kind else { return nil }
         return advance()
     }
 
-    private struct Failure: Error {}
+    struct Failure: Error {}
 
-    private mutating func error(_ id: String, _ message: String, at range: SourceRange, notes: [String] = []) {
+    mutating func error(_ id: String, _ message: String, at range: SourceRange, notes: [String] = []) {
         guard !abandoned else { return }
         diagnostics.append(Diagnostic(id, message, at: range, notes: notes))
     }
 
     /// Reports that `what` was expected at the current token.
-    private mutating func expected(_ what: String) {
+    mutating func expected(_ what: String) {
         guard !abandoned else { return }
         let found: String
         switch current.kind {
@@ -102,7 +102,7 @@ package struct Parser {
         error("syntax.expected", "expected \(what), found \(found)", at: current.range)
     }
 
-    private func invalidTokenMessage(_ token: Token) -> String {
+    func invalidTokenMessage(_ token: Token) -> String {
         let t = text(token)
         if t.hasPrefix("'") || t.hasPrefix("\"") { return "unterminated string" }
         if t.hasPrefix("`") { return "unterminated quoted name" }
@@ -110,7 +110,7 @@ package struct Parser {
         return "unexpected character '\(t)'"
     }
 
-    private mutating func expect(_ kind: Token.Kind, _ what: String) throws(Failure) -> Token {
+    mutating func expect(_ kind: Token.Kind, _ what: String) throws(Failure) -> Token {
         guard let token = accept(kind) else {
             expected(what)
             throw Failure()
@@ -119,7 +119,7 @@ package struct Parser {
     }
 
     /// Skips to the next clause keyword, to go on after an error.
-    private mutating func recover() {
+    mutating func recover() {
         while current.kind != .end {
             for word: StaticString in ["downstream", "upstream", "both", "where", "until", "prune", "return", "order", "limit"]
             where isKeyword(word) { return }
@@ -453,210 +453,5 @@ package struct Parser {
         let start = current.range
         let n = try parseCount("a number of results after 'limit'")
         return .count(n, SourceRange(start.start, previousEnd))
-    }
-
-    // MARK: Predicates
-
-    /// Grammar: Predicate
-    mutating func parsePredicate() -> Predicate {
-        let start = current.range.start
-        do {
-            return try parseOrExpr()
-        } catch {
-            skipRestOfPredicate()
-            return .error(SourceRange(start, max(start, previousEnd)))
-        }
-    }
-
-    /// After an error in a predicate, skips to the ')' that closes the enclosing pattern, a clause
-    /// keyword or the end, so that one mistake gives one diagnostic.
-    private mutating func skipRestOfPredicate() {
-        var open = 0
-        while current.kind != .end {
-            if current.kind == .leftParen { open += 1 }
-            if current.kind == .rightParen {
-                if open == 0 { return }
-                open -= 1
-            }
-            if open == 0 {
-                for word: StaticString in ["downstream", "upstream", "both", "where", "until", "prune", "return", "order", "limit"]
-                where isKeyword(word) { return }
-            }
-            _ = advance()
-        }
-    }
-
-    /// Grammar: OrExpr
-    private mutating func parseOrExpr() throws(Failure) -> Predicate {
-        let start = current.range.start
-        var left = try parseAndExpr()
-        while acceptKeyword("or") != nil {
-            let right = try parseAndExpr()
-            left = .or(left, right, SourceRange(start, previousEnd))
-        }
-        return left
-    }
-
-    /// Grammar: AndExpr
-    private mutating func parseAndExpr() throws(Failure) -> Predicate {
-        let start = current.range.start
-        var left = try parseNotExpr()
-        while acceptKeyword("and") != nil {
-            let right = try parseNotExpr()
-            left = .and(left, right, SourceRange(start, previousEnd))
-        }
-        return left
-    }
-
-    private mutating func nest() throws(Failure) {
-        depth += 1
-        if depth > Self.maxNesting {
-            error("syntax.nesting", "the predicate nests deeper than \(Self.maxNesting) levels", at: current.range)
-            // Skip the rest: nothing more useful can be said about it.
-            abandoned = true
-            at = tokens.count - 1
-            throw Failure()
-        }
-    }
-
-    /// Grammar: NotExpr
-    private mutating func parseNotExpr() throws(Failure) -> Predicate {
-        if let not = acceptKeyword("not") {
-            try nest()
-            defer { depth -= 1 }
-            let inner = try parseNotExpr()
-            return .not(inner, SourceRange(not.range.start, previousEnd))
-        }
-        return try parsePrimary()
-    }
-
-    /// Grammar: Primary
-    private mutating func parsePrimary() throws(Failure) -> Predicate {
-        if accept(.leftParen) != nil {
-            try nest()
-            defer { depth -= 1 }
-            let inner = try parseOrExpr()
-            _ = try expect(.rightParen, "')' to close the parenthesis")
-            return inner
-        }
-        return try parseComparison()
-    }
-
-    /// Grammar: Comparison, CompareOp
-    private mutating func parseComparison() throws(Failure) -> Predicate {
-        let field = try parseFieldPath()
-        let opToken = current
-        let op: CompareOp? =
-            switch opToken.kind {
-            case .equal: .equal
-            case .notEqual: .notEqual
-            case .less: .less
-            case .lessEqual: .lessEqual
-            case .greater: .greater
-            case .greaterEqual: .greaterEqual
-            default: nil
-            }
-        if let op {
-            _ = advance()
-            return .compare(field, op, try parseValue())
-        }
-        let negated = acceptKeyword("not") != nil
-        if acceptKeyword("like") != nil { return .like(field, try parseValue(), negated: negated) }
-        if acceptKeyword("in") != nil {
-            _ = try expect(.leftParen, "'(' and a list of values after 'in'")
-            var values: [Literal] = []
-            repeat { values.append(try parseValue()) } while accept(.comma) != nil
-            _ = try expect(.rightParen, "',' or ')' in the list of values")
-            return .inList(field, values, negated: negated, SourceRange(field.range.start, previousEnd))
-        }
-        if !negated, acceptKeyword("is") != nil {
-            let not = acceptKeyword("not") != nil
-            guard acceptKeyword("null") != nil else {
-                expected(not ? "'null' after 'is not'" : "'null' or 'not null' after 'is'")
-                throw Failure()
-            }
-            return .isNull(field, negated: not, SourceRange(field.range.start, previousEnd))
-        }
-        expected(negated ? "'like' or 'in' after 'not'" : "a comparison (=, !=, <, <=, >, >=, like, in, is null) after '\(field)'")
-        throw Failure()
-    }
-
-    /// Grammar: FieldPath
-    private mutating func parseFieldPath() throws(Failure) -> FieldPath {
-        var names = [try parseName()]
-        while accept(.dot) != nil { names.append(try parseName()) }
-        return FieldPath(names: names)
-    }
-
-    /// Grammar: Name
-    private mutating func parseName() throws(Failure) -> Located<String> {
-        if current.kind == .identifier {
-            for word: StaticString in ["and", "or", "not", "in", "like", "is", "null", "true", "false"] where isKeyword(word) {
-                expected("a field or property name ('\(text(current))' is a keyword: write `\(text(current))` to use it as a name)")
-                throw Failure()
-            }
-            let token = advance()
-            return Located(text(token), token.range)
-        }
-        if current.kind == .quotedName {
-            let token = advance()
-            let raw = text(token)
-            return Located(String(raw.dropFirst().dropLast()).replacing("``", with: "`"), token.range)
-        }
-        expected("a field or property name")
-        throw Failure()
-    }
-
-    /// Grammar: Value
-    private mutating func parseValue() throws(Failure) -> Literal {
-        let token = current
-        switch token.kind {
-        case .string:
-            _ = advance()
-            let raw = text(token)
-            let quote = String(raw.first!)
-            return Literal(value: .string(String(raw.dropFirst().dropLast()).replacing(quote + quote, with: quote)), range: token.range)
-        case .integer, .decimal:
-            _ = advance()
-            return try number(text(token), negative: false, range: token.range)
-        case .minus:
-            _ = advance()
-            guard current.kind == .integer || current.kind == .decimal else {
-                expected("a number after '-'")
-                throw Failure()
-            }
-            let digits = advance()
-            return try number(text(digits), negative: true, range: SourceRange(token.range.start, digits.range.end))
-        case .parameter:
-            _ = advance()
-            return Literal(value: .parameter(String(text(token).dropFirst())), range: token.range)
-        case .identifier:
-            if isKeyword("true") { _ = advance(); return Literal(value: .bool(true), range: token.range) }
-            if isKeyword("false") { _ = advance(); return Literal(value: .bool(false), range: token.range) }
-            for word: StaticString in ["and", "or", "not", "in", "like", "is", "null", "downstream", "upstream", "both",
-                                       "where", "until", "prune", "return", "order", "limit"] where isKeyword(word) {
-                expected("a value")
-                throw Failure()
-            }
-            _ = advance()
-            return Literal(value: .name(text(token)), range: token.range)
-        default:
-            expected("a value (a 'string', a number, true, false, a name such as LIVE, or a $parameter)")
-            throw Failure()
-        }
-    }
-
-    private mutating func number(_ digits: String, negative: Bool, range: SourceRange) throws(Failure) -> Literal {
-        let text = (negative ? "-" : "") + digits
-        if let i = Int64(text) { return Literal(value: .integer(i), range: range) }
-        if let d = Double(text), d.isFinite {
-            if !digits.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) {
-                error("syntax.number", "\(text) does not fit in a 64-bit integer", at: range)
-                throw Failure()
-            }
-            return Literal(value: .decimal(d), range: range)
-        }
-        error("syntax.number", "\(text) is not a number Pedigree can hold", at: range)
-        throw Failure()
     }
 }

@@ -1,8 +1,8 @@
 /// Prints a query in canonical form: one spelling for each construct, parentheses only where
 /// precedence needs them. `Parser.parse(Printer.print(q))` has the same content as `q`
 /// (`hasSameContent(as:)`: equal but for source ranges).
-public enum Printer {
-    public static func print(_ q: Query) -> String {
+package enum Printer {
+    package static func print(_ q: Query) -> String {
         var parts: [String] = []
         switch q.mode {
         case .run: break
@@ -35,7 +35,7 @@ public enum Printer {
         return parts.joined(separator: " ")
     }
 
-    public static func print(_ p: NodePattern) -> String {
+    package static func print(_ p: NodePattern) -> String {
         var text: String =
             switch p.kind {
             case .artifact: "artifact"
@@ -49,7 +49,7 @@ public enum Printer {
         return text
     }
 
-    public static func print(_ s: Step) -> String {
+    package static func print(_ s: Step) -> String {
         var text: String =
             switch s.direction {
             case .downstream: "downstream"
@@ -99,7 +99,7 @@ public enum Printer {
         return precedence(p) < outer ? "(" + text + ")" : text
     }
 
-    public static func print(_ p: Predicate) -> String {
+    package static func print(_ p: Predicate) -> String {
         switch p {
         // Left-associative: the right operand of the same operator needs parentheses.
         case .or(let a, let b, _): print(a, within: 1) + " or " + print(b, within: 2)
@@ -116,7 +116,7 @@ public enum Printer {
 
     private static let reserved: Set<String> = ["and", "or", "not", "in", "like", "is", "null", "true", "false"]
 
-    public static func print(_ f: FieldPath) -> String {
+    package static func print(_ f: FieldPath) -> String {
         f.names.map { name in
             let v = name.value
             let plain = !v.isEmpty && v.utf8.first.map { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 } == true
@@ -126,7 +126,7 @@ public enum Printer {
         }.joined(separator: ".")
     }
 
-    public static func print(_ l: Literal) -> String {
+    package static func print(_ l: Literal) -> String {
         switch l.value {
         case .string(let s): "'" + s.replacing("'", with: "''") + "'"
         case .integer(let i): String(i)
