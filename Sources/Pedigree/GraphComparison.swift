@@ -1,4 +1,4 @@
-internal import PedigreeGraph
+@_spi(Engine) internal import PedigreeGraph
 internal import PedigreeModel
 
 /// Compares two snapshots record by record: `check` uses it to compare the live graph with one

@@ -1,4 +1,4 @@
-public import PedigreeGraph
+@_spi(Engine) public import PedigreeGraph
 
 /// The JSON-lines interchange format (docs/INTERCHANGE.md): `export` writes it, `import` reads it.
 /// The reading is in `Interchange+Decode` (any JSON) and `Interchange+FlatLine` (the lines

@@ -1,5 +1,5 @@
 internal import PedigreeStore
-internal import PedigreeGraph
+@_spi(Engine) internal import PedigreeGraph
 internal import PedigreeModel
 
 /// Following the file: what other connections commit to it (ml-metadata writing in process, as

@@ -1,7 +1,7 @@
 internal import Foundation
 internal import PedigreeStore
 public import PedigreeModel
-public import PedigreeGraph
+@_spi(Engine) public import PedigreeGraph
 package import PedigreeQuery
 
 /// MLMD's reads, answered from the current snapshot (no SQL, no locks held while reading).

@@ -1,3 +1,4 @@
+@_spi(Engine) import PedigreeGraph
 /// One node with what surrounds it (its fields, events, contexts, or a context's parents,
 /// children and members): what `pedigree show` prints, as data.
 package struct NodeDetail {

@@ -1,4 +1,5 @@
 internal import Foundation
+@_spi(Engine) internal import PedigreeGraph
 
 /// JSON to write: objects keep their keys in the order given; doubles keep their shortest exact
 /// form, and NaN and the infinities are the strings "NaN", "Infinity" and "-Infinity".

@@ -1,5 +1,5 @@
 internal import PedigreeStore
-internal import PedigreeGraph
+@_spi(Engine) internal import PedigreeGraph
 internal import PedigreeModel
 
 extension WriteContext {

@@ -222,8 +222,8 @@ extension GraphSnapshot {
     }
 
     /// A packed adjacency item: the far end's dense index and the event type.
-    @inlinable
-    package static func neighbour(_ far: Int32, _ type: UInt8) -> Int32 {
+    @_spi(Engine) @inlinable
+    public static func neighbour(_ far: Int32, _ type: UInt8) -> Int32 {
         precondition(far < 1 << 28, "more than 2^28 nodes of a kind")
         return far << 3 | Int32(type)
     }

@@ -1,6 +1,6 @@
 /// A map from dense indices to lists of `Int32`, stored as compressed rows per chunk of keys.
 /// Appending to one key's list copies one chunk (about a thousand keys' lists), never the whole map.
-package struct MultiMap: Sendable {
+@_spi(Engine) public struct MultiMap: Sendable {
     @usableFromInline static var keyShift: Int { 10 }
     @usableFromInline static var keysPerChunk: Int { 1 << keyShift }
 
@@ -16,14 +16,14 @@ package struct MultiMap: Sendable {
     }
 
     @usableFromInline var chunks: [Chunk] = []
-    package private(set) var keyCount = 0
-    package private(set) var itemCount = 0
+    @_spi(Engine) public private(set) var keyCount = 0
+    @_spi(Engine) public private(set) var itemCount = 0
 
-    package init() {}
+    @_spi(Engine) public init() {}
 
     /// Builds the map for `keyCount` keys from `itemCount` (key, item) pairs given by position,
     /// keeping their order within a key.
-    package init(keyCount: Int, itemCount: Int, key: (Int) -> Int32, item: (Int) -> Int32) {
+    @_spi(Engine) public init(keyCount: Int, itemCount: Int, key: (Int) -> Int32, item: (Int) -> Int32) {
         self.keyCount = keyCount
         let chunkCount = (keyCount + Self.keysPerChunk - 1) / Self.keysPerChunk
         var counts = [Int32](repeating: 0, count: keyCount)
@@ -52,7 +52,7 @@ package struct MultiMap: Sendable {
     }
 
     /// Adds keys up to `count` (with empty lists).
-    package mutating func grow(to count: Int) {
+    @_spi(Engine) public mutating func grow(to count: Int) {
         while keyCount < count {
             if keyCount & (Self.keysPerChunk - 1) == 0 {
                 chunks.append(Chunk(offsets: [Int32](repeating: 0, count: Self.keysPerChunk + 1), items: []))
@@ -61,7 +61,7 @@ package struct MultiMap: Sendable {
         }
     }
 
-    package mutating func append(_ item: Int32, to key: Int32) {
+    @_spi(Engine) public mutating func append(_ item: Int32, to key: Int32) {
         let k = Int(key)
         precondition(k < keyCount, "MultiMap key out of range")
         let c = k >> Self.keyShift
@@ -74,7 +74,7 @@ package struct MultiMap: Sendable {
 
     /// Appends many (key, item) pairs, rebuilding each touched chunk once: O(touched chunks'
     /// items + pairs), where one `append` per pair would be O(chunk) each.
-    package mutating func append(contentsOf pairs: [(Int32, Int32)]) {
+    @_spi(Engine) public mutating func append(contentsOf pairs: [(Int32, Int32)]) {
         guard !pairs.isEmpty else { return }
         var byChunk: [Int: [(Int, Int32)]] = [:]
         for (key, item) in pairs {
@@ -111,7 +111,7 @@ package struct MultiMap: Sendable {
     /// loop. The pointer is valid while this map (the value the caller holds) is alive and not
     /// mutated: a snapshot's maps never are.
     @inlinable
-    package func unsafeItems(_ key: Int32) -> UnsafeBufferPointer<Int32> {
+    @_spi(Engine) public func unsafeItems(_ key: Int32) -> UnsafeBufferPointer<Int32> {
         let k = Int(key)
         let c = k >> Self.keyShift
         let local = k & (Self.keysPerChunk - 1)
@@ -121,7 +121,7 @@ package struct MultiMap: Sendable {
 
     /// The items of `key`, in insertion order.
     @inlinable
-    package func items(_ key: Int32) -> ArraySlice<Int32> {
+    @_spi(Engine) public func items(_ key: Int32) -> ArraySlice<Int32> {
         let k = Int(key)
         let chunk = chunks[k >> Self.keyShift]
         let local = k & (Self.keysPerChunk - 1)
@@ -129,7 +129,7 @@ package struct MultiMap: Sendable {
     }
 
     @inlinable
-    package func count(_ key: Int32) -> Int {
+    @_spi(Engine) public func count(_ key: Int32) -> Int {
         let k = Int(key)
         let chunk = chunks[k >> Self.keyShift]
         let local = k & (Self.keysPerChunk - 1)

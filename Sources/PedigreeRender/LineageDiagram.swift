@@ -1,4 +1,4 @@
-public import PedigreeGraph
+@_spi(Engine) public import PedigreeGraph
 public import PedigreeModel
 public import PedigreeQuery
 

@@ -2,6 +2,7 @@ public import Pedigree
 public import PedigreeQuery
 internal import PedigreeWire
 internal import SwiftProtobuf
+@_spi(Engine) internal import PedigreeGraph
 
 /// Limits of the MLMD lineage RPCs. By default Pedigree has none: ml-metadata's 100-hop limit and
 /// its 101 starting nodes apply only when asked (`pedigree serve --mlmd-lineage-caps`).

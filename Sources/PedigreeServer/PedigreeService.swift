@@ -5,6 +5,7 @@ public import PedigreeQuery
 internal import SwiftProtobuf
 public import Pedigree
 public import PedigreeWire
+@_spi(Engine) internal import PedigreeGraph
 
 /// Pedigree's own service: the path query language (Query, Explain) and diagrams (Render) over
 /// the wire, on the snapshot current when each call starts.

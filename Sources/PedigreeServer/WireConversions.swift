@@ -3,6 +3,7 @@ internal import Pedigree
 internal import PedigreeModel
 internal import PedigreeWire
 internal import SwiftProtobuf
+@_spi(Engine) internal import PedigreeGraph
 
 // Conversions between ml-metadata's wire messages and Pedigree's model. Reads fill what MLMD's
 // reads fill (including the node's `type` name); writes take what MLMD's writes take.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pedigree
+@_spi(Engine) import PedigreeGraph
 
 /// Prints query results in each format.
 struct ResultPrinter {

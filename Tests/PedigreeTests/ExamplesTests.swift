@@ -3,6 +3,7 @@ import Pedigree
 import PedigreeQuery
 import PedigreeFixtures
 import Testing
+@_spi(Engine) import PedigreeGraph
 
 /// Every query in Grammar/examples/ parses, prints back to itself, and gives its expected answer
 /// on the demo pipeline (DemoPipeline, the store `make demo` writes).

@@ -2,6 +2,7 @@ import Foundation
 import Pedigree
 import PedigreeFixtures
 import Testing
+@_spi(Engine) import PedigreeGraph
 
 @Suite struct QueryExecutionTests {
     static let chain: GraphSnapshot = {

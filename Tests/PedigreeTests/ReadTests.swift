@@ -2,6 +2,7 @@ import Foundation
 import Pedigree
 import Synchronization
 import Testing
+@_spi(Engine) import PedigreeGraph
 
 @Suite struct ReadTests {
     /// Ten datasets with ids 1...10 (in this fresh store), created a millisecond or more apart.

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Pedigree
 import Testing
+@_spi(Engine) import PedigreeGraph
 
 /// The one JSON encoder of results, nodes and diagnostics.
 @Suite struct ResultEncoderTests {

@@ -1,5 +1,5 @@
 package import PedigreeModel
-internal import PedigreeGraph
+@_spi(Engine) internal import PedigreeGraph
 
 /// ml-metadata's GetLineageSubgraph traversal (QueryLineageSubgraph): breadth-first, alternating
 /// artifacts and executions, direction by event type, ending nodes, and in a bidirectional walk
@@ -123,8 +123,9 @@ extension Executor {
         var executions = visited[.execution]!
         if walk.includeEnding[.artifact] ?? false { artifacts.formUnion(ends[.artifact]!) }
         if walk.includeEnding[.execution] ?? false { executions.formUnion(ends[.execution]!) }
-        found.artifacts = artifacts.sorted { g.artifactIDs[Int($0)] < g.artifactIDs[Int($1)] }
-        found.executions = executions.sorted { g.executionIDs[Int($0)] < g.executionIDs[Int($1)] }
+        let artifactIDs = g.artifactIDs, executionIDs = g.executionIDs
+        found.artifacts = artifacts.sorted { artifactIDs[Int($0)] < artifactIDs[Int($1)] }
+        found.executions = executions.sorted { executionIDs[Int($0)] < executionIDs[Int($1)] }
         return found
     }
 

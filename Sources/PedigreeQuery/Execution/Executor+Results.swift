@@ -1,5 +1,5 @@
 internal import PedigreeModel
-internal import PedigreeGraph
+@_spi(Engine) internal import PedigreeGraph
 
 extension Executor {
     func ordered(_ found: [(NodeRef, Int)]) -> [ResultNode] {

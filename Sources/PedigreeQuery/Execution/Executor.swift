@@ -1,5 +1,5 @@
 internal import PedigreeModel
-package import PedigreeGraph
+@_spi(Engine) package import PedigreeGraph
 
 /// A set of dense indices.
 struct Bitset {

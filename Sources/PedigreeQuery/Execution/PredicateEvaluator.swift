@@ -1,5 +1,5 @@
 package import PedigreeModel
-package import PedigreeGraph
+@_spi(Engine) package import PedigreeGraph
 internal import Foundation
 
 /// Evaluates bound predicates on nodes of a snapshot, with SQL's three-valued logic (a missing
