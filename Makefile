@@ -42,8 +42,11 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# The tests' stores go under a private TMPDIR, removed afterwards whether they pass or not.
 swift-test: build
-	PEDIGREE_BIN=$(CURDIR)/$(PEDIGREE) PEDIGREE_CHECK_INVARIANTS=1 $(SWIFT) test
+	tmp=$$(mktemp -d -t pedigree-swift-test.XXXXXX); \
+	TMPDIR=$$tmp PEDIGREE_BIN=$(CURDIR)/$(PEDIGREE) PEDIGREE_CHECK_INVARIANTS=1 $(SWIFT) test; status=$$?; \
+	rm -rf "$$tmp"; exit $$status
 
 # Two-way compatibility with the real ml-metadata library (and tests of the suite's own tools).
 compat: build venv
