@@ -148,9 +148,11 @@ extension WriteContext {
         do {
             let rebuild = try dropSecondaryIndexesIfEmpty()
             for t in contents.types { try insertVerbatim(.type(t)) }
-            for a in contents.artifacts { try insertVerbatim(.artifact(a)) }
-            for e in contents.executions { try insertVerbatim(.execution(e)) }
-            for c in contents.contexts { try insertVerbatim(.context(c)) }
+            // Into a store without nodes, nodes are indexed once, after the last (as `open` does).
+            for a in contents.artifacts { try insertVerbatim(a, bulk: rebuild) }
+            for e in contents.executions { try insertVerbatim(e, bulk: rebuild) }
+            for c in contents.contexts { try insertVerbatim(c, bulk: rebuild) }
+            if rebuild { graph.indexLoadedNodes() }
             for (rowID, e) in contents.events { try insertVerbatim(.event(rowID, e)) }
             for (rowID, a) in contents.attributions { try insertVerbatim(.attribution(rowID, a)) }
             for (rowID, a) in contents.associations { try insertVerbatim(.association(rowID, a)) }

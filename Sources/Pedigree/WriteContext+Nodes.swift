@@ -108,16 +108,24 @@ extension WriteContext {
     }
 
     /// Inserts a node exactly as given, id and times included: the import path.
-    mutating func insertVerbatim<N: WritableNode>(_ node: N) throws {
+    /// With `bulk` (a load into a store without nodes), the node goes into the graph's columns
+    /// only, and `indexLoadedNodes` indexes all of them at the end; a duplicate name or external
+    /// id is refused by the table's UNIQUE constraints, which a bulk load keeps.
+    mutating func insertVerbatim<N: WritableNode>(_ node: N, bulk: Bool = false) throws {
         guard let id = node.id else { throw MetadataError.invalidArgument("an imported \(N.kind) needs an id") }
         if graph[N.self].index(of: id) != nil {
             throw MetadataError.alreadyExists("\(N.kind) \(id) already exists in the target store")
         }
         let type = try type(node.typeID, kind: N.kind)
         try Self.validateProperties(node.properties, node.customProperties, type: type)
-        try checkUnique(node, excluding: nil)
-        _ = try tables.insert(node)
-        graph.put(node, id: id)
+        if bulk {
+            _ = try tables.insert(node)
+            graph.load(node, id: id)
+        } else {
+            try checkUnique(node, excluding: nil)
+            _ = try tables.insert(node)
+            graph.put(node, id: id)
+        }
     }
 }
 

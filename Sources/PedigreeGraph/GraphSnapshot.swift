@@ -207,7 +207,7 @@ extension GraphSnapshot {
         growAdjacency(N.kind)
     }
 
-    /// Gives the newest node of a kind its (empty) adjacency lists.
+    /// Gives the nodes of a kind that have none their (empty) adjacency lists.
     private mutating func growAdjacency(_ kind: NodeKind) {
         switch kind {
         case .artifact:
@@ -403,6 +403,33 @@ package struct EdgeLoader: EdgeSink, Sendable {
     }
 }
 
+// MARK: - Bulk load
+
+extension GraphSnapshot {
+    /// Appends a node of a bulk load into a snapshot that had no nodes of any kind: columns and
+    /// id slots only, no indexes (`indexLoadedNodes` builds them once, after the last node).
+    package mutating func load<N: WritableStoredNode>(_ node: N, id: N.ID) {
+        self[keyPath: N.writableStore].load(node, id: id)
+    }
+
+    /// Ends a bulk load of nodes: groups them by type and state and builds the name, external id
+    /// and uri indexes of the three kinds; the nine indexes are independent and built in parallel.
+    package mutating func indexLoadedNodes() {
+        let builds = artifacts.indexBuilds() + executions.indexBuilds() + contexts.indexBuilds()
+        let built = Mutex([StringIndex](repeating: StringIndex(), count: builds.count))
+        DispatchQueue.concurrentPerform(iterations: builds.count) { k in
+            let index = builds[k]()
+            built.withLock { $0[k] = index }
+        }
+        let index = built.withLock { $0 }
+        let typeBound = Int(min(typeIDs.last?.rawValue ?? 0, 1 << 16)) + 1
+        artifacts.finishLoad(indexes: Array(index[0..<3]), typeBound: typeBound)
+        executions.finishLoad(indexes: Array(index[3..<6]), typeBound: typeBound)
+        contexts.finishLoad(indexes: Array(index[6..<9]), typeBound: typeBound)
+        for kind in NodeKind.allCases { growAdjacency(kind) }
+    }
+}
+
 extension GraphSnapshot {
     /// Builds a snapshot from a store's records as they stream in (`StoreSink`): nodes as they
     /// arrive; edges into an `EdgeLoader` (or from one loaded elsewhere, see `finish(edges:)`);
@@ -470,17 +497,7 @@ extension GraphSnapshot {
         package mutating func indexNodes() {
             guard !indexed else { return }
             indexed = true
-            let builds = g.artifacts.indexBuilds() + g.executions.indexBuilds() + g.contexts.indexBuilds()
-            let built = Mutex([StringIndex](repeating: StringIndex(), count: builds.count))
-            DispatchQueue.concurrentPerform(iterations: builds.count) { k in
-                let index = builds[k]()
-                built.withLock { $0[k] = index }
-            }
-            let index = built.withLock { $0 }
-            let typeBound = Int(min(g.typeIDs.last?.rawValue ?? 0, 1 << 16)) + 1
-            g.artifacts.finishLoad(indexes: Array(index[0..<3]), typeBound: typeBound)
-            g.executions.finishLoad(indexes: Array(index[3..<6]), typeBound: typeBound)
-            g.contexts.finishLoad(indexes: Array(index[6..<9]), typeBound: typeBound)
+            g.indexLoadedNodes()
         }
 
         /// The snapshot, with the name, external id and uri indexes and every adjacency list

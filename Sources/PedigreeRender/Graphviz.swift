@@ -1,5 +1,5 @@
 internal import CGraphviz
-public import PedigreeModel
+package import PedigreeModel
 import Foundation
 import Synchronization
 

@@ -176,6 +176,30 @@ func sqlite(_ path: String, _ sql: String) throws {
         #expect(try MetadataStore(path: path).snapshot.artifacts.isEmpty)
     }
 
+    /// A bulk load indexes its nodes once, at the end, so a clash among them is found by the
+    /// tables' unique keys: refused as AlreadyExists, and nothing of the load is kept.
+    @Test func bulkLoadRefusesDuplicateNamesAndExternalIDs() throws {
+        for clash in ["name", "external id"] {
+            let store = try MetadataStore.inMemory()
+            var contents = SyntheticStore.chain(executions: 50, seed: 2)
+            var twin = contents.artifacts[7]
+            twin.id = ArtifactID(1_000_000)
+            if clash == "external id" {
+                contents.artifacts[7].externalID = "same"
+                twin.name = "another name"
+                twin.externalID = "same"
+            }
+            contents.artifacts.append(twin)
+            let message = expectError(.alreadyExists) { try store.insert(contents) }
+            #expect(message.contains("unique"), "\(clash): \(message)")
+            #expect(store.snapshot.nodeCount(.artifact) == 0 && store.snapshot.nodeCount(.execution) == 0)
+            // The store takes the same contents without the twin.
+            contents.artifacts.removeLast()
+            try store.insert(contents)
+            #expect(try store.snapshot.query("artifact(name = '\(contents.artifacts[7].name ?? "")')").resultNodes.count == 1)
+        }
+    }
+
     private func schema(of path: String) throws -> [String] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")

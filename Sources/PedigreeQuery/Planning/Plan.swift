@@ -1,4 +1,4 @@
-public import PedigreeModel
+package import PedigreeModel
 
 /// How an index finds a node pattern's candidates.
 package enum IndexAccess: Hashable, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-public import PedigreeModel
+package import PedigreeModel
 public import PedigreeGraph
 
 /// What the planner knows of the graph: counts, not nodes. A protocol, so the planner can be

@@ -1,4 +1,4 @@
-public import PedigreeModel
+package import PedigreeModel
 
 /// A node predicate with every name resolved against the store: what the executor evaluates and
 /// the planner inspects (its top-level conjuncts choose the index to start from).

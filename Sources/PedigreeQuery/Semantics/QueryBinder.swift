@@ -1,4 +1,4 @@
-public import PedigreeModel
+package import PedigreeModel
 package import PedigreeGraph
 
 /// A node test with its names resolved: which kinds it admits and, per kind, the predicate.
