@@ -4,11 +4,11 @@ SWIFT ?= swift
 VENV := .venv
 PY := $(VENV)/bin/python
 PEDIGREE := .build/debug/pedigree
-APT_PACKAGES := libsqlite3-dev pkg-config sqlite3 libgraphviz-dev graphviz
+APT_PACKAGES := libsqlite3-dev pkg-config sqlite3 libgraphviz-dev graphviz libpq-dev libmariadb-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # The public API digest (API/Pedigree.txt): `make api` rewrites it; `make test` checks it.
-.PHONY: all build release test swift-test api api-check compat server-test wire demo bench bench-smoke bench-build peers-venv deps venv clean
+.PHONY: all build release test swift-test api api-check compat server-test wire demo bench bench-smoke bench-build peers-venv deps venv clean dbservers-start dbservers-stop dbserver-smoke
 
 all: build
 
@@ -59,9 +59,31 @@ compat: build venv
 # `explain` and `render --server` print what `--db` prints.
 server-test: build venv
 	PY=$(CURDIR)/$(PY) PEDIGREE=$(CURDIR)/$(PEDIGREE) bash Tests/Server/run_mlmd_suite.sh
+	PY=$(CURDIR)/$(PY) PEDIGREE=$(CURDIR)/$(PEDIGREE) BACKEND=mysql bash Tests/Server/run_mlmd_suite.sh
+	PY=$(CURDIR)/$(PY) PEDIGREE=$(CURDIR)/$(PEDIGREE) BACKEND=postgresql bash Tests/Server/run_mlmd_suite.sh
+	$(PY) Tests/Server/server_db_faults.py --pedigree $(PEDIGREE) --restart-postgres
 	$(PY) Tests/Server/kill_test.py --pedigree $(PEDIGREE) --seconds 3 --rounds 2
 	$(PY) Tests/Server/follow_test.py --pedigree $(PEDIGREE)
 	$(PY) Tests/Server/remote_cli_test.py --pedigree $(PEDIGREE)
+
+# Private MariaDB and PostgreSQL servers on 127.0.0.1 (Scripts/dbservers.sh), for the tests of the
+# MySQL and PostgreSQL stores: `make dbservers-start` writes $(DBDIR)/env (PEDIGREE_MYSQL_URL,
+# PEDIGREE_POSTGRES_URL, ports, sockets); `make dbservers-stop` stops both and removes $(DBDIR).
+# `make dbserver-smoke` starts them, has the real ml-metadata library create its schema on both and
+# read back what it wrote (Tests/Compat/dbserver_smoke.py), and stops them whatever happened.
+DBDIR ?= .build/dbservers
+
+dbservers-start:
+	bash Scripts/dbservers.sh start $(DBDIR)
+
+dbservers-stop:
+	bash Scripts/dbservers.sh stop $(DBDIR)
+
+# SMOKE_ARGS=--dump-ddl also writes the schema the library created to /tmp/mlmd-ddl-{mysql,postgres}.sql.
+dbserver-smoke: venv
+	trap 'bash Scripts/dbservers.sh stop $(DBDIR)' EXIT; trap 'exit 130' INT TERM; \
+	bash Scripts/dbservers.sh start $(DBDIR) && \
+	$(PY) Tests/Compat/dbserver_smoke.py --env $(DBDIR)/env $(SMOKE_ARGS)
 
 api: build
 	python3 Scripts/api-digest.py --write API/Pedigree.txt
@@ -69,7 +91,12 @@ api: build
 api-check: build
 	python3 Scripts/api-digest.py --check API/Pedigree.txt
 
-test: swift-test api-check compat server-test
+# `make test` starts a private MariaDB and PostgreSQL on loopback (Scripts/dbservers.sh, data under
+# $(DBDIR)), runs every suite with their URLs in the environment, and stops them whatever happened.
+test: deps venv
+	@trap 'bash Scripts/dbservers.sh stop $(DBDIR)' EXIT; trap 'exit 130' INT TERM; \
+	bash Scripts/dbservers.sh start $(DBDIR) && . $(DBDIR)/env && \
+	$(MAKE) --no-print-directory swift-test api-check compat server-test
 
 demo: build
 	rm -f pedigree.sqlite pedigree.sqlite-wal pedigree.sqlite-shm

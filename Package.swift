@@ -27,8 +27,10 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CGraphviz", pkgConfig: "libgvc", providers: [.apt(["libgraphviz-dev"])]),
         .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
         .target(name: "PedigreeModel", swiftSettings: strict),
-        .target(name: "PedigreeStore", dependencies: ["CSQLite", "PedigreeModel"], swiftSettings: strict),
+        .target(name: "PedigreeStore", dependencies: ["CSQLite", "CLibPQ", "CMariaDB", "PedigreeModel"], swiftSettings: strict),
         .target(name: "PedigreeGraph", dependencies: ["PedigreeModel"], swiftSettings: strict),
         .target(name: "PedigreeQuery", dependencies: ["PedigreeModel", "PedigreeGraph"], swiftSettings: strict),
         .target(
@@ -76,7 +78,7 @@ let package = Package(
             name: "PedigreeTests",
             dependencies: [
                 "Pedigree", "PedigreeModel", "PedigreeGraph", "PedigreeQuery", "PedigreeRender",
-                "PedigreeFixtures", "PedigreeServer", "PedigreeWire",
+                "PedigreeFixtures", "PedigreeServer", "PedigreeWire", "PedigreeStore",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

@@ -22,7 +22,9 @@ def digest(build: str) -> list[str]:
                  "-Xcc", "-fmodule-map-file=Sources/CGraphviz/module.modulemap",
                  "-Xcc", "-fmodule-map-file=Sources/CSQLite/module.modulemap",
                  "-Xcc", "-fmodule-map-file=Sources/CMalloc/module.modulemap",
-                 "-Xcc", "-I/usr/include/graphviz", "-target", "x86_64-unknown-linux-gnu",
+                 "-Xcc", "-fmodule-map-file=Sources/CLibPQ/module.modulemap",
+                 "-Xcc", "-fmodule-map-file=Sources/CMariaDB/module.modulemap",
+                 "-Xcc", "-I/usr/include/graphviz", "-Xcc", "-I/usr/include/postgresql", "-Xcc", "-I/usr/include/mariadb", "-target", "x86_64-unknown-linux-gnu",
                  "-minimum-access-level", "public", "-skip-synthesized-members", "-output-dir", out],
                 check=True)
         for path in sorted(glob.glob(os.path.join(out, "*.symbols.json"))):

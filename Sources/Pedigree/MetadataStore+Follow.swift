@@ -13,7 +13,7 @@ extension MetadataStore {
 
     /// Applies what other connections committed to the file since the graph last caught up, and
     /// publishes it as a new snapshot. Returns whether another connection had committed (and so a
-    /// snapshot was published). Cheap when nothing changed: one `PRAGMA data_version`. A store in
+    /// snapshot was published). Cheap when nothing changed: one query (SQLite's `PRAGMA data_version`). A store in
     /// memory has nothing to follow.
     @discardableResult
     public func follow() throws -> Bool {
@@ -22,19 +22,27 @@ extension MetadataStore {
             guard let position = w.position else { return false }
             do {
                 let checked = Self.now()
-                guard try MLMDTables(db).dataVersion() != position.dataVersion else {
+                let version: Int64
+                do {
+                    version = try MLMDTables(db).dataVersion()
+                } catch let error as DatabaseError where error.kind == .unavailable {
+                    // The server dropped the connection since the last poll: open it again.
+                    try db.reconnect()
+                    version = try MLMDTables(db).dataVersion()
+                }
+                guard version != position.dataVersion else {
                     // Nothing was committed elsewhere before `checked`: the update window can start there.
                     w.position?.readTime = checked
                     return false
                 }
-                try db.execute("BEGIN")
-                defer { if db.isInTransaction { try? db.execute("COMMIT") } }
+                try db.beginRead()
+                defer { if db.isInTransaction { try? db.commit() } }
                 let (graph, next) = try Self.catchUp(db, graph: published.withLock { $0 }, position: position)
                 w.position = next
                 guard let graph else { return false }
                 publish(graph)
                 return true
-            } catch let error as SQLiteError {
+            } catch let error as DatabaseError {
                 throw Self.translate(error)
             }
         }
@@ -54,7 +62,7 @@ extension MetadataStore {
     /// holds (something was deleted). MLMD never deletes nodes, events or memberships; a deletion
     /// of those by another process is not seen until the store is opened again.
     static func catchUp(
-        _ db: SQLiteConnection, graph: GraphSnapshot, position: MLMDPosition
+        _ db: any SQLDatabase, graph: GraphSnapshot, position: MLMDPosition
     ) throws -> (GraphSnapshot?, MLMDPosition) {
         let tables = MLMDTables(db)
         let readTime = now()

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import Synchronization
 internal import PedigreeStore
 public import PedigreeModel
 
@@ -117,7 +118,7 @@ extension WriteContext {
             throw MetadataError.invalidArgument("line \(number): \(error.description)")
         } catch let error as MetadataError {
             throw MetadataError(error.code, "line \(number): \(error.message)")
-        } catch let error as SQLiteError {
+        } catch let error as DatabaseError {
             let e = MetadataStore.translate(error)
             throw MetadataError(e.code, "line \(number): \(e.message)")
         }
@@ -134,13 +135,15 @@ extension WriteContext {
     /// In a store without nodes, drops the secondary indexes for a bulk load (in the same
     /// transaction, so a failed load leaves them as they were). Unique constraints stay.
     func dropSecondaryIndexesIfEmpty() throws -> Bool {
-        guard graph.artifacts.isEmpty, graph.executions.isEmpty, graph.contexts.isEmpty else { return false }
-        for index in MLMDSchema.secondaryIndexes { try tables.db.execute("DROP INDEX IF EXISTS `\(index.name)`") }
+        guard graph.artifacts.isEmpty, graph.executions.isEmpty, graph.contexts.isEmpty,
+            let indexes = MLMDSchema.secondaryIndexes(tables.db.engine)
+        else { return false }
+        for index in indexes { try tables.db.execute("DROP INDEX IF EXISTS `\(index.name)`") }
         return true
     }
 
     private func createSecondaryIndexes() throws {
-        for index in MLMDSchema.secondaryIndexes { try tables.db.execute(index.sql) }
+        for index in MLMDSchema.secondaryIndexes(tables.db.engine) ?? [] { try tables.db.execute(index.sql) }
     }
 
     /// Writes whole store contents verbatim (ids and times kept): the bulk path of `generate`.
@@ -152,13 +155,30 @@ extension WriteContext {
             for a in contents.artifacts { try insertVerbatim(a, bulk: rebuild) }
             for e in contents.executions { try insertVerbatim(e, bulk: rebuild) }
             for c in contents.contexts { try insertVerbatim(c, bulk: rebuild) }
-            if rebuild { graph.indexLoadedNodes() }
+            // The nodes' indexes are built on another thread while the database writes the edges
+            // (events and memberships are held back until the end and need only the id slots
+            // that `load` filled), and the edges' adjacency while
+            // it builds its own indexes: the two are independent, and the second core is idle.
+            let indexed = rebuild ? Background(graph) { $0.indexLoadedNodes() } : nil
             for (rowID, e) in contents.events { try insertVerbatim(.event(rowID, e)) }
             for (rowID, a) in contents.attributions { try insertVerbatim(.attribution(rowID, a)) }
             for (rowID, a) in contents.associations { try insertVerbatim(.association(rowID, a)) }
+            if let indexed { graph = indexed.wait() }
+            // Parent links go into the graph as they are written: after the indexes are back.
             for p in contents.parentContexts { try insertVerbatim(.parentContext(p)) }
-            try finishBulkWrite(rebuildIndexes: rebuild)
-        } catch let error as SQLiteError {
+            try restoreBuiltinTypes()
+            let pending = (events: pendingEvents, attributions: pendingAttributions, associations: pendingAssociations)
+            pendingEvents = []
+            pendingAttributions = []
+            pendingAssociations = []
+            let edges = Background(take(&graph)) { g in
+                g.addEvents(pending.events)
+                g.addAttributions(pending.attributions)
+                g.addAssociations(pending.associations)
+            }
+            if rebuild { try createSecondaryIndexes() }
+            graph = edges.wait()
+        } catch let error as DatabaseError {
             throw MetadataStore.translate(error)
         }
     }
@@ -209,5 +229,36 @@ extension WriteContext {
             try tables.insertParentContext(p)
             graph.addParentContext(p)
         }
+    }
+}
+
+/// Moves `graph` out, leaving an empty one (so that a change to the moved value copies nothing).
+private func take(_ graph: inout GraphSnapshot) -> GraphSnapshot {
+    var moved = GraphSnapshot()
+    swap(&moved, &graph)
+    return moved
+}
+
+/// A value changed by `work` on a thread of its own; `wait` gives the result.
+private final class Background<Value: Sendable>: Sendable {
+    private let result = Mutex<Value?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+    private let input: Value
+
+    init(_ value: Value, _ work: @escaping @Sendable (inout Value) -> Void) {
+        input = value
+        let thread = Thread { [self] in
+            var changed = input
+            work(&changed)
+            result.withLock { $0 = changed }
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    func wait() -> Value {
+        done.wait()
+        return result.withLock { $0 } ?? input
     }
 }

@@ -19,7 +19,7 @@ public final class MetadataStore: Sendable {
 
     /// The writer's state: only reachable under the lock.
     struct Writer {
-        var db: SQLiteConnection?
+        var db: (any SQLDatabase)?
         /// How far the published graph has followed the file (nil for a store in memory, which no
         /// other connection can write to).
         var position: MLMDPosition?
@@ -46,18 +46,17 @@ public final class MetadataStore: Sendable {
             case .readWrite: .readWrite
             case .create: .create
             }
-        let db: SQLiteConnection
+        let location = try DatabaseLocation(path)
+        let db: any SQLDatabase
         let graph: GraphSnapshot
         let position: MLMDPosition
         do {
-            db = try MLMDFile.open(path: path, mode: fileMode)
+            db = try MLMDDatabase.open(location, mode: fileMode)
             (graph, loadedEdgesAlongside, position) = try Self.load(db, path: path, edgesAlongsideFrom: threshold)
-        } catch let error as SQLiteError {
-            throw MetadataError(
-                error.isCorruption ? .dataLoss : .internal,
-                "\(path): \(error.isCorruption ? "the database is corrupt: " : "")\(error)")
+        } catch let error as DatabaseError {
+            throw MLMDDatabase.translate(error, location: location.description)
         }
-        self.path = path
+        self.path = location.description
         isReadOnly = mode == .readOnly
         writer = Mutex(Writer(db: db, position: path == ":memory:" ? nil : position))
         if Self.checksInvariants { graph._checkInvariants() }
@@ -75,16 +74,16 @@ public final class MetadataStore: Sendable {
     /// the nodes.
     /// The position returned is that of the same read (see `follow`).
     private static func load(
-        _ db: SQLiteConnection, path: String, edgesAlongsideFrom threshold: Int64?
+        _ db: any SQLDatabase, path: String, edgesAlongsideFrom threshold: Int64?
     ) throws -> (GraphSnapshot, alongside: Bool, position: MLMDPosition) {
         let tables = MLMDTables(db)
         let readTime = now()
-        try db.execute("BEGIN")
-        defer { try? db.execute("COMMIT") }
+        try db.beginRead()
+        defer { try? db.commit() }
         let fingerprint = try tables.edgeFingerprint()
         let position = try tables.position(readTime: readTime)
         var builder = GraphSnapshot.Builder()
-        guard path != ":memory:", let threshold, fingerprint[0] >= threshold else {
+        guard db is SQLiteConnection, path != ":memory:", let threshold, fingerprint[0] >= threshold else {
             try tables.load(into: &builder)
             return (builder.finish(), false, position)
         }
@@ -186,7 +185,7 @@ public final class MetadataStore: Sendable {
                 }
             } catch {
                 if caughtUp { publish(base) }
-                if let error = error as? SQLiteError { throw Self.translate(error) }
+                if let error = error as? DatabaseError { throw Self.translate(error) }
                 throw error
             }
             let next = context!.graph
@@ -214,10 +213,9 @@ public final class MetadataStore: Sendable {
     static let checksInvariants = ProcessInfo.processInfo.environment["PEDIGREE_CHECK_INVARIANTS"] == "1"
 
     /// Maps an SQLite failure to MLMD's status codes.
-    static func translate(_ error: SQLiteError) -> MetadataError {
-        if error.isConstraint { return .alreadyExists("a record with the same unique key exists (\(error.message))") }
-        if error.isCorruption { return MetadataError(.dataLoss, "the database is corrupt: \(error)") }
-        return .internal(error.description)
+    static func translate(_ error: DatabaseError) -> MetadataError {
+        if error.engine == .sqlite, error.kind == .other { return .internal(error.description) }
+        return MLMDDatabase.translate(error, location: error.engine == .sqlite ? "the database" : error.engine.rawValue)
     }
 
     /// Re-reads the whole database and compares it with the live graph: the `check` command.
@@ -226,19 +224,15 @@ public final class MetadataStore: Sendable {
             guard let db = w.db else { throw MetadataError.failedPrecondition("the store is closed") }
             // One read transaction: the graph first catches up with what other connections
             // committed, then is compared with the file as of that same commit.
-            try db.execute("BEGIN")
-            defer { try? db.execute("COMMIT") }
+            try db.beginRead()
+            defer { try? db.commit() }
             if let position = w.position {
                 let (graph, next) = try Self.catchUp(db, graph: published.withLock { $0 }, position: position)
                 w.position = next
                 if let graph { publish(graph) }
             }
             var report = CheckReport()
-            var integrity: [String] = []
-            try db.query("PRAGMA integrity_check") { (row: borrowing Row) in
-                if let line = row.string(0), line != "ok" { integrity.append(line) }
-            }
-            report.problems += integrity.map { "SQLite integrity: \($0)" }
+            if let file = db as? SQLiteConnection { report.problems += try file.integrityProblems().map { "SQLite integrity: \($0)" } }
             report.warnings += try Self.danglingReferences(db)
             // One connection, no id arithmetic: an independent reading of the file.
             var builder = GraphSnapshot.Builder()
@@ -250,7 +244,7 @@ public final class MetadataStore: Sendable {
         }
     }
 
-    private static func danglingReferences(_ db: SQLiteConnection) throws -> [String] {
+    private static func danglingReferences(_ db: any SQLDatabase) throws -> [String] {
         let checks: [(String, String)] = [
             ("events with a missing artifact", "SELECT count(*) FROM Event WHERE artifact_id NOT IN (SELECT id FROM Artifact)"),
             ("events with a missing execution", "SELECT count(*) FROM Event WHERE execution_id NOT IN (SELECT id FROM Execution)"),

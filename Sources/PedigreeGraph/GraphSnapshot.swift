@@ -247,10 +247,22 @@ extension GraphSnapshot {
             artifactFar.append((a, Self.neighbour(e, type)))
             executionFar.append((e, Self.neighbour(a, type)))
         }
-        artifactEvents.append(contentsOf: artifactPairs)
-        executionEvents.append(contentsOf: executionPairs)
-        artifactNeighbours.append(contentsOf: artifactFar)
-        executionNeighbours.append(contentsOf: executionFar)
+        let empty = [artifactEvents, executionEvents, artifactNeighbours, executionNeighbours].allSatisfy { $0.itemCount == 0 }
+        guard empty else {
+            artifactEvents.append(contentsOf: artifactPairs)
+            executionEvents.append(contentsOf: executionPairs)
+            artifactNeighbours.append(contentsOf: artifactFar)
+            executionNeighbours.append(contentsOf: executionFar)
+            return
+        }
+        // The first events (a bulk load): each list built in one pass, as `open` builds them.
+        func build(_ pairs: [(Int32, Int32)], keys: Int) -> MultiMap {
+            MultiMap(keyCount: keys, itemCount: pairs.count) { pairs[$0].0 } item: { pairs[$0].1 }
+        }
+        artifactEvents = build(artifactPairs, keys: artifacts.count)
+        executionEvents = build(executionPairs, keys: executions.count)
+        artifactNeighbours = build(artifactFar, keys: artifacts.count)
+        executionNeighbours = build(executionFar, keys: executions.count)
     }
 
     package mutating func addAttribution(rowID: Int64, _ attribution: Attribution) { addAttributions([(rowID, attribution)]) }

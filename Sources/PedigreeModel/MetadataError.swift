@@ -11,6 +11,10 @@ public struct MetadataError: Error, Hashable, Sendable, CustomStringConvertible 
         case deadlineExceeded = "DEADLINE_EXCEEDED"
         case resourceExhausted = "RESOURCE_EXHAUSTED"
         case unimplemented = "UNIMPLEMENTED"
+        /// The database server cannot be reached (or the connection was lost).
+        case unavailable = "UNAVAILABLE"
+        /// The database server refused the user or password.
+        case unauthenticated = "UNAUTHENTICATED"
         case `internal` = "INTERNAL"
     }
 

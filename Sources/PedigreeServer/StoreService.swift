@@ -53,12 +53,14 @@ extension MetadataError.Code {
         case .deadlineExceeded: .deadlineExceeded
         case .resourceExhausted: .resourceExhausted
         case .unimplemented: .unimplemented
+        case .unavailable: .unavailable
+        case .unauthenticated: .unauthenticated
         case .internal: .internalError
         }
     }
 
     /// The MLMD code of a gRPC status code, for a client of the service; nil for the codes
-    /// MLMD has none for (UNAVAILABLE, UNAUTHENTICATED, ...).
+    /// MLMD has none for (PERMISSION_DENIED, ...).
     package init?(rpcCode: RPCError.Code) {
         guard let code = Self.allCases.first(where: { $0.rpcCode == rpcCode }) else { return nil }
         self = code

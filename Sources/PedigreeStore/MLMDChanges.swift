@@ -39,11 +39,26 @@ package struct MLMDChanges: Sendable {
 }
 
 extension MLMDTables {
-    /// SQLite's `PRAGMA data_version` on this connection: unchanged by its own commits, different
-    /// once another connection has committed.
+    /// A number that differs once another connection has committed. On SQLite, `PRAGMA
+    /// data_version` (unchanged by this connection's own commits); on a server, a fingerprint of
+    /// the highest ids, the latest update times and the counts of the tables without ids, which
+    /// this connection's own commits change too (the catch-up then finds its rows already held).
     package func dataVersion() throws -> Int64 {
-        try db.scalar("PRAGMA data_version")?.int64 ?? 0
+        guard db.engine != .sqlite else { return try db.scalar("PRAGMA data_version")?.int64 ?? 0 }
+        var fingerprint = Hasher()
+        try db.query(Self.serverFingerprint) { (row: borrowing Row) in
+            for column in 0..<Int32(row.columnCount) { fingerprint.combine(row.optionalInt64(column)) }
+        }
+        return Int64(fingerprint.finalize())
     }
+
+    private static let serverFingerprint =
+        "SELECT " + ["Artifact", "Execution", "Context"].flatMap {
+            ["(SELECT max(id) FROM \($0))", "(SELECT max(last_update_time_since_epoch) FROM \($0))"]
+        }.joined(separator: ", ")
+        + ", (SELECT max(id) FROM Event), (SELECT count(*) FROM EventPath), (SELECT max(id) FROM Attribution)"
+        + ", (SELECT max(id) FROM Association), (SELECT count(*) FROM ParentContext), (SELECT count(*) FROM `Type`)"
+        + ", (SELECT count(*) FROM TypeProperty), (SELECT count(*) FROM ParentType)"
 
     /// The position of what this connection reads now. Call inside the read transaction that
     /// loaded the graph, so that both describe the same commit.
@@ -69,12 +84,8 @@ extension MLMDTables {
 
         // Events and their paths (paths are written with their event, in the same transaction).
         var paths: [Int64: [EventStep]] = [:]
-        try db.query(
-            "SELECT event_id, is_index_step, step_index, step_key FROM EventPath WHERE event_id > ? ORDER BY event_id, rowid",
-            [.integer(since.eventID)]
-        ) { (row: borrowing Row) in
-            paths[row.int64(0), default: []].append(row.int64(1) != 0 ? .index(row.int64(2)) : .key(row.string(3) ?? ""))
-        }
+        let steps = try eventPathSteps(after: since.eventID)
+        for (event, step) in zip(steps.events, steps.steps) { paths[event, default: []].append(step) }
         try db.query(
             "SELECT id, artifact_id, execution_id, type, milliseconds_since_epoch FROM Event WHERE id > ? ORDER BY id",
             [.integer(since.eventID)]

@@ -8,11 +8,13 @@ package struct MLMDNodeTable: Sendable {
     package let propertyTable: String
     package let owner: String
     package let kindColumns: [String]
-    /// The insert of one node (parameters in `columns` order) and of one of its properties.
+    /// The insert of one node (parameters in `columns` order), of one without its id (the
+    /// database numbers it; the same parameters, the first unused), and of one of its properties.
     let insert: StatementSlot
+    let insertNew: StatementSlot
     let insertProperty: StatementSlot
 
-    /// `slot` and `slot + 9` number its statements among `MLMDTables`' slots.
+    /// `slot`, `slot + 9` and `slot + 12` number its statements among `MLMDTables`' slots.
     init(slot: Int, name: String, propertyTable: String, owner: String, kindColumns: [String]) {
         self.name = name
         self.propertyTable = propertyTable
@@ -21,6 +23,9 @@ package struct MLMDNodeTable: Sendable {
         let columns = Self.commonColumns + kindColumns
         let parameters = (1...columns.count).map { "?\($0)" }.joined(separator: ", ")
         insert = StatementSlot(slot, "INSERT INTO \(name) (\(columns.joined(separator: ", "))) VALUES (\(parameters))")
+        insertNew = StatementSlot(
+            slot + 12,
+            "INSERT INTO \(name) (\(columns.dropFirst().joined(separator: ", "))) VALUES (\((2...columns.count).map { "?\($0)" }.joined(separator: ", ")))")
         insertProperty = StatementSlot(
             slot + 9,
             "INSERT INTO \(propertyTable) (\(owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
@@ -43,7 +48,7 @@ package struct MLMDNodeTable: Sendable {
 package protocol MLMDNodeRow: MetadataNode {
     static var table: MLMDNodeTable { get }
     /// Binds `table.kindColumns`, from parameter `first` on.
-    func bindKindColumns(_ s: inout Statement, from first: Int32) throws(SQLiteError)
+    func bindKindColumns(_ s: inout Statement, from first: Int32) throws(DatabaseError)
     /// Reads `table.kindColumns` from a row, from column `first` on.
     mutating func readKindColumns(_ row: borrowing Row, from first: Int32)
 }
@@ -59,7 +64,7 @@ extension MLMDNodeRow {
     }
 
     /// Binds every column, the id (nil: a new one) first.
-    func bind(_ s: inout Statement, id: Int64?) throws(SQLiteError) {
+    func bind(_ s: inout Statement, id: Int64?) throws(DatabaseError) {
         try s.bind(1, id)
         try s.bind(2, typeID.rawValue)
         try s.bind(3, nodeName)
@@ -74,7 +79,7 @@ extension Artifact: MLMDNodeRow {
     package static let table = MLMDNodeTable(
         slot: 0, name: "Artifact", propertyTable: "ArtifactProperty", owner: "artifact_id", kindColumns: ["uri", "state"])
 
-    package func bindKindColumns(_ s: inout Statement, from first: Int32) throws(SQLiteError) {
+    package func bindKindColumns(_ s: inout Statement, from first: Int32) throws(DatabaseError) {
         try s.bind(first, uri)
         try s.bind(first + 1, state.map { Int64($0.rawValue) })
     }
@@ -89,7 +94,7 @@ extension Execution: MLMDNodeRow {
     package static let table = MLMDNodeTable(
         slot: 1, name: "Execution", propertyTable: "ExecutionProperty", owner: "execution_id", kindColumns: ["last_known_state"])
 
-    package func bindKindColumns(_ s: inout Statement, from first: Int32) throws(SQLiteError) {
+    package func bindKindColumns(_ s: inout Statement, from first: Int32) throws(DatabaseError) {
         try s.bind(first, lastKnownState.map { Int64($0.rawValue) })
     }
 
@@ -102,7 +107,7 @@ extension Context: MLMDNodeRow {
     package static let table = MLMDNodeTable(
         slot: 2, name: "Context", propertyTable: "ContextProperty", owner: "context_id", kindColumns: [])
 
-    package func bindKindColumns(_ s: inout Statement, from first: Int32) throws(SQLiteError) {}
+    package func bindKindColumns(_ s: inout Statement, from first: Int32) throws(DatabaseError) {}
 
     package mutating func readKindColumns(_ row: borrowing Row, from first: Int32) {}
 }

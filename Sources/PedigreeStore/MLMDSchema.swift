@@ -4,15 +4,21 @@
 package enum MLMDSchema {
     package static let version: Int64 = 10
 
-    /// The secondary indexes (those of CREATE INDEX statements): a bulk load into an empty store
-    /// drops them first and builds them once at the end, which is much faster than keeping them
-    /// up to date row by row.
-    package static var secondaryIndexes: [(name: String, sql: String)] {
-        creation.compactMap { sql in
-            guard sql.contains("CREATE INDEX"), let start = sql.range(of: "`idx_") else { return nil }
-            let rest = sql[start.upperBound...]
-            guard let end = rest.firstIndex(of: "`") else { return nil }
-            return ("idx_" + rest[..<end], sql)
+    /// The secondary indexes (those of CREATE INDEX statements) of `engine`'s schema: a bulk load
+    /// into an empty store drops them first and builds them once at the end, which is much faster
+    /// than keeping them up to date row by row. nil on MySQL, whose DDL commits on its own (a
+    /// failed load could not put them back).
+    package static func secondaryIndexes(_ engine: SQLEngine) -> [(name: String, sql: String)]? {
+        let statements: [String]
+        switch engine {
+        case .sqlite: statements = creation
+        case .postgresql: statements = MLMDServerSchema.postgresql
+        case .mysql: return nil
+        }
+        return statements.compactMap { sql in
+            guard sql.contains("CREATE INDEX"), let start = sql.range(of: "idx_") else { return nil }
+            let name = sql[start.lowerBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            return (String(name), sql)
         }
     }
 

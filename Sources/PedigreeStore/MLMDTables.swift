@@ -3,20 +3,26 @@ internal import Foundation
 
 /// Row-level reads and writes of the MLMD tables. No MLMD semantics here: callers check them.
 package struct MLMDTables {
-    package let db: SQLiteConnection
+    package let db: any SQLDatabase
 
-    package init(_ db: SQLiteConnection) { self.db = db }
+    package init(_ db: any SQLDatabase) { self.db = db }
 
     private static let structPrefix = "mlmd-struct::"
 
     /// The statements run once per row on the write paths, kept by the connection by slot.
     private enum Slot {
+        // Each insert of a row with an id has a twin without it (the database numbers the row;
+        // PostgreSQL refuses a NULL id): the same parameters, the first unused.
         static let event = StatementSlot(
-            3, "INSERT INTO Event (id, artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (?, ?, ?, ?, ?)")
-        static let eventPathIndex = StatementSlot(4, "INSERT INTO EventPath (event_id, is_index_step, step_index) VALUES (?, 1, ?)")
-        static let eventPathKey = StatementSlot(5, "INSERT INTO EventPath (event_id, is_index_step, step_key) VALUES (?, 0, ?)")
-        static let attribution = StatementSlot(6, "INSERT INTO Attribution (id, context_id, artifact_id) VALUES (?, ?, ?)")
-        static let association = StatementSlot(7, "INSERT INTO Association (id, context_id, execution_id) VALUES (?, ?, ?)")
+            3, "INSERT INTO Event (id, artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (?1, ?2, ?3, ?4, ?5)")
+        static let newEvent = StatementSlot(
+            15, "INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (?2, ?3, ?4, ?5)")
+        static let eventPathIndex = StatementSlot(4, "INSERT INTO EventPath (event_id, is_index_step, step_index) VALUES (?, TRUE, ?)")
+        static let eventPathKey = StatementSlot(5, "INSERT INTO EventPath (event_id, is_index_step, step_key) VALUES (?, FALSE, ?)")
+        static let attribution = StatementSlot(6, "INSERT INTO Attribution (id, context_id, artifact_id) VALUES (?1, ?2, ?3)")
+        static let newAttribution = StatementSlot(16, "INSERT INTO Attribution (context_id, artifact_id) VALUES (?2, ?3)")
+        static let association = StatementSlot(7, "INSERT INTO Association (id, context_id, execution_id) VALUES (?1, ?2, ?3)")
+        static let newAssociation = StatementSlot(17, "INSERT INTO Association (context_id, execution_id) VALUES (?2, ?3)")
         static let parentContext = StatementSlot(8, "INSERT INTO ParentContext (context_id, parent_context_id) VALUES (?, ?)")
     }
 
@@ -44,7 +50,7 @@ package struct MLMDTables {
     package func edgeFingerprint() throws -> [Int64] {
         var values: [Int64] = []
         try db.query(
-            "SELECT (SELECT max(id) FROM Event), (SELECT max(rowid) FROM EventPath), (SELECT max(id) FROM Attribution), (SELECT max(id) FROM Association), (SELECT count(*) FROM ParentContext)"
+            "SELECT (SELECT max(id) FROM Event), (SELECT \(db.engine == .sqlite ? "max(rowid)" : "count(*)") FROM EventPath), (SELECT max(id) FROM Attribution), (SELECT max(id) FROM Association), (SELECT count(*) FROM ParentContext)"
         ) { (row: borrowing Row) in
             values = (0..<5).map { row.isNull(Int32($0)) ? -1 : row.int64(Int32($0)) }
         }
@@ -77,15 +83,31 @@ package struct MLMDTables {
         "\(table.owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value, byte_value"
     }
 
+    /// The event path steps (of the events with ids above `after`), by event id and, within an
+    /// event, in the order they were written: SQLite's rowid, PostgreSQL's physical order; MySQL
+    /// (InnoDB, no key) returns them in insertion order within an event, kept by a stable sort.
+    func eventPathSteps(after: Int64?) throws -> (events: [Int64], steps: [EventStep]) {
+        let filter = after.map { " WHERE event_id > \($0)" } ?? ""
+        let order =
+            switch db.engine {
+            case .sqlite: " ORDER BY event_id, rowid"
+            case .postgresql: " ORDER BY event_id, ctid"
+            case .mysql: ""
+            }
+        var rows: [(event: Int64, step: EventStep)] = []
+        try db.query("SELECT event_id, is_index_step, step_index, step_key FROM EventPath\(filter)\(order)") { (row: borrowing Row) in
+            rows.append((row.int64(0), row.int64(1) != 0 ? .index(row.int64(2)) : .key(row.string(3) ?? "")))
+        }
+        if db.engine == .mysql {
+            rows = rows.enumerated().sorted { ($0.element.event, $0.offset) < ($1.element.event, $1.offset) }.map(\.element)
+        }
+        return (rows.map(\.event), rows.map(\.step))
+    }
+
     /// Streams the events (with their paths), attributions, associations and parent contexts into `sink`.
     package func loadEdges(into sink: inout some EdgeSink) throws {
         // Paths, in event id order, are merged into the event scan (also in id order).
-        var pathEvents: [Int64] = []
-        var pathSteps: [EventStep] = []
-        try db.query("SELECT event_id, is_index_step, step_index, step_key FROM EventPath ORDER BY event_id, rowid") { (row: borrowing Row) in
-            pathEvents.append(row.int64(0))
-            pathSteps.append(row.int64(1) != 0 ? .index(row.int64(2)) : .key(row.string(3) ?? ""))
-        }
+        var (pathEvents, pathSteps) = try eventPathSteps(after: nil)
         var nextStep = 0
         try db.query("SELECT id, artifact_id, execution_id, type, milliseconds_since_epoch FROM Event ORDER BY id") { (row: borrowing Row) in
             let rowID = row.int64(0)
@@ -165,6 +187,12 @@ package struct MLMDTables {
                 default: nil
                 }
             if let bytes, let any = try? ProtoWire.decodeAny(ArraySlice(bytes)) { return .proto(any) }
+            // MySQL's blob holds the base64 text that SQLite keeps as text.
+            if case .blob(let blob) = raw, let data = Data(base64Encoded: String(decoding: blob, as: UTF8.self)),
+                let any = try? ProtoWire.decodeAny(ArraySlice([UInt8](data)))
+            {
+                return .proto(any)
+            }
         }
         if !row.isNull(7) { return .bool(row.int64(7) != 0) }
         return nil
@@ -173,11 +201,18 @@ package struct MLMDTables {
     // MARK: Writing types
 
     package func insertType(_ type: NodeType) throws -> TypeID {
-        try db.run(
-            "INSERT INTO `Type` (id, name, version, type_kind, description, input_type, output_type, external_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [SQLValue(type.id?.rawValue), .text(type.name), SQLValue(type.version), .integer(Int64(type.kind.rawValue)),
-             SQLValue(type.description), SQLValue(type.inputType), SQLValue(type.outputType), SQLValue(type.externalID)])
-        let id = TypeID(db.lastInsertRowID)
+        let columns = "name, version, type_kind, description, input_type, output_type, external_id"
+        let fields: [SQLValue] = [
+            .text(type.name), SQLValue(type.version), .integer(Int64(type.kind.rawValue)), SQLValue(type.description),
+            SQLValue(type.inputType), SQLValue(type.outputType), SQLValue(type.externalID),
+        ]
+        if let id = type.id {
+            db.noteExplicitID(table: "Type")
+            try db.run("INSERT INTO `Type` (id, \(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [.integer(id.rawValue)] + fields)
+        } else {
+            try db.run("INSERT INTO `Type` (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?)", fields)
+        }
+        let id = try type.id ?? TypeID(db.lastInsertRowID())
         try addTypeProperties(id, type.properties)
         return id
     }
@@ -217,18 +252,19 @@ package struct MLMDTables {
 
     /// Inserts a node with its properties: with its own id if it has one, else a new one. Returns the id.
     package func insert<N: MLMDNodeRow>(_ node: N) throws -> N.ID {
-        try db.withStatement(N.table.insert) { (s: inout Statement) throws(SQLiteError) in
+        if node.id != nil { db.noteExplicitID(table: N.table.name) }
+        try db.withStatement(node.id == nil ? N.table.insertNew : N.table.insert) { (s: inout Statement) throws(DatabaseError) in
             try node.bind(&s, id: node.id?.rawValue)
             try s.execute()
         }
-        let id = N.ID(db.lastInsertRowID)
+        let id = try node.id ?? N.ID(db.lastInsertRowID())
         try insertProperties(N.table, id.rawValue, node.properties, node.customProperties)
         return id
     }
 
     /// Replaces the stored node `id`, properties included.
     package func update<N: MLMDNodeRow>(_ node: N, id: N.ID) throws {
-        try db.withStatement(N.table.update) { (s: inout Statement) throws(SQLiteError) in
+        try db.withStatement(N.table.update) { (s: inout Statement) throws(DatabaseError) in
             try node.bind(&s, id: id.rawValue)
             try s.execute()
         }
@@ -240,9 +276,10 @@ package struct MLMDTables {
     private func insertProperties(_ table: MLMDNodeTable, _ id: Int64, _ properties: Properties, _ custom: Properties) throws {
         if properties.isEmpty && custom.isEmpty { return }
         let slot = table.insertProperty
+        let rawProto = db.engine == .postgresql
         for (isCustom, set) in [(false, properties), (true, custom)] {
             for (name, value) in set.sorted(by: { $0.key < $1.key }) {
-                try db.withStatement(slot) { (s: inout Statement) throws(SQLiteError) in
+                try db.withStatement(slot) { (s: inout Statement) throws(DatabaseError) in
                     try s.bind(1, id)
                     try s.bind(2, name)
                     try s.bind(3, Int64(isCustom ? 1 : 0))
@@ -255,7 +292,10 @@ package struct MLMDTables {
                     case .string(let v): try s.bind(6, v)
                     case .struct(let fields):
                         try s.bind(6, Self.structPrefix + Data(ProtoWire.encodeStruct(fields)).base64EncodedString())
-                    case .proto(let any): try s.bind(7, Data(ProtoWire.encodeAny(any)).base64EncodedString())
+                    // As ml-metadata stores an Any: base64 text on SQLite and MySQL, bytes on PostgreSQL.
+                    case .proto(let any):
+                        let bytes = ProtoWire.encodeAny(any)
+                        if rawProto { try s.bind(7, .blob(bytes)) } else { try s.bind(7, Data(bytes).base64EncodedString()) }
                     case .bool(let v): try s.bind(8, Int64(v ? 1 : 0))
                     }
                     try s.execute()
@@ -267,7 +307,8 @@ package struct MLMDTables {
     // MARK: Writing edges
 
     package func insertEvent(_ event: Event, rowID: Int64? = nil) throws -> Int64 {
-        try db.withStatement(Slot.event) { (s: inout Statement) throws(SQLiteError) in
+        if rowID != nil { db.noteExplicitID(table: "Event") }
+        try db.withStatement(rowID == nil ? Slot.newEvent : Slot.event) { (s: inout Statement) throws(DatabaseError) in
             try s.bind(1, rowID)
             try s.bind(2, event.artifactID!.rawValue)
             try s.bind(3, event.executionID!.rawValue)
@@ -275,17 +316,17 @@ package struct MLMDTables {
             try s.bind(5, event.time)
             try s.execute()
         }
-        let id = db.lastInsertRowID
+        let id = try rowID ?? db.lastInsertRowID()
         for step in event.path {
             switch step {
             case .index(let i):
-                try db.withStatement(Slot.eventPathIndex) { (s: inout Statement) throws(SQLiteError) in
+                try db.withStatement(Slot.eventPathIndex) { (s: inout Statement) throws(DatabaseError) in
                     try s.bind(1, id)
                     try s.bind(2, i)
                     try s.execute()
                 }
             case .key(let k):
-                try db.withStatement(Slot.eventPathKey) { (s: inout Statement) throws(SQLiteError) in
+                try db.withStatement(Slot.eventPathKey) { (s: inout Statement) throws(DatabaseError) in
                     try s.bind(1, id)
                     try s.bind(2, k)
                     try s.execute()
@@ -297,17 +338,20 @@ package struct MLMDTables {
 
     /// Inserts an attribution or association (with this row id, or a new one); returns the row id.
     package func insert<M: ContextMembership>(_ link: M, rowID: Int64? = nil) throws -> Int64 {
-        try db.withStatement(M.memberKind == .artifact ? Slot.attribution : Slot.association) { (s: inout Statement) throws(SQLiteError) in
+        let artifact = M.memberKind == .artifact
+        if rowID != nil { db.noteExplicitID(table: artifact ? "Attribution" : "Association") }
+        let slot = artifact ? (rowID == nil ? Slot.newAttribution : Slot.attribution) : (rowID == nil ? Slot.newAssociation : Slot.association)
+        try db.withStatement(slot) { (s: inout Statement) throws(DatabaseError) in
             try s.bind(1, rowID)
             try s.bind(2, link.contextID.rawValue)
             try s.bind(3, link.memberID)
             try s.execute()
         }
-        return db.lastInsertRowID
+        return try rowID ?? db.lastInsertRowID()
     }
 
     package func insertParentContext(_ link: ParentContext) throws {
-        try db.withStatement(Slot.parentContext) { (s: inout Statement) throws(SQLiteError) in
+        try db.withStatement(Slot.parentContext) { (s: inout Statement) throws(DatabaseError) in
             try s.bind(1, link.childID.rawValue)
             try s.bind(2, link.parentID.rawValue)
             try s.execute()

@@ -9,14 +9,15 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         try PedigreeCommand.run {
-            let report = try store.open(.readOnly).check()
+            let s = try store.open(.readOnly)
+            let report = try s.check()
             for w in report.warnings { print("warning: \(w)") }
             if report.isHealthy {
                 let c = report.counts
                 print("ok: \(c.artifacts) artifacts, \(c.executions) executions, \(c.contexts) contexts, \(c.events) events; graph == database")
             } else {
                 for p in report.problems { printError("problem: \(p)") }
-                throw MetadataError(.dataLoss, "\(report.problems.count) problem(s) found in \(store.db)")
+                throw MetadataError(.dataLoss, "\(report.problems.count) problem(s) found in \(s.path)")
             }
         }
     }

@@ -15,13 +15,12 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         try PedigreeCommand.run {
-            if FileManager.default.fileExists(atPath: store.db) {
-                throw MetadataError.alreadyExists("\(store.db) exists; the demo writes a new store (remove the file first)")
-            }
+            try store.requireNew("the demo")
             let s = try store.open(.create)
+            try store.requireNew("the demo", opened: s)
             let summary = try DemoPipeline.write(into: s, runs: runs)
             s.close()
-            print("wrote a \(summary.runs)-run TFX-like pipeline to \(store.db); latest model: artifact \(summary.latestModel)")
+            print("wrote a \(summary.runs)-run TFX-like pipeline to \(s.path); latest model: artifact \(summary.latestModel)")
         }
     }
 }

@@ -23,19 +23,18 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         try PedigreeCommand.run {
-            if FileManager.default.fileExists(atPath: store.db) {
-                throw MetadataError.alreadyExists("\(store.db) exists; generate writes a new store (remove the file first)")
-            }
+            try store.requireNew("generate")
             let start = Date()
             let contents = switch shape {
             case .chain: SyntheticStore.chain(executions: executions, seed: seed)
             case .tfx: SyntheticStore.tfx(executions: executions, seed: seed)
             }
             let s = try store.open(.create)
+            try store.requireNew("generate", opened: s)
             try s.insert(contents)
             s.close()
             let seconds = Date().timeIntervalSince(start)
-            print("wrote \(store.db): \(contents.artifacts.count) artifacts, \(contents.executions.count) executions, \(contents.events.count) events in \(String(format: "%.2f", seconds)) s")
+            print("wrote \(s.path): \(contents.artifacts.count) artifacts, \(contents.executions.count) executions, \(contents.events.count) events in \(String(format: "%.2f", seconds)) s")
         }
     }
 }

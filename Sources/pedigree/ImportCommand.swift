@@ -21,7 +21,7 @@ struct ImportCommand: ParsableCommand {
             let s = try store.open(.create)
             let summary = try s.importRecords(file: file, batchSize: batchSize)
             s.close()
-            print("imported \(summary.records) records in \(summary.transactions) transaction(s) into \(store.db)")
+            print("imported \(summary.records) records in \(summary.transactions) transaction(s) into \(s.path)")
         }
     }
 }

@@ -8,7 +8,7 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         try PedigreeCommand.run {
-            if FileManager.default.fileExists(atPath: store.db),
+            if store.isFile, FileManager.default.fileExists(atPath: store.db),
                 ((try? FileManager.default.attributesOfItem(atPath: store.db)[.size] as? Int) ?? 0) > 0
             {
                 // Validates an existing file and leaves it as it is.
@@ -18,7 +18,7 @@ struct InitCommand: ParsableCommand {
             }
             let s = try store.open(.create)
             s.close()
-            print("created \(store.db) (MLMD schema version 10)")
+            print("\(store.isFile ? "created" : "ready:") \(s.path) (MLMD schema version 10)")
         }
     }
 }

@@ -61,10 +61,25 @@ struct PedigreeCommand: AsyncParsableCommand {
             return error
         case let error as MetadataError:
             printError("pedigree: \(error.message) [\(error.code.rawValue)]")
-            return ExitCode(error.code == .internal ? 70 : 65)
+            return ExitCode(error.code.exitCode)
         default:
             printError("pedigree: \(error)")
             return ExitCode(70)
+        }
+    }
+}
+
+extension MetadataError.Code {
+    /// The exit code of a command that failed with this code (sysexits.h): 65 bad data or
+    /// query, 69 a database server that cannot be reached, 75 one that failed during the
+    /// call (retry may succeed), 77 refused credentials, 70 an internal error.
+    var exitCode: Int32 {
+        switch self {
+        case .internal: 70
+        case .unavailable: 69
+        case .aborted: 75
+        case .unauthenticated: 77
+        default: 65
         }
     }
 }

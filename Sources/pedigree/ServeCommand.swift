@@ -83,11 +83,11 @@ struct ServeCommand: AsyncParsableCommand {
             let db = try await MetadataStore.open(path: store.db, mode: .create)
             try await PedigreeServer.run(store: db, options: options, logger: logger) { server in
                 // One line on stdout that scripts can wait for.
-                FileHandle.standardOutput.write(Data("pedigree: serving \(store.db) on \(host):\(server.port)\n".utf8))
+                FileHandle.standardOutput.write(Data("pedigree: serving \(db.path) on \(host):\(server.port)\n".utf8))
             }
         } catch let error as MetadataError {
             printError("pedigree: \(error.message) [\(error.code.rawValue)]")
-            throw ExitCode(error.code == .internal ? 70 : 65)
+            throw ExitCode(error.code.exitCode)
         }
     }
 }

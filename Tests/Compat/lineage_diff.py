@@ -14,7 +14,8 @@ and 2000 executions with seeds 1, 2, 3; a `--shape tfx` store of 1500 executions
 (TFX pipelines and runs, cached executions, warm starts); two stores the library writes itself
 (lineage_fixture.py, seeds 5 and 9: branching, diamonds, cycles, every event
 type); `pedigree demo`; and any `--store NAME=DB` (run_compat.sh passes the
-compatibility fixture). The library opens every store read-only.
+compatibility fixture; its DB may be a mysql:// or postgresql:// URL, see mlmd_location.py).
+The library opens every store read-only.
 
 Cases: directions UPSTREAM, DOWNSTREAM, BIDIRECTIONAL (and DIRECTION_UNSPECIFIED
 on the library's stores); max_num_hops 0 1 2 3 5 10 20 50 100, and on the store
@@ -63,6 +64,7 @@ from ml_metadata.proto import metadata_store_pb2 as mlmd
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 import lineage_fixture  # noqa: E402
+import mlmd_location  # noqa: E402
 
 Q = mlmd.LineageSubgraphQueryOptions
 UP, DOWN, BOTH, UNSPECIFIED = Q.UPSTREAM, Q.DOWNSTREAM, Q.BIDIRECTIONAL, Q.DIRECTION_UNSPECIFIED
@@ -604,10 +606,7 @@ def cpu_seconds():
 
 
 def open_readonly(db):
-    config = mlmd.ConnectionConfig()
-    config.sqlite.filename_uri = db
-    config.sqlite.connection_mode = mlmd.SqliteMetadataSourceConfig.READONLY
-    return metadata_store.MetadataStore(config)
+    return metadata_store.MetadataStore(mlmd_location.connection_config(db, mlmd_location.READONLY))
 
 
 def main(argv=None):
@@ -644,7 +643,7 @@ def main(argv=None):
         stores.append((name, db, nstarts, exhaustive))
     for item in args.store:
         name, _, db = item.partition("=")
-        if not db or not os.path.isfile(db):
+        if not db or not (mlmd_location.is_server(db) or os.path.isfile(db)):
             print(f"lineage_diff: --store {item}: expected NAME=DB with an existing DB", file=sys.stderr)
             return 2
         if not args.only or args.only in name:

@@ -2,8 +2,10 @@
 
 Usage: $PY mlmd_dump.py DB OUT.jsonl
 
+DB is an SQLite file or a mysql:// or postgresql:// URL (mlmd_location.py).
 The store is read by the real ml-metadata library through its public API only,
-on a READONLY connection, so the file is never altered. The format is the one
+on a READONLY connection, so the file is never altered (a server database is
+never created: nothing makes a server connection read-only). The format is the one
 in docs/INTERCHANGE.md. The API does not expose the row ids of events,
 attributions and associations, so those records carry no `id`.
 """
@@ -19,6 +21,8 @@ from google.protobuf import json_format
 from ml_metadata import errors
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as mlmd
+
+import mlmd_location
 
 HEADER = {
     "record": "header",
@@ -44,13 +48,11 @@ class DumpError(Exception):
 
 
 def open_store(path, mode=READONLY):
-    """Opens an existing SQLite store; READONLY never creates or changes the file."""
-    if not os.path.isfile(path):
+    """Opens an existing store; on SQLite READONLY never creates or changes the file.
+    A server database must exist: it is opened without creating it."""
+    if not mlmd_location.is_server(path) and not os.path.isfile(path):
         raise DumpError(f"{path}: no such file")
-    config = mlmd.ConnectionConfig()
-    config.sqlite.filename_uri = path
-    config.sqlite.connection_mode = mode
-    return metadata_store.MetadataStore(config)
+    return metadata_store.MetadataStore(mlmd_location.connection_config(path, mode))
 
 
 def double_json(x):
@@ -219,13 +221,13 @@ def write_jsonl(records, path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("db", help="MLMD SQLite file (opened read-only)")
+    parser.add_argument("db", help="MLMD SQLite file (opened read-only) or server URL")
     parser.add_argument("out", help="JSON-lines file to write")
     args = parser.parse_args(argv)
     try:
         records = dump_records(open_store(args.db))
     except (DumpError, RuntimeError, errors.StatusError) as e:
-        print(f"mlmd_dump: {args.db}: {type(e).__name__}: {e}", file=sys.stderr)
+        print(mlmd_location.redact(f"mlmd_dump: {args.db}: {type(e).__name__}: {e}"), file=sys.stderr)
         return 1
     write_jsonl(records, args.out)
     return 0

@@ -18,6 +18,7 @@ import compare
 import edge_values
 import large_ids
 import mlmd_dump
+import mlmd_location
 import write_fixture
 
 HERE = Path(__file__).parent
@@ -302,6 +303,63 @@ def test_edge_values_extend_the_file_consistently(store, tmp_path):
     kinds = [rec["record"] for _, rec in edge]
     order = list(edge_values.SECTION)
     assert [order.index(k) for k in kinds] == sorted(order.index(k) for k in kinds)
+
+
+def test_large_ids_int32_fit_the_servers_id_columns(store):
+    original = [rec for _, rec in compare.load(store[1])]
+    shifted = large_ids.rewrite(original, large_ids.OFFSETS_INT32)
+    defined, used = referenced(shifted)
+    assert used <= defined
+    ids = [rec["id"] for rec in shifted if "id" in rec and rec.get("name") not in large_ids.BUILTIN_TYPES]
+    assert ids and all(2**24 < i < 2**31 for i in ids)
+    spaces = {space: {i for s, i in defined if s == space} for space in large_ids.OFFSETS_INT32}
+    assert not spaces["artifact"] & spaces["execution"]
+    with pytest.raises(ValueError):
+        large_ids.rewrite([{"record": "artifact", "id": 2**24, "type_id": 1}], large_ids.OFFSETS_INT32)
+
+
+def test_edge_values_finite_has_no_infinity(store, tmp_path):
+    out = tmp_path / "edge.jsonl"
+    assert run("edge_values.py", "--finite", store[1], out).returncode == 0
+    text = out.read_text()
+    assert "Infinity" not in text and "NaN" not in text and "1e+308" in text
+
+
+# --- mlmd_location ---
+
+def test_location_sqlite_config_as_before():
+    config = mlmd_location.connection_config("a/b.sqlite", mlmd_location.READWRITE_OPENCREATE)
+    assert config.WhichOneof("config") == "sqlite"
+    assert config.sqlite.filename_uri == "a/b.sqlite"
+    assert config.sqlite.connection_mode == mlmd_location.READWRITE_OPENCREATE
+    assert not mlmd_location.is_server("a/b.sqlite") and not mlmd_location.is_server(":memory:")
+
+
+def test_location_mysql_and_postgresql(monkeypatch):
+    monkeypatch.delenv("PEDIGREE_DB_PASSWORD", raising=False)
+    my = mlmd_location.connection_config("mysql://u:p%40ss@db.host:3307/meta")
+    assert (my.mysql.host, my.mysql.port, my.mysql.database, my.mysql.user, my.mysql.password) == (
+        "db.host", 3307, "meta", "u", "p@ss")
+    assert my.mysql.skip_db_creation and not my.mysql.socket
+    sock = mlmd_location.connection_config("mysql://u:p@localhost/meta?socket=/run/m.sock",
+                                           mlmd_location.READWRITE_OPENCREATE)
+    assert sock.mysql.socket == "/run/m.sock" and not sock.mysql.host and not sock.mysql.skip_db_creation
+    pg = mlmd_location.connection_config("postgresql://u:p@127.0.0.1:5433/meta")
+    assert (pg.postgresql.host, pg.postgresql.port, pg.postgresql.dbname, pg.postgresql.user,
+            pg.postgresql.password) == ("127.0.0.1", "5433", "meta", "u", "p")
+    assert mlmd_location.parse("postgres://u@h/d").port == 5432
+    monkeypatch.setenv("PEDIGREE_DB_PASSWORD", "from-env")
+    assert mlmd_location.parse("mysql://u@h/d").password == "from-env"
+    with pytest.raises(ValueError):
+        mlmd_location.parse("mysql://u:p@h:1/")
+
+
+def test_location_redacts_passwords():
+    text = "x mysql://u:s3cr@t@h:1/d?socket=/s y postgresql://v:pw@h:2/e z mysql://w@h/f"
+    out = mlmd_location.redact(text)
+    assert "s3cr" not in out and "pw@" not in out
+    assert out == "x mysql://u:***@h:1/d?socket=/s y postgresql://v:***@h:2/e z mysql://w@h/f"
+    assert mlmd_location.redact("/tmp/a.sqlite") == "/tmp/a.sqlite"
 
 
 # --- write_after and check_stats ---

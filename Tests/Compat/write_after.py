@@ -2,6 +2,7 @@
 
 Usage: $PY write_after.py DB
 
+DB is an SQLite file or a mysql:// or postgresql:// URL (mlmd_location.py).
 Opens DB read-write (never creating it) and adds three types, an artifact, an
 execution with an output and an input event, a context with an attribution,
 an association and a parent. Then checks that the new records read back as
@@ -18,6 +19,7 @@ from ml_metadata import errors
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
 import mlmd_dump
+import mlmd_location
 
 EXPECTED_NEW = Counter(type=3, artifact=1, execution=1, context=1, event=2, attribution=2,
                        association=1, parent_context=1)
@@ -102,7 +104,7 @@ def check(before, after, artifact, linked_artifact, linked_context):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("db", help="existing MLMD SQLite file (it is written to)")
+    parser.add_argument("db", help="existing MLMD SQLite file or server database (it is written to)")
     args = parser.parse_args(argv)
     try:
         store = mlmd_dump.open_store(args.db, mlmd_dump.READWRITE)
@@ -110,7 +112,7 @@ def main(argv=None):
         artifact, linked_artifact, linked_context = write_new_records(store, before)
         after = mlmd_dump.dump_records(store)
     except (mlmd_dump.DumpError, RuntimeError, errors.StatusError) as e:
-        print(f"write_after: {args.db}: {type(e).__name__}: {e}", file=sys.stderr)
+        print(mlmd_location.redact(f"write_after: {args.db}: {type(e).__name__}: {e}"), file=sys.stderr)
         return 1
     problems = check(before, after, artifact, linked_artifact, linked_context)
     for p in problems:

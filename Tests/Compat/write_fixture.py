@@ -1,9 +1,11 @@
 """Write a TFX-like MLMD store with the real ml-metadata library.
 
-Usage: $PY write_fixture.py DB [--seed N] [--runs K]
+Usage: $PY write_fixture.py DB [--seed N] [--runs K] [--portable]
 
-DB must not exist yet. Everything written is a function of the seed and the
-run count, except the timestamps that the library stamps itself.
+DB is an SQLite file or a mysql:// or postgresql:// URL (mlmd_location.py); it
+must not exist yet (the library creates it). Everything written is a function
+of the seed, the run count and the backend, except the timestamps that the
+library stamps itself.
 
 The store holds one pipeline run K times: ExampleGen, StatisticsGen,
 SchemaGen, Transform, Trainer, Evaluator, Pusher, written the way TFX does it
@@ -17,7 +19,12 @@ Limits of the real library that shape the content (see README.md): doubles
 are written as "%f" (6 decimals) and read back with 15 significant digits, and
 NaN or infinity cannot be written at all; strings are cut at a NUL; an unset
 artifact uri is stored as ""; a type version "" is stored as no version;
-contexts need a non-empty name.
+contexts need a non-empty name. On MySQL and PostgreSQL its int_value and
+step_index columns are 32-bit integers: there the int64 limits become the int32
+ones (under the same property names). On PostgreSQL it cannot write a string
+holding a backslash (it quotes PQescapeLiteral's E'...' once more: a syntax
+error), so there the backslash of the "text" value becomes a slash. --portable
+writes what every backend can hold (both changes) whatever DB is.
 """
 
 import argparse
@@ -29,6 +36,8 @@ import sys
 from google.protobuf import any_pb2, struct_pb2
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as mlmd
+
+import mlmd_location
 
 INT, DOUBLE, STRING, STRUCT, PROTO, BOOLEAN = (
     mlmd.INT, mlmd.DOUBLE, mlmd.STRING, mlmd.STRUCT, mlmd.PROTO, mlmd.BOOLEAN)
@@ -74,6 +83,7 @@ COMPONENTS = [name for name, *_ in EXECUTION_TYPES]
 
 UNICODE_NAME = "modèle-β-数据"
 INT64_MAX, INT64_MIN = 2**63 - 1, -2**63
+INT32_MAX, INT32_MIN = 2**31 - 1, -2**31
 
 
 def library_stable(x):
@@ -126,10 +136,13 @@ def event(kind, *path, ms=None):
 
 
 class FixtureWriter:
-    def __init__(self, store, rng):
+    def __init__(self, store, rng, engine="sqlite"):
         self.store = store
         self.rng = rng
         self.type_ids = {}
+        # engine: sqlite, mysql, postgresql, or portable (what all three hold)
+        self.int_max, self.int_min = (INT64_MAX, INT64_MIN) if engine == "sqlite" else (INT32_MAX, INT32_MIN)
+        self.backslash = "/" if engine in ("postgresql", "portable") else "\\"
 
     # --- types ---
 
@@ -399,10 +412,10 @@ class FixtureWriter:
     def write_edge_cases(self, pipeline, other_pipeline, raw, last_run):
         rng = self.rng
         every_kind = {
-            "int64_max": INT64_MAX, "int64_min": INT64_MIN, "zero": 0,
+            "int64_max": self.int_max, "int64_min": self.int_min, "zero": 0,
             "big_double": 1e300, "neg_big_double": -1e300, "micro": 0.000001,
             "mixed_double": 123456789.123456, "neg_double": -2.5, "zero_double": 0.0,
-            "empty": "", "text": "it's \"quoted\" \\ back\nslash\ttab ✓ 🚀",
+            "empty": "", "text": f"it's \"quoted\" {self.backslash} back\nslash\ttab ✓ 🚀",
             "flag_true": True, "flag_false": False,
             "struct": {"list": [1, 2.5, None, True, "x", {"nested": []}], "empty": {},
                        "int_as_double": 3.0, "two_pow_53": float(2**53), "neg": -7, "s": ""},
@@ -420,7 +433,7 @@ class FixtureWriter:
                           external_id=f"artifact:{UNICODE_NAME}"),
             self.artifact("Schema", "it's \"quoted\"", state=A.PENDING,
                           custom={"empty_struct": {}, "empty_string": ""}),
-            self.artifact("Examples", "orphan", props={"span": INT64_MAX, "version": INT64_MIN,
+            self.artifact("Examples", "orphan", props={"span": self.int_max, "version": self.int_min,
                                                        "split_names": ""}),
         ]
         ids = self.store.put_artifacts(edge)
@@ -441,7 +454,7 @@ class FixtureWriter:
              mlmd.Association(context_id=other_pipeline.id, execution_id=x_ids[3])])
         # an event with a caller-chosen time, one with a deep path, one with none
         events = [(raw.id, event(EV.INTERNAL_INPUT, ms=1_500_000_000_000)),
-                  (last_run["model"].id, event(EV.INPUT, "a", 0, "b", 1, "", INT64_MAX)),
+                  (last_run["model"].id, event(EV.INPUT, "a", 0, "b", 1, "", self.int_max)),
                   (ids[0], event(EV.OUTPUT))]
         for artifact_id, e in events:
             e.artifact_id, e.execution_id = artifact_id, x_ids[3]
@@ -451,18 +464,24 @@ class FixtureWriter:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("db", help="SQLite file to create (must not exist)")
+    parser.add_argument("db", help="SQLite file or server database to create (must not exist)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--runs", type=int, default=3, help="pipeline runs (default 3)")
+    parser.add_argument("--portable", action="store_true",
+                        help="only values every backend holds (32-bit ints, no backslash)")
     args = parser.parse_args(argv)
-    if os.path.exists(args.db):
+    server = mlmd_location.is_server(args.db)
+    if server:
+        import server_db  # the mariadb/psql clients, only needed here
+        if server_db.exists(args.db):
+            parser.error(f"{mlmd_location.redact(args.db)} exists; the fixture is written to a new database")
+    elif os.path.exists(args.db):
         parser.error(f"{args.db} exists; the fixture is written to a new file")
     if args.runs < 1:
         parser.error("--runs must be at least 1")
-    config = mlmd.ConnectionConfig()
-    config.sqlite.filename_uri = args.db
-    config.sqlite.connection_mode = mlmd.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
-    writer = FixtureWriter(metadata_store.MetadataStore(config), random.Random(args.seed))
+    config = mlmd_location.connection_config(args.db, mlmd.SqliteMetadataSourceConfig.READWRITE_OPENCREATE)
+    engine = "portable" if args.portable else mlmd_location.parse(args.db).engine if server else "sqlite"
+    writer = FixtureWriter(metadata_store.MetadataStore(config), random.Random(args.seed), engine)
     writer.write(args.runs)
     return 0
 

@@ -12,9 +12,7 @@ package enum MLMDFile {
         case create
     }
 
-    private static func problem(_ path: String, _ text: String) -> MetadataError {
-        .failedPrecondition("\(path): \(text)")
-    }
+    private static func problem(_ path: String, _ text: String) -> MetadataError { MLMDDatabase.problem(path, text) }
 
     /// Opens `path` as an MLMD store, validating it before anything is written to it.
     package static func open(path: String, mode: OpenMode) throws -> SQLiteConnection {
@@ -45,7 +43,7 @@ package enum MLMDFile {
             let reader = try SQLiteConnection(path: path, mode: .readOnly)
             try validate(reader, path: path)
             reader.close()
-        } catch let error as SQLiteError {
+        } catch let error as DatabaseError {
             throw problem(path, error.isCorruption ? "the database is corrupt (\(error.message))" : error.description)
         }
         let connection = try SQLiteConnection(path: path, mode: mode == .readOnly ? .readOnly : .readWrite)
@@ -94,56 +92,20 @@ package enum MLMDFile {
 
     /// Checks the tables, their columns and the schema version.
     private static func validate(_ connection: SQLiteConnection, path: String) throws {
-        var tables: Set<String> = []
+        var columns: [String: Set<String>] = [:]
         try connection.query("SELECT name FROM sqlite_master WHERE type = 'table'") { (row: borrowing Row) in
-            if let name = row.string(0) { tables.insert(name) }
+            if let name = row.string(0) { columns[name.lowercased()] = [] }
         }
-        if tables.isEmpty {
-            throw problem(path, "an SQLite database with no tables, not an MLMD database (create a store with `pedigree init`)")
-        }
-        if !tables.contains("MLMDEnv") {
-            let missing = MLMDSchema.tables.map(\.name).filter { !tables.contains($0) }
-            throw problem(
-                path, "an SQLite database but not an MLMD database (no MLMDEnv table; missing \(missing.joined(separator: ", ")))")
-        }
-        var versions: [Int64] = []
-        try connection.query("SELECT schema_version FROM MLMDEnv") { (row: borrowing Row) in
-            versions.append(row.int64(0))
-        }
-        guard versions.count == 1 else {
-            throw problem(path, "an MLMD database with \(versions.count) schema version rows in MLMDEnv; expected exactly one")
-        }
-        guard versions[0] == MLMDSchema.version else {
-            let advice = versions[0] < MLMDSchema.version
-                ? "it was written by an older ml-metadata; upgrade it with ml-metadata 1.17.1 (enable_upgrade_migration) first"
-                : "it was written by a newer ml-metadata"
-            throw problem(path, "MLMD schema version \(versions[0]); Pedigree reads version \(MLMDSchema.version) only (\(advice))")
-        }
-        for (table, columns) in MLMDSchema.tables {
-            guard tables.contains(table) else {
-                throw problem(path, "an MLMD database missing table \(table)")
-            }
-            var present: Set<String> = []
+        for table in columns.keys {
             try connection.query("SELECT name FROM pragma_table_info(?)", [.text(table)]) { (row: borrowing Row) in
-                if let name = row.string(0) { present.insert(name) }
-            }
-            let missing = columns.filter { !present.contains($0) }
-            if !missing.isEmpty {
-                throw problem(path, "table \(table) lacks column(s) \(missing.joined(separator: ", ")); not MLMD schema version 10")
+                if let name = row.string(0) { columns[table, default: []].insert(name.lowercased()) }
             }
         }
+        try MLMDDatabase.validate(connection, columns: columns, location: path, kind: "an SQLite database")
     }
 
     /// Creates the schema, records the version and adds the built-in types, as ml-metadata does.
     private static func initialize(_ connection: SQLiteConnection) throws {
-        try connection.transaction { () throws -> Void in
-            for statement in MLMDSchema.creation { try connection.execute(statement) }
-            try connection.run("INSERT INTO MLMDEnv (schema_version) VALUES (?)", [.integer(MLMDSchema.version)])
-            for base in BaseType.builtinOrder {
-                try connection.run(
-                    "INSERT INTO `Type` (name, type_kind) VALUES (?, ?)",
-                    [.text(base.builtinTypeName), .integer(Int64(base.kind.rawValue))])
-            }
-        }
+        try MLMDDatabase.initialize(connection, creation: MLMDSchema.creation)
     }
 }
