@@ -32,6 +32,7 @@ OPEN_RUNS=${OPEN_RUNS:-3}
 swift_cmd="$SWIFT_BENCH --sizes $SIZES --write-calls $WRITE_CALLS --cimport $CIMPORT"
 load_cmd="$PEERS_PY Benchmarks/load/load.py --pedigree $PEDIGREE --clients $CLIENTS --seconds $LOAD_SECONDS"
 open_cmd="python3 Benchmarks/open/open_to_answer.py --pedigree $PEDIGREE --sizes $OPEN_SIZES --seed $SEED --runs $OPEN_RUNS --workdir .build-bench/open"
+servers_cmd="$PEERS_PY Benchmarks/servers/servers.py --pedigree $PEDIGREE --swift-bench $SWIFT_BENCH --executions $EXECUTIONS --write-calls $WRITE_CALLS"
 peers_cmd="$PEERS_PY Benchmarks/peers/run_peers.py --pedigree $PEDIGREE --swift-bench $SWIFT_BENCH --executions $EXECUTIONS --seed $SEED --repeat $REPEAT --budget $BUDGET --write-calls $WRITE_CALLS --c-bfs $CBFS${STRICT:+ --strict}"
 
 tmp=$(mktemp -d)
@@ -50,6 +51,14 @@ cat "$tmp/load.md" >&2
 echo "== $open_cmd" >&2
 $open_cmd > "$tmp/open.md"
 cat "$tmp/open.md" >&2
+# MariaDB and PostgreSQL for the storage backends: private, on loopback, with their durable defaults.
+dbdir=$tmp/dbservers
+trap 'bash Scripts/dbservers.sh stop "$dbdir" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+DBSERVERS_DURABLE=1 bash Scripts/dbservers.sh start "$dbdir" >&2
+echo "== $servers_cmd" >&2
+( . "$dbdir/env" && $servers_cmd > "$tmp/servers.md" )
+cat "$tmp/servers.md" >&2
+bash Scripts/dbservers.sh stop "$dbdir" >&2
 elapsed=$(( $(date +%s) - start ))
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -65,7 +74,7 @@ mkdir -p "$(dirname "$OUT")"
     echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' (with uncommitted changes in Sources)')"
     echo "- peers: $($PEERS_PY -c 'import importlib.metadata as m; print(", ".join(f"{p} {m.version(p)}" for p in ("ml-metadata", "duckdb", "kuzu")))' 2>/dev/null || echo 'see the notes below')"
     echo "- Python $($PEERS_PY -c 'import sys, sqlite3; print(sys.version.split()[0], "with SQLite", sqlite3.sqlite_version)')"
-    echo "- wall time of the four runs: ${elapsed} s"
+    echo "- wall time of the five runs: ${elapsed} s"
     echo "- load average (1, 5, 15 min) at the start and the end of the run (other work on the machine shows here): $load_start; $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
     echo "Commands (release builds: \`swift build -c release --scratch-path .build-bench\` for the CLI,"
@@ -76,6 +85,7 @@ mkdir -p "$(dirname "$OUT")"
     echo "$peers_cmd"
     echo "$load_cmd"
     echo "$open_cmd"
+    echo "$servers_cmd"
     echo '```'
     echo
     echo "## Pedigree on its own (Benchmarks/Sources/PedigreeBenchmarks)"
@@ -93,5 +103,9 @@ mkdir -p "$(dirname "$OUT")"
     echo "## Open to first answer: \`pedigree query --db\` against \`--server\` (Benchmarks/open/open_to_answer.py)"
     echo
     cat "$tmp/open.md"
+    echo
+    echo "## Storage backends: SQLite, MySQL (MariaDB), PostgreSQL (Benchmarks/servers/servers.py)"
+    echo
+    cat "$tmp/servers.md"
 } > "$OUT"
 echo "wrote $OUT in ${elapsed} s" >&2

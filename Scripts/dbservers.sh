@@ -237,20 +237,24 @@ start() {
 	wait "$install_pid" || { cat "$run/mariadb-install.log" >&2; die "mariadb-install-db failed"; }
 	[ "$initdb_status" = 0 ] || { cat "$run/postgres-initdb.log" >&2; die "initdb failed"; }
 
+	# Tests trade durability for speed; DBSERVERS_DURABLE=1 (the benchmarks) keeps both servers'
+	# durable defaults (a flush of the log at every commit).
+	local my_speed=(--innodb-flush-log-at-trx-commit=0) pg_speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	if [ -n "${DBSERVERS_DURABLE:-}" ]; then my_speed=(); pg_speed=""; fi
 	log "MariaDB: starting on 127.0.0.1:$my_port"
 	# setsid: the server does not belong to the caller's terminal or make's process group.
 	setsid "$mariadbd" --no-defaults "${user_opt[@]}" --datadir="$my_data" \
 		--bind-address=127.0.0.1 --port="$my_port" --socket="$my_sock" \
 		--pid-file="$my_pid" --log-error="$my_log" \
 		--skip-name-resolve --innodb-buffer-pool-size=64M --innodb-log-file-size=16M \
-		--character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
+		--character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci "${my_speed[@]}" \
 		</dev/null >/dev/null 2>&1 &
 	echo $! >"$run/mariadbd.launch-pid"
 
 	log "PostgreSQL: starting on 127.0.0.1:$pg_port"
 	# pg_ctl -w waits for the server to accept connections (up to -t seconds).
 	as_user "$pg_user" "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_log" -w -t "$TIMEOUT" \
-		-o "-c listen_addresses=127.0.0.1 -p $pg_port -k $run -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+		-o "-c listen_addresses=127.0.0.1 -p $pg_port -k $run $pg_speed" \
 		start >"$run/pg_ctl.log" 2>&1 ||
 		{ cat "$run/pg_ctl.log" >&2; die "PostgreSQL did not start within ${TIMEOUT}s"; }
 

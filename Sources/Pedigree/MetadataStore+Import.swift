@@ -45,6 +45,7 @@ extension MetadataStore {
         while !finished {
             let count = try write { ctx -> Int in
                 let rebuild = try ctx.dropSecondaryIndexesIfEmpty()
+                ctx.tables.beginBatch()
                 var count = 0
                 while batchSize.map({ count < $0 }) ?? true {
                     guard let (number, line) = try lines.next() else {
@@ -127,6 +128,7 @@ extension WriteContext {
     /// Ends a bulk write: built-in types back, secondary indexes rebuilt when they were dropped,
     /// and the edges added to the graph.
     mutating func finishBulkWrite(rebuildIndexes: Bool) throws {
+        try tables.flushBatch()
         try restoreBuiltinTypes()
         if rebuildIndexes { try createSecondaryIndexes() }
         flushPendingEdges()
@@ -151,6 +153,7 @@ extension WriteContext {
         do {
             let rebuild = try dropSecondaryIndexesIfEmpty()
             for t in contents.types { try insertVerbatim(.type(t)) }
+            tables.beginBatch()
             // Into a store without nodes, nodes are indexed once, after the last (as `open` does).
             for a in contents.artifacts { try insertVerbatim(a, bulk: rebuild) }
             for e in contents.executions { try insertVerbatim(e, bulk: rebuild) }
@@ -166,6 +169,7 @@ extension WriteContext {
             if let indexed { graph = indexed.wait() }
             // Parent links go into the graph as they are written: after the indexes are back.
             for p in contents.parentContexts { try insertVerbatim(.parentContext(p)) }
+            try tables.flushBatch()
             try restoreBuiltinTypes()
             let pending = (events: pendingEvents, attributions: pendingAttributions, associations: pendingAssociations)
             pendingEvents = []

@@ -4,6 +4,8 @@ internal import Foundation
 /// Row-level reads and writes of the MLMD tables. No MLMD semantics here: callers check them.
 package struct MLMDTables {
     package let db: any SQLDatabase
+    /// Rows held back to be written many to a statement (see `beginBatch`).
+    private let batch = RowBatch()
 
     package init(_ db: any SQLDatabase) { self.db = db }
 
@@ -17,8 +19,9 @@ package struct MLMDTables {
             3, "INSERT INTO Event (id, artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (?1, ?2, ?3, ?4, ?5)")
         static let newEvent = StatementSlot(
             15, "INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (?2, ?3, ?4, ?5)")
-        static let eventPathIndex = StatementSlot(4, "INSERT INTO EventPath (event_id, is_index_step, step_index) VALUES (?, TRUE, ?)")
-        static let eventPathKey = StatementSlot(5, "INSERT INTO EventPath (event_id, is_index_step, step_key) VALUES (?, FALSE, ?)")
+        // One statement for both kinds of step, so that a batch keeps a path's steps in order.
+        static let eventPath = StatementSlot(
+            4, "INSERT INTO EventPath (event_id, is_index_step, step_index, step_key) VALUES (?, ?, ?, ?)")
         static let attribution = StatementSlot(6, "INSERT INTO Attribution (id, context_id, artifact_id) VALUES (?1, ?2, ?3)")
         static let newAttribution = StatementSlot(16, "INSERT INTO Attribution (context_id, artifact_id) VALUES (?2, ?3)")
         static let association = StatementSlot(7, "INSERT INTO Association (id, context_id, execution_id) VALUES (?1, ?2, ?3)")
@@ -253,7 +256,7 @@ package struct MLMDTables {
     /// Inserts a node with its properties: with its own id if it has one, else a new one. Returns the id.
     package func insert<N: MLMDNodeRow>(_ node: N) throws -> N.ID {
         if node.id != nil { db.noteExplicitID(table: N.table.name) }
-        try db.withStatement(node.id == nil ? N.table.insertNew : N.table.insert) { (s: inout Statement) throws(DatabaseError) in
+        try write(node.id == nil ? N.table.insertNew : N.table.insert, batchable: node.id != nil) { (s: inout Statement) throws(DatabaseError) in
             try node.bind(&s, id: node.id?.rawValue)
             try s.execute()
         }
@@ -264,6 +267,7 @@ package struct MLMDTables {
 
     /// Replaces the stored node `id`, properties included.
     package func update<N: MLMDNodeRow>(_ node: N, id: N.ID) throws {
+        try flushBatch()
         try db.withStatement(N.table.update) { (s: inout Statement) throws(DatabaseError) in
             try node.bind(&s, id: id.rawValue)
             try s.execute()
@@ -279,7 +283,7 @@ package struct MLMDTables {
         let rawProto = db.engine == .postgresql
         for (isCustom, set) in [(false, properties), (true, custom)] {
             for (name, value) in set.sorted(by: { $0.key < $1.key }) {
-                try db.withStatement(slot) { (s: inout Statement) throws(DatabaseError) in
+                try write(slot, batchable: true) { (s: inout Statement) throws(DatabaseError) in
                     try s.bind(1, id)
                     try s.bind(2, name)
                     try s.bind(3, Int64(isCustom ? 1 : 0))
@@ -308,7 +312,7 @@ package struct MLMDTables {
 
     package func insertEvent(_ event: Event, rowID: Int64? = nil) throws -> Int64 {
         if rowID != nil { db.noteExplicitID(table: "Event") }
-        try db.withStatement(rowID == nil ? Slot.newEvent : Slot.event) { (s: inout Statement) throws(DatabaseError) in
+        try write(rowID == nil ? Slot.newEvent : Slot.event, batchable: rowID != nil) { (s: inout Statement) throws(DatabaseError) in
             try s.bind(1, rowID)
             try s.bind(2, event.artifactID!.rawValue)
             try s.bind(3, event.executionID!.rawValue)
@@ -318,19 +322,19 @@ package struct MLMDTables {
         }
         let id = try rowID ?? db.lastInsertRowID()
         for step in event.path {
-            switch step {
-            case .index(let i):
-                try db.withStatement(Slot.eventPathIndex) { (s: inout Statement) throws(DatabaseError) in
-                    try s.bind(1, id)
-                    try s.bind(2, i)
-                    try s.execute()
+            try write(Slot.eventPath, batchable: true) { (s: inout Statement) throws(DatabaseError) in
+                try s.bind(1, id)
+                switch step {
+                case .index(let i):
+                    try s.bind(2, Int64(1))
+                    try s.bind(3, i)
+                    try s.bindNull(4)
+                case .key(let k):
+                    try s.bind(2, Int64(0))
+                    try s.bindNull(3)
+                    try s.bind(4, k)
                 }
-            case .key(let k):
-                try db.withStatement(Slot.eventPathKey) { (s: inout Statement) throws(DatabaseError) in
-                    try s.bind(1, id)
-                    try s.bind(2, k)
-                    try s.execute()
-                }
+                try s.execute()
             }
         }
         return id
@@ -341,7 +345,7 @@ package struct MLMDTables {
         let artifact = M.memberKind == .artifact
         if rowID != nil { db.noteExplicitID(table: artifact ? "Attribution" : "Association") }
         let slot = artifact ? (rowID == nil ? Slot.newAttribution : Slot.attribution) : (rowID == nil ? Slot.newAssociation : Slot.association)
-        try db.withStatement(slot) { (s: inout Statement) throws(DatabaseError) in
+        try write(slot, batchable: rowID != nil) { (s: inout Statement) throws(DatabaseError) in
             try s.bind(1, rowID)
             try s.bind(2, link.contextID.rawValue)
             try s.bind(3, link.memberID)
@@ -351,10 +355,96 @@ package struct MLMDTables {
     }
 
     package func insertParentContext(_ link: ParentContext) throws {
-        try db.withStatement(Slot.parentContext) { (s: inout Statement) throws(DatabaseError) in
+        try write(Slot.parentContext, batchable: true) { (s: inout Statement) throws(DatabaseError) in
             try s.bind(1, link.childID.rawValue)
             try s.bind(2, link.parentID.rawValue)
             try s.execute()
         }
     }
+
+    // MARK: Batched writes
+
+    /// From now until `flushBatch`, rows whose ids are all known are held back and written many to
+    /// a statement: on a database server each statement is a round trip, and a bulk load of
+    /// millions of rows one at a time would be bound by the network, not the database. SQLite,
+    /// in process, gains nothing and writes each row at once. A row refused by a unique key fails
+    /// the flush (and so the whole transaction), not its own insert.
+    package func beginBatch() {
+        batch.active = db.engine != .sqlite
+    }
+
+    /// Writes every row held back, and ends the batch.
+    package func flushBatch() throws {
+        batch.active = false
+        let held = batch.rows.values.sorted { $0.slot.index < $1.slot.index }
+        batch.rows.removeAll()
+        for (slot, rows) in held where !rows.isEmpty {
+            let width = rows.map(\.count).max() ?? 0
+            let perStatement = max(1, min(RowBatch.maxRows, RowBatch.maxParameters / max(width, 1)))
+            var start = 0
+            while rows.count - start >= perStatement {
+                let sql = RowBatch.multiRow(slot.sql, width: width, rows: perStatement)
+                try db.withStatement(sql) { (s: inout Statement) throws(DatabaseError) in
+                    for (r, row) in rows[start..<start + perStatement].enumerated() {
+                        for (i, value) in row.enumerated() { try s.bind(Int32(r * width + i + 1), value) }
+                    }
+                    try s.execute()
+                }
+                start += perStatement
+            }
+            for row in rows[start...] {
+                try db.withStatement(slot) { (s: inout Statement) throws(DatabaseError) in
+                    for (i, value) in row.enumerated() { try s.bind(Int32(i + 1), value) }
+                    try s.execute()
+                }
+            }
+        }
+    }
+
+    /// Runs a one-row write now, or (in a batch, when `batchable`) records its parameters for
+    /// `flushBatch`, through the same binding code either way.
+    private func write(_ slot: StatementSlot, batchable: Bool, _ bind: (inout Statement) throws(DatabaseError) -> Void) throws {
+        guard batchable, batch.active else {
+            if batch.active { try flushBatch(); batch.active = true }  // keep the rows in order
+            return try db.withStatement(slot, bind)
+        }
+        let captured = CapturedRow(sql: slot.sql)
+        var statement = Statement(server: captured)
+        try bind(&statement)
+        batch.rows[slot.index, default: (slot, [])].rows.append(captured.parameters)
+    }
+}
+
+/// The rows a batch holds back, by statement.
+private final class RowBatch {
+    var active = false
+    var rows: [Int: (slot: StatementSlot, rows: [[SQLValue]])] = [:]
+
+    /// Rows per statement, and parameters per statement (PostgreSQL allows 65,535; MySQL's limit
+    /// is the packet size, which 256 rows of MLMD's widest row stay far below unless values are
+    /// megabytes long).
+    static let maxRows = 256
+    static let maxParameters = 30_000
+
+    /// `sql`, a one-row `INSERT ... VALUES (...)` with `?` or `?N` parameters, for `rows` rows:
+    /// row r's parameter N becomes `?(r * width + N)`.
+    static func multiRow(_ sql: String, width: Int, rows: Int) -> String {
+        guard let values = sql.range(of: "VALUES ", options: .backwards) else { return sql }
+        let tuple = String(sql[values.upperBound...])
+        let template = SQLTemplate(tuple, quote: "`")
+        let tuples = (0..<rows).map { r in template.render { _, parameter in "?\(r * width + parameter)" } }
+        return String(sql[..<values.upperBound]) + tuples.joined(separator: ", ")
+    }
+}
+
+/// A statement that runs nothing: it keeps what is bound to it (a batched row's parameters).
+private final class CapturedRow: ServerStatement {
+    let sql: String
+    var parameters: [SQLValue] = []
+    var row: [SQLValue] { [] }
+
+    init(sql: String) { self.sql = sql }
+
+    func step() -> Bool { false }
+    func reset() {}
 }

@@ -81,14 +81,6 @@ server_of() {
   echo "${url%/*}"
 }
 
-# server_store BASE NAME: a database of this run on another server (export-identical).
-server_store() {
-  local url
-  url=$(server_url "$1" "${run_id}_$2")
-  created+=("$url")
-  echo "$url"
-}
-
 work=$(mktemp -d "${TMPDIR:-/tmp}/pedigree-compat.XXXXXX")
 mkdir "$work/logs"
 passed=0
@@ -372,8 +364,9 @@ if [[ $BACKEND == sqlite ]] && [[ -n ${PEDIGREE_MYSQL_URL:-}${PEDIGREE_POSTGRES_
   identical_in=$work/p_pedigree.jsonl
 fi
 identical_dbs=("$work/X.sqlite")
-[[ -z ${PEDIGREE_MYSQL_URL:-} ]] || identical_dbs+=("$(server_store "$PEDIGREE_MYSQL_URL" x_mysql)")
-[[ -z ${PEDIGREE_POSTGRES_URL:-} ]] || identical_dbs+=("$(server_store "$PEDIGREE_POSTGRES_URL" x_postgresql)")
+[[ -z ${PEDIGREE_MYSQL_URL:-} ]] || identical_dbs+=("$(server_url "$PEDIGREE_MYSQL_URL" "${run_id}_x_mysql")")
+[[ -z ${PEDIGREE_POSTGRES_URL:-} ]] || identical_dbs+=("$(server_url "$PEDIGREE_POSTGRES_URL" "${run_id}_x_postgresql")")
+created+=("${identical_dbs[@]:1}")
 if ((${#identical_dbs[@]} < 2)); then
   echo "      (neither PEDIGREE_MYSQL_URL nor PEDIGREE_POSTGRES_URL is set: SQLite only)"
 fi

@@ -16,7 +16,7 @@ import mlmd_location
 
 
 # The fields that name a line of server_db.schema, by what it describes (see there).
-SERVER_KEYS = {"table": (0,), "sequence": (0,), "column": (0, 2), "index": (0, 1, 3),
+SERVER_KEYS = {"database": (), "table": (0,), "sequence": (0,), "column": (0, 2), "index": (0, 1, 3),
                "constraint": (0, 1, 3)}
 
 
@@ -76,7 +76,8 @@ def main():
         if a != b:
             ok = False
             print(f"{name}:\n  library:  {a}\n  pedigree: {b}")
-    print(f"schema: {len(lib)} objects in the library's file, {len(ped)} in Pedigree's; "
+    where = "database" if any(servers) else "file"
+    print(f"schema: {len(lib)} objects in the library's {where}, {len(ped)} in Pedigree's; "
           + ("identical" if ok else "different"))
     return 0 if ok else 1
 

@@ -11,9 +11,10 @@ MySQL AUTO_INCREMENT counters and the PostgreSQL sequences. Two snapshots of a d
 equal when nothing was written in between.
 
 The schema is the part of information_schema a store's schema consists of, without anything the
-data changes (AUTO_INCREMENT counters, row counts, sizes): tables (and MySQL's engine), columns
-(position, type, nullability, default, MySQL's extra and character set), indexes with their
-columns in order, and constraints (primary keys, unique constraints) with their columns.
+data changes (AUTO_INCREMENT counters, row counts, sizes): the database's character set and
+collation, tables (and MySQL's engine), columns (position, type, nullability, default, MySQL's
+extra and character set), indexes with their columns in order, and constraints (primary keys,
+unique constraints) with their columns.
 Passwords reach the clients through the environment (MYSQL_PWD, PGPASSWORD), never their
 command line, and are never printed.
 """
@@ -100,11 +101,14 @@ def drop(db):
 
 def schema_queries(db):
     """The SQL statements that describe the schema of DB's database, one line per table, column,
-    index column, constraint column (and PostgreSQL sequence), each line led by what it is."""
+    index column, constraint column (and PostgreSQL sequence), each line led by what it is;
+    the first line is the database's default character set and collation."""
     s = mlmd_location.parse(db)
     if s.engine == "mysql":
         where = f"TABLE_SCHEMA = {_literal(s.database)}"
         return [
+            "SELECT 'database', DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
+            f"FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {_literal(s.database)}",
             "SELECT 'table', TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_COLLATION, CREATE_OPTIONS "
             f"FROM information_schema.TABLES WHERE {where} ORDER BY TABLE_NAME",
             "SELECT 'column', TABLE_NAME, ORDINAL_POSITION, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, "
@@ -123,6 +127,8 @@ def schema_queries(db):
             "ORDER BY c.TABLE_NAME, c.CONSTRAINT_NAME, k.ORDINAL_POSITION",
         ]
     return [
+        "SELECT 'database', pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database "
+        "WHERE datname = current_database()",
         "SELECT 'table', table_name, table_type FROM information_schema.tables "
         "WHERE table_schema = 'public' ORDER BY table_name",
         "SELECT 'column', table_name, ordinal_position, column_name, data_type, "

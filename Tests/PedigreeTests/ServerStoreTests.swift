@@ -51,6 +51,23 @@ import PedigreeStore
         #expect(ids.count == 1 && ids[0].rawValue > Int64(before))
     }
 
+    /// The bulk path (`generate`): rows written many to a statement on a server, the same store.
+    @Test(.enabled(if: !servers.isEmpty), arguments: servers)
+    func bulkInsertWritesWhatSQLiteWrites(base: String) throws {
+        for contents in [SyntheticStore.chain(executions: 700, seed: 2), SyntheticStore.tfx(executions: 700, seed: 2)] {
+            let reference = try MetadataStore.inMemory()
+            try reference.insert(contents)
+            let url = Self.fresh(base, "bulk")
+            let store = try MetadataStore(path: url)
+            try store.insert(contents)
+            #expect(Self.export(store) == Self.export(reference))
+            store.close()
+            let reopened = try MetadataStore(path: url, mode: .readOnly)
+            #expect(Self.export(reopened) == Self.export(reference))
+            #expect(try reopened.check().isHealthy)
+        }
+    }
+
     @Test(.enabled(if: !servers.isEmpty), arguments: servers)
     func aFailedWriteLeavesNothing(base: String) throws {
         let url = Self.fresh(base, "atomic")

@@ -14,7 +14,9 @@
 //   same durability) into a fresh MLMD schema, and each Pedigree import rate is given as a share of it.
 //
 //   PedigreeBenchmarks [--sizes 20000,200000] [--dir DIR] [--repeat N] [--write-calls N] [--cimport PATH]
-//   PedigreeBenchmarks put-execution [--write-calls N] [--dir DIR]   (only the write latency)
+//   PedigreeBenchmarks put-execution [--write-calls N] [--dir DIR] [--db URL]   (only the write latency;
+//       with --db, on a new database of a MySQL or PostgreSQL server)
+//   PedigreeBenchmarks open-time --db LOCATION [--repeat N]   (median open seconds, nodes, events)
 //   PedigreeBenchmarks open-rss FILE     (internal: prints the resident bytes an open adds)
 
 import Foundation
@@ -58,14 +60,15 @@ let writeCalls = Int(option("--write-calls") ?? "300") ?? 300
 /// Durable single-execution writes: each call is MLMD's PutExecution of one execution with 2
 /// input artifacts (the previous call's outputs, passed with their ids, as TFX passes inputs),
 /// 2 new output artifacts and 1 context (reused by name), in its own transaction on a file.
-/// The same workload as the ml-metadata figure of Benchmarks/peers/run_peers.py.
-func putExecutionLatency(dir: String, calls: Int) throws -> (median: Double, p90: Double) {
-    let path = "\(dir)/put-execution.sqlite"
-    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+/// The same workload as the ml-metadata figure of Benchmarks/peers/run_peers.py. With `server`
+/// (a database URL naming a new database), on that database server instead of a file.
+func putExecutionLatency(dir: String, calls: Int, server: String? = nil) throws -> (median: Double, p90: Double) {
+    let path = server ?? "\(dir)/put-execution.sqlite"
+    for suffix in ["", "-wal", "-shm"] where server == nil { try? FileManager.default.removeItem(atPath: path + suffix) }
     let store = try MetadataStore(path: path)
     defer {
         store.close()
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        for suffix in ["", "-wal", "-shm"] where server == nil { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
     let dataset = try store.putType(NodeType(kind: .artifact, name: "Dataset"))
     let model = try store.putType(NodeType(kind: .artifact, name: "Model"))
@@ -106,8 +109,21 @@ let dir = option("--dir") ?? NSTemporaryDirectory() + "pedigree-bench-\(getpid()
 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
 
 func printPutExecution() throws {
-    let w = try putExecutionLatency(dir: dir, calls: writeCalls)
-    print("| put_execution.durable.file | \(format(w.median)) median, \(format(w.p90)) p90 of \(writeCalls) calls (1 execution, 2 input + 2 output artifacts, 1 context; own transaction each) |")
+    let server = option("--db")
+    let w = try putExecutionLatency(dir: dir, calls: writeCalls, server: server)
+    let target = server.map { $0.hasPrefix("mysql") ? "mysql" : "postgresql" } ?? "file"
+    print("| put_execution.durable.\(target) | \(format(w.median)) median, \(format(w.p90)) p90 of \(writeCalls) calls (1 execution, 2 input + 2 output artifacts, 1 context; own transaction each) |")
+}
+
+if arguments.count > 1, arguments[1] == "open-time", let location = option("--db") {
+    // File or server to ready graph, read-only, the median of --repeat opens.
+    var times: [Double] = []
+    var counts = StoreCounts()
+    for _ in 0..<(Int(option("--repeat") ?? "3") ?? 3) {
+        times.append(try seconds { counts = StoreCounts(try MetadataStore(path: location, mode: .readOnly).snapshot) })
+    }
+    print(String(format: "%.3f", median(times)), counts.artifacts + counts.executions + counts.contexts, counts.events)
+    exit(0)
 }
 
 if arguments.count > 1, arguments[1] == "put-execution" {
