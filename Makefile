@@ -52,6 +52,8 @@ swift-test: build
 compat: build venv
 	$(PY) -m pytest -q Tests/Compat
 	PY=$(CURDIR)/$(PY) PEDIGREE=$(CURDIR)/$(PEDIGREE) bash Tests/Compat/run_compat.sh
+	PY=$(CURDIR)/$(PY) PEDIGREE=$(CURDIR)/$(PEDIGREE) BACKEND=mysql bash Tests/Compat/run_compat.sh
+	PY=$(CURDIR)/$(PY) PEDIGREE=$(CURDIR)/$(PEDIGREE) BACKEND=postgresql bash Tests/Compat/run_compat.sh
 
 # ml-metadata's own test suite, run by its Python client against `pedigree serve` over gRPC; then
 # SIGKILL under write load, restart, and every acknowledged write must be there; then the server

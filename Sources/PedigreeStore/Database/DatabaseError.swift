@@ -22,6 +22,8 @@ package struct DatabaseError: Error, CustomStringConvertible, Sendable {
         case missingDatabase
         /// Another writer holds the lock too long, or a deadlock or serialisation failure.
         case busy
+        /// A value the column cannot hold (out of range, or not a number the engine stores).
+        case invalidValue
         case other
     }
 

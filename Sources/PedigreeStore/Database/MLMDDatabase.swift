@@ -99,6 +99,7 @@ package enum MLMDDatabase {
         case .constraint: .alreadyExists("a record with the same unique key exists (\(error.message))")
         case .corruption: MetadataError(.dataLoss, "\(location): the database is corrupt: \(error.message)")
         case .busy: MetadataError(.aborted, "\(location): \(error.message) (retry)")
+        case .invalidValue: .invalidArgument("\(location) cannot store a value: \(error.message)")
         case .other: .internal("\(location): \(error)")
         }
     }

@@ -73,6 +73,7 @@ package final class MySQLConnection: SQLDatabase {
             case 1045, 1698: .authentication
             case 1049: .missingDatabase
             case 1205, 1213: .busy
+            case 1264, 1365, 1366, 1367, 1406: .invalidValue
             default: .other
             }
         return DatabaseError(engine: .mysql, code: code, sqlState: state, message: message, sql: sql, kind: kind)

@@ -83,6 +83,7 @@ package final class PostgresConnection: SQLDatabase {
             case "3D000": .missingDatabase
             case "40001", "40P01", "55P03": .busy
             case "XX001", "XX002": .corruption
+            case "22003", "22P02", "22P03", "22021": .invalidValue
             default: .other
             }
         return DatabaseError(
@@ -285,7 +286,8 @@ final class PostgresStatement: ServerStatement {
         switch value {
         case .null: nil
         case .integer(let v): String(v)
-        case .real(let v): v.isNaN ? "NaN" : v.isInfinite ? (v < 0 ? "-Infinity" : "Infinity") : "\(v)"
+        // -0.0 as 0: SQLite and MySQL keep no negative zero, and exports must match across engines.
+        case .real(let v): v.isNaN ? "NaN" : v.isInfinite ? (v < 0 ? "-Infinity" : "Infinity") : v == 0 ? "0" : "\(v)"
         case .text(let s): s
         case .blob(let b): "\\x" + b.map { String(format: "%02x", $0) }.joined()
         }
