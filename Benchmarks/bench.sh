@@ -52,7 +52,8 @@ echo "== $open_cmd" >&2
 $open_cmd > "$tmp/open.md"
 cat "$tmp/open.md" >&2
 # MariaDB and PostgreSQL for the storage backends: private, on loopback, with their durable defaults.
-dbdir=$tmp/dbservers
+# (Not under $tmp: mktemp's directory is private, and the servers run as their own users.)
+dbdir=/tmp/pedigree-bench-dbservers.$$
 trap 'bash Scripts/dbservers.sh stop "$dbdir" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 DBSERVERS_DURABLE=1 bash Scripts/dbservers.sh start "$dbdir" >&2
 echo "== $servers_cmd" >&2

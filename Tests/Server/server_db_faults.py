@@ -31,6 +31,8 @@ Usage: $PY server_db_faults.py --pedigree BIN [--restart-postgres] [--only mysql
 import argparse
 import glob
 import os
+import tempfile
+import json
 import re
 import shlex
 import socket
@@ -356,6 +358,37 @@ def dropped_connections(b):
 # ---------------------------------------------------------------------------------------------
 # The PostgreSQL server stopped and started again
 
+def lost_mid_import(b):
+    """The server drops the connection in the middle of an import (one transaction): the import
+    fails as UNAVAILABLE (exit 69) and the database holds nothing of it."""
+    print(f"[{b.name}] the database server drops the connection in the middle of an import")
+    db = f"{RUN}_mid"
+    made.append((b, db))
+    with tempfile.TemporaryDirectory() as tmp:
+        store, lines = os.path.join(tmp, "big.sqlite"), os.path.join(tmp, "big.jsonl")
+        for argv in (["generate", "--executions", "6000", "--db", store], ["export", "--db", store, lines]):
+            code, out, _ = run(*argv, timeout=300)
+            if code != 0:
+                fail(f"mid-import: pedigree {argv[0]} failed: {out.strip()[:300]}")
+                return
+        run("init", "--db", b.url(db))
+        p = subprocess.Popen([PEDIGREE, "import", "--db", b.url(db), lines], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        time.sleep(0.5)
+        if p.poll() is not None:
+            fail("mid-import: the import ended before its connection could be dropped; use a larger file")
+            return
+        n = b.drop_connections(db)
+        out = p.communicate(timeout=300)[0]
+    note(f"ended {n} connection(s) of pedigree import; it exited {p.returncode}: {out.strip()[:200]}")
+    if p.returncode != 69 or "UNAVAILABLE" not in out:
+        fail(f"mid-import: expected exit 69 with UNAVAILABLE, got {p.returncode}: {out.strip()[:300]}")
+    code, out, _ = run("stats", "--db", b.url(db), "--format", "json")
+    counts = json.loads(out) if code == 0 else {}
+    if code != 0 or any(counts.get(k) for k in ("artifacts", "executions", "contexts", "events")):
+        fail(f"mid-import: the interrupted import left records behind (exit {code}): {out.strip()[:300]}")
+
+
 def pg_ctl_argv():
     bindir = os.environ.get("PG_BINDIR") or sorted(glob.glob("/usr/lib/postgresql/*/bin"),
                                                    key=lambda d: int(d.split("/")[-2]))[-1]
@@ -462,6 +495,7 @@ for b in backends:
     try:
         bad_databases(b)
         dropped_connections(b)
+        lost_mid_import(b)
         if args.restart_postgres and b.name == "postgresql":
             restart_postgres(b)
     except Exception as e:  # noqa: BLE001
