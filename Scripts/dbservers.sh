@@ -18,7 +18,7 @@
 # PostgreSQL server binaries; default: the newest /usr/lib/postgresql/*/bin).
 set -euo pipefail
 
-APT_PACKAGES=(mariadb-server libmariadb-dev postgresql libpq-dev)
+APT_PACKAGES=(mariadb-server libmariadb-dev postgresql libpq-dev openssl)
 MARKER=.pedigree-dbservers
 TIMEOUT=${DBSERVERS_TIMEOUT:-60}
 DB_USER=pedigree
@@ -219,6 +219,21 @@ start() {
 		chown "$pg_user:" "$pg_data"
 	fi
 
+	# A self-signed certificate for 127.0.0.1, so that TLS connections can be tested
+	# (PEDIGREE_DB_TLS_CA); each server gets its own copy of the key, readable by it alone.
+	local tls="$dir/tls"
+	mkdir -m 755 "$tls"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+		-keyout "$tls/server.key" -out "$tls/server.crt" >/dev/null 2>&1 || die "openssl could not make a certificate"
+	chmod 644 "$tls/server.crt"
+	install -m 600 "$tls/server.key" "$tls/mariadb.key"
+	install -m 600 "$tls/server.key" "$tls/postgres.key"
+	rm -f "$tls/server.key"
+	if [ "$IS_ROOT" = 1 ]; then
+		chown "$my_user:" "$tls/mariadb.key"
+		chown "$pg_user:" "$tls/postgres.key"
+	fi
+
 	# --- MariaDB -------------------------------------------------------------------------
 	# Both data directories are initialised side by side (about 1.5 s each).
 	log "initialising $my_data (MariaDB) and $pg_data (PostgreSQL, $pg_bin)"
@@ -248,13 +263,14 @@ start() {
 		--pid-file="$my_pid" --log-error="$my_log" \
 		--skip-name-resolve --innodb-buffer-pool-size=64M --innodb-log-file-size=16M \
 		--character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci "${my_speed[@]}" \
+		--ssl-cert="$tls/server.crt" --ssl-key="$tls/mariadb.key" \
 		</dev/null >/dev/null 2>&1 &
 	echo $! >"$run/mariadbd.launch-pid"
 
 	log "PostgreSQL: starting on 127.0.0.1:$pg_port"
 	# pg_ctl -w waits for the server to accept connections (up to -t seconds).
 	as_user "$pg_user" "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_log" -w -t "$TIMEOUT" \
-		-o "-c listen_addresses=127.0.0.1 -p $pg_port -k $run $pg_speed" \
+		-o "-c listen_addresses=127.0.0.1 -p $pg_port -k $run $pg_speed -c ssl=on -c ssl_cert_file=$tls/server.crt -c ssl_key_file=$tls/postgres.key" \
 		start >"$run/pg_ctl.log" 2>&1 ||
 		{ cat "$run/pg_ctl.log" >&2; die "PostgreSQL did not start within ${TIMEOUT}s"; }
 
@@ -306,6 +322,7 @@ export POSTGRES_PORT=$pg_port
 export MARIADB_SOCKET=$my_sock
 export POSTGRES_SOCKET_DIR=$run
 export DBSERVERS_DIR=$dir
+export PEDIGREE_DB_TLS_CA=$tls/server.crt
 EOF
 	mv "$dir/env.tmp" "$dir/env"
 	trap - EXIT

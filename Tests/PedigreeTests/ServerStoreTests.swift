@@ -127,6 +127,40 @@ import PedigreeStore
         #expect(missing?.code == .notFound)
     }
 
+    /// TLS, as the URL asks for it: `make test`'s servers have a self-signed certificate for
+    /// 127.0.0.1 (`PEDIGREE_DB_TLS_CA`). Verified against it, the connection is encrypted (the
+    /// server says so); against a certificate that did not sign the server's, it is refused.
+    @Test(.enabled(if: !servers.isEmpty && environment["PEDIGREE_DB_TLS_CA"] != nil), arguments: servers)
+    func connectsOverTLSWhenTheURLAsks(base: String) throws {
+        let ca = try #require(Self.environment["PEDIGREE_DB_TLS_CA"])
+        let mysql = base.hasPrefix("mysql")
+        func tls(_ authority: String) -> String {
+            mysql ? "?ssl_mode=verify_ca&ssl_ca=\(authority)" : "?sslmode=verify-ca&sslrootcert=\(authority)"
+        }
+        let url = Self.fresh(base, "tls")
+        try MetadataStore(path: url + tls(ca)).close()
+        guard case .server(let server) = try DatabaseLocation(url + tls(ca)) else { Issue.record("not a server URL"); return }
+        let raw: any SQLDatabase = mysql ? try MySQLConnection(server) : try PostgresConnection(server)
+        defer { raw.close() }
+        var encrypted = ""
+        try raw.query(mysql ? "SHOW STATUS LIKE 'Ssl_cipher'" : "SELECT CAST(ssl AS TEXT), cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid()") {
+            (row: borrowing Row) in encrypted = (row.string(0) ?? "") + " " + (row.string(1) ?? "")
+        }
+        #expect(mysql ? !encrypted.hasSuffix(" ") : encrypted.hasPrefix("t"), "\(encrypted)")
+        // Another self-signed certificate: not the server's authority.
+        let dir = temporaryDirectory().path
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                             "-keyout", "\(dir)/other.key", "-out", "\(dir)/other.crt"]
+        openssl.standardOutput = FileHandle.nullDevice
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        #expect(openssl.terminationStatus == 0)
+        #expect(throws: MetadataError.self) { try MetadataStore(path: url + tls("\(dir)/other.crt"), mode: .readOnly) }
+    }
+
     @Test func parsesDatabaseLocations() throws {
         #expect(try DatabaseLocation("store.sqlite") == .sqlite(path: "store.sqlite"))
         #expect(try DatabaseLocation(":memory:") == .sqlite(path: ":memory:"))
