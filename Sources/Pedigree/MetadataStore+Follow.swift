@@ -43,7 +43,7 @@ extension MetadataStore {
                 publish(graph)
                 return true
             } catch let error as DatabaseError {
-                throw Self.translate(error)
+                throw Self.translate(error, location: path)
             }
         }
     }

@@ -150,41 +150,37 @@ extension WriteContext {
 
     /// Writes whole store contents verbatim (ids and times kept): the bulk path of `generate`.
     mutating func insertContents(_ contents: StoreContents) throws {
-        do {
-            let rebuild = try dropSecondaryIndexesIfEmpty()
-            for t in contents.types { try insertVerbatim(.type(t)) }
-            tables.beginBatch()
-            // Into a store without nodes, nodes are indexed once, after the last (as `open` does).
-            for a in contents.artifacts { try insertVerbatim(a, bulk: rebuild) }
-            for e in contents.executions { try insertVerbatim(e, bulk: rebuild) }
-            for c in contents.contexts { try insertVerbatim(c, bulk: rebuild) }
-            // The nodes' indexes are built on another thread while the database writes the edges
-            // (events and memberships are held back until the end and need only the id slots
-            // that `load` filled), and the edges' adjacency while
-            // it builds its own indexes: the two are independent, and the second core is idle.
-            let indexed = rebuild ? Background(graph) { $0.indexLoadedNodes() } : nil
-            for (rowID, e) in contents.events { try insertVerbatim(.event(rowID, e)) }
-            for (rowID, a) in contents.attributions { try insertVerbatim(.attribution(rowID, a)) }
-            for (rowID, a) in contents.associations { try insertVerbatim(.association(rowID, a)) }
-            if let indexed { graph = indexed.wait() }
-            // Parent links go into the graph as they are written: after the indexes are back.
-            for p in contents.parentContexts { try insertVerbatim(.parentContext(p)) }
-            try tables.flushBatch()
-            try restoreBuiltinTypes()
-            let pending = (events: pendingEvents, attributions: pendingAttributions, associations: pendingAssociations)
-            pendingEvents = []
-            pendingAttributions = []
-            pendingAssociations = []
-            let edges = Background(take(&graph)) { g in
-                g.addEvents(pending.events)
-                g.addAttributions(pending.attributions)
-                g.addAssociations(pending.associations)
-            }
-            if rebuild { try createSecondaryIndexes() }
-            graph = edges.wait()
-        } catch let error as DatabaseError {
-            throw MetadataStore.translate(error)
+        let rebuild = try dropSecondaryIndexesIfEmpty()
+        for t in contents.types { try insertVerbatim(.type(t)) }
+        tables.beginBatch()
+        // Into a store without nodes, nodes are indexed once, after the last (as `open` does).
+        for a in contents.artifacts { try insertVerbatim(a, bulk: rebuild) }
+        for e in contents.executions { try insertVerbatim(e, bulk: rebuild) }
+        for c in contents.contexts { try insertVerbatim(c, bulk: rebuild) }
+        // The nodes' indexes are built on another thread while the database writes the edges
+        // (events and memberships are held back until the end and need only the id slots that
+        // `load` filled), and the edges' adjacency while it builds its own indexes: the two are
+        // independent, and the second core is otherwise idle.
+        let indexed = rebuild ? Background(graph) { $0.indexLoadedNodes() } : nil
+        for (rowID, e) in contents.events { try insertVerbatim(.event(rowID, e)) }
+        for (rowID, a) in contents.attributions { try insertVerbatim(.attribution(rowID, a)) }
+        for (rowID, a) in contents.associations { try insertVerbatim(.association(rowID, a)) }
+        if let indexed { graph = indexed.wait() }
+        // Parent links go into the graph as they are written: after the indexes are back.
+        for p in contents.parentContexts { try insertVerbatim(.parentContext(p)) }
+        try tables.flushBatch()
+        try restoreBuiltinTypes()
+        let pending = (events: pendingEvents, attributions: pendingAttributions, associations: pendingAssociations)
+        pendingEvents = []
+        pendingAttributions = []
+        pendingAssociations = []
+        let edges = Background(take(&graph)) { g in
+            g.addEvents(pending.events)
+            g.addAttributions(pending.attributions)
+            g.addAssociations(pending.associations)
         }
+        if rebuild { try createSecondaryIndexes() }
+        graph = edges.wait()
     }
 
     /// Adds the edges written since the last flush to the graph, in bulk.

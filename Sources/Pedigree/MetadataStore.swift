@@ -185,7 +185,7 @@ public final class MetadataStore: Sendable {
                 }
             } catch {
                 if caughtUp { publish(base) }
-                if let error = error as? DatabaseError { throw Self.translate(error) }
+                if let error = error as? DatabaseError { throw Self.translate(error, location: path) }
                 throw error
             }
             let next = context!.graph
@@ -213,9 +213,10 @@ public final class MetadataStore: Sendable {
     static let checksInvariants = ProcessInfo.processInfo.environment["PEDIGREE_CHECK_INVARIANTS"] == "1"
 
     /// Maps an SQLite failure to MLMD's status codes.
-    static func translate(_ error: DatabaseError) -> MetadataError {
+    /// `location`: the store's, when the caller knows it (the engine's name otherwise).
+    static func translate(_ error: DatabaseError, location: String? = nil) -> MetadataError {
         if error.engine == .sqlite, error.kind == .other { return .internal(error.description) }
-        return MLMDDatabase.translate(error, location: error.engine == .sqlite ? "the database" : error.engine.rawValue)
+        return MLMDDatabase.translate(error, location: location ?? (error.engine == .sqlite ? "the database" : error.engine.rawValue))
     }
 
     /// Re-reads the whole database and compares it with the live graph: the `check` command.
