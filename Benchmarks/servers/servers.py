@@ -24,6 +24,9 @@ import time
 import urllib.parse
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "peers"))
+from run_peers import put_execution_workload  # noqa: E402  (the same workload as the peers' file figure)
+
 
 def log(text):
     print(text, file=sys.stderr, flush=True)
@@ -62,33 +65,7 @@ def connection_config(url):
 def mlmd_put_execution(url, calls):
     """ml-metadata's put_execution on a new database of a server: Pedigree's workload."""
     from ml_metadata.metadata_store import metadata_store
-    from ml_metadata.proto import metadata_store_pb2 as mlmd
-    store = metadata_store.MetadataStore(connection_config(url))
-    dataset = store.put_artifact_type(mlmd.ArtifactType(name="Dataset"))
-    model = store.put_artifact_type(mlmd.ArtifactType(name="Model"))
-    trainer = store.put_execution_type(mlmd.ExecutionType(name="Trainer"))
-    run = store.put_context_type(mlmd.ContextType(name="PipelineRun"))
-    inputs = []
-    for i in range(2):
-        a = mlmd.Artifact(type_id=dataset, name=f"input-{i}", uri=f"/data/input-{i}", state=mlmd.Artifact.LIVE)
-        [a.id] = store.put_artifacts([a])
-        inputs.append(a)
-    times = []
-    for c in range(calls):
-        outputs = [mlmd.Artifact(type_id=model, name=f"m-{c}-{j}", uri=f"/data/m-{c}-{j}", state=mlmd.Artifact.LIVE)
-                   for j in range(2)]
-        pairs = ([(a, mlmd.Event(type=mlmd.Event.INPUT)) for a in inputs]
-                 + [(a, mlmd.Event(type=mlmd.Event.OUTPUT)) for a in outputs])
-        execution = mlmd.Execution(type_id=trainer, name=f"e-{c}", last_known_state=mlmd.Execution.COMPLETE)
-        context = mlmd.Context(type_id=run, name="bench-run")
-        t0 = time.perf_counter()
-        _, artifact_ids, _ = store.put_execution(execution, pairs, [context], reuse_context_if_already_exist=True)
-        times.append(time.perf_counter() - t0)
-        for a, i in zip(outputs, artifact_ids[2:]):
-            a.id = i
-        inputs = outputs
-    times.sort()
-    return times[len(times) // 2], times[len(times) * 9 // 10]
+    return put_execution_workload(metadata_store.MetadataStore(connection_config(url)), calls)
 
 
 def ms(seconds):

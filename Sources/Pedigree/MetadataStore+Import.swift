@@ -174,7 +174,7 @@ extension WriteContext {
         pendingEvents = []
         pendingAttributions = []
         pendingAssociations = []
-        let edges = Background(take(&graph)) { g in
+        let edges = Background(graph) { g in
             g.addEvents(pending.events)
             g.addAttributions(pending.attributions)
             g.addAssociations(pending.associations)
@@ -230,13 +230,6 @@ extension WriteContext {
             graph.addParentContext(p)
         }
     }
-}
-
-/// Moves `graph` out, leaving an empty one (so that a change to the moved value copies nothing).
-private func take(_ graph: inout GraphSnapshot) -> GraphSnapshot {
-    var moved = GraphSnapshot()
-    swap(&moved, &graph)
-    return moved
 }
 
 /// A value changed by `work` on a thread of its own; `wait` gives the result.

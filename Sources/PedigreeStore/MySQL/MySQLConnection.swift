@@ -15,8 +15,7 @@ package final class MySQLConnection: SQLDatabase {
     package let address: DatabaseServer
     package var engine: SQLEngine { .mysql }
     package var location: String { address.redacted }
-    private var templates: [String: SQLTemplate] = [:]
-    private var slots: [SQLTemplate?] = []
+    private var templates = StatementCache<SQLTemplate>()
     private var inTransaction = false
     /// The statement whose rows are being read, if any (MySQL reads one result at a time).
     private var open: MySQLStatement?
@@ -120,25 +119,12 @@ package final class MySQLConnection: SQLDatabase {
     }
 
     package func withStatement<T>(_ sql: String, _ body: (inout Statement) throws(DatabaseError) -> T) throws(DatabaseError) -> T {
-        let template: SQLTemplate
-        if let cached = templates[sql] {
-            template = cached
-        } else {
-            template = SQLTemplate(sql, quote: "`")
-            templates[sql] = template
-        }
+        let template = try templates.value(for: sql) { SQLTemplate($0, quote: "`") }
         return try run(MySQLStatement(sql: sql, template: template, connection: self), body)
     }
 
     package func withStatement<T>(_ slot: StatementSlot, _ body: (inout Statement) throws(DatabaseError) -> T) throws(DatabaseError) -> T {
-        let template: SQLTemplate
-        if slot.index < slots.count, let cached = slots[slot.index] {
-            template = cached
-        } else {
-            template = SQLTemplate(slot.sql, quote: "`")
-            if slot.index >= slots.count { slots.append(contentsOf: repeatElement(nil, count: slot.index + 1 - slots.count)) }
-            slots[slot.index] = template
-        }
+        let template = try templates.value(for: slot) { SQLTemplate($0, quote: "`") }
         return try run(MySQLStatement(sql: slot.sql, template: template, connection: self), body)
     }
 

@@ -11,8 +11,7 @@ package final class PostgresConnection: SQLDatabase {
     package let address: DatabaseServer
     package var engine: SQLEngine { .postgresql }
     package var location: String { address.redacted }
-    private var statements: [String: PostgresStatement] = [:]
-    private var slots: [PostgresStatement?] = []
+    private var statements = StatementCache<PostgresStatement>()
     private var prepared = 0
     /// Tables given explicit ids in this transaction: their id sequences are moved past the
     /// highest id before it commits (PostgreSQL does not advance a SERIAL on an explicit id).
@@ -46,7 +45,6 @@ package final class PostgresConnection: SQLDatabase {
 
     package func close() {
         statements.removeAll()
-        slots.removeAll()
         if let connection { PQfinish(connection) }
         connection = nil
     }
@@ -127,26 +125,11 @@ package final class PostgresConnection: SQLDatabase {
     }
 
     package func withStatement<T>(_ sql: String, _ body: (inout Statement) throws(DatabaseError) -> T) throws(DatabaseError) -> T {
-        let statement: PostgresStatement
-        if let cached = statements[sql] {
-            statement = cached
-        } else {
-            statement = try prepare(sql)
-            statements[sql] = statement
-        }
-        return try run(statement, body)
+        try run(try statements.value(for: sql, make: prepare), body)
     }
 
     package func withStatement<T>(_ slot: StatementSlot, _ body: (inout Statement) throws(DatabaseError) -> T) throws(DatabaseError) -> T {
-        let statement: PostgresStatement
-        if slot.index < slots.count, let cached = slots[slot.index] {
-            statement = cached
-        } else {
-            statement = try prepare(slot.sql)
-            if slot.index >= slots.count { slots.append(contentsOf: repeatElement(nil, count: slot.index + 1 - slots.count)) }
-            slots[slot.index] = statement
-        }
-        return try run(statement, body)
+        try run(try statements.value(for: slot, make: prepare), body)
     }
 
     private func run<T>(_ statement: PostgresStatement, _ body: (inout Statement) throws(DatabaseError) -> T) throws(DatabaseError) -> T {
@@ -192,7 +175,6 @@ package final class PostgresConnection: SQLDatabase {
     package func reconnect() throws(DatabaseError) {
         guard let connection else { return }
         statements.removeAll()
-        slots.removeAll()
         PQreset(connection)
         if PQstatus(connection) != CONNECTION_OK { throw Self.connectError(Self.message(connection), sql: nil) }
     }

@@ -7,9 +7,7 @@ package final class SQLiteConnection: SQLDatabase {
     package enum Mode: Sendable { case readOnly, readWrite, readWriteCreate }
 
     private var handle: OpaquePointer?
-    private var cache: [String: OpaquePointer] = [:]
-    /// Statements kept by slot (see `withStatement(_:)`): found by index, not by hashing their text.
-    private var slots: [OpaquePointer?] = []
+    private var statements = StatementCache<OpaquePointer>()
     package let path: String
     package var engine: SQLEngine { .sqlite }
     package var location: String { path }
@@ -40,10 +38,7 @@ package final class SQLiteConnection: SQLDatabase {
     deinit { close() }
 
     package func close() {
-        for (_, statement) in cache { sqlite3_finalize(statement) }
-        cache.removeAll()
-        for case let statement? in slots { sqlite3_finalize(statement) }
-        slots.removeAll()
+        statements.removeAll { sqlite3_finalize($0) }
         if let handle { sqlite3_close_v2(handle) }
         handle = nil
     }
@@ -63,20 +58,19 @@ package final class SQLiteConnection: SQLDatabase {
         if rc != SQLITE_OK { throw error(rc, sql: sql) }
     }
 
+    /// A statement prepared to be kept for the connection's life.
+    private func prepare(_ sql: String) throws(DatabaseError) -> OpaquePointer {
+        var prepared: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
+        guard rc == SQLITE_OK, let prepared else { throw error(rc, sql: sql) }
+        return prepared
+    }
+
     /// Runs `body` with the cached prepared statement for `sql`, reset and unbound afterwards.
     package func withStatement<T>(
         _ sql: String, _ body: (inout Statement) throws(DatabaseError) -> T
     ) throws(DatabaseError) -> T {
-        let raw: OpaquePointer
-        if let cached = cache[sql] {
-            raw = cached
-        } else {
-            var prepared: OpaquePointer?
-            let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
-            guard rc == SQLITE_OK, let prepared else { throw error(rc, sql: sql) }
-            cache[sql] = prepared
-            raw = prepared
-        }
+        let raw = try statements.value(for: sql, make: prepare)
         var statement = Statement(sqlite: raw, sql: sql)
         defer {
             sqlite3_reset(raw)
@@ -93,17 +87,7 @@ package final class SQLiteConnection: SQLDatabase {
     package func withStatement<T>(
         _ slot: StatementSlot, _ body: (inout Statement) throws(DatabaseError) -> T
     ) throws(DatabaseError) -> T {
-        let raw: OpaquePointer
-        if slot.index < slots.count, let prepared = slots[slot.index] {
-            raw = prepared
-        } else {
-            var prepared: OpaquePointer?
-            let rc = sqlite3_prepare_v3(handle, slot.sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
-            guard rc == SQLITE_OK, let prepared else { throw error(rc, sql: slot.sql) }
-            if slot.index >= slots.count { slots.append(contentsOf: repeatElement(nil, count: slot.index + 1 - slots.count)) }
-            slots[slot.index] = prepared
-            raw = prepared
-        }
+        let raw = try statements.value(for: slot, make: prepare)
         var statement = Statement(sqlite: raw, sql: slot.sql)
         defer { sqlite3_reset(raw) }
         return try body(&statement)
