@@ -9,9 +9,10 @@ extension MetadataStore {
 
     /// Runs a blocking store call off the cooperative thread pool.
     public func perform<T: Sendable>(_ body: @escaping @Sendable (MetadataStore) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
+        let receipt = Self.receipt
+        return try await withCheckedThrowingContinuation { continuation in
             Self.queue.async {
-                continuation.resume(with: Result { try body(self) })
+                continuation.resume(with: Result { try Self.$receipt.withValue(receipt) { try body(self) } })
             }
         }
     }

@@ -1,151 +1,369 @@
 internal import PedigreeStore
 @_spi(Engine) internal import PedigreeGraph
 internal import PedigreeModel
+internal import Synchronization
 
-/// Following the file: what other connections commit to it (ml-metadata writing in process, as
-/// TFX does, or another Pedigree) becomes part of the graph.
+/// Following the database: what other connections commit to it (other Pedigree servers,
+/// ml-metadata writing directly, TFX writing the same SQLite file in process) becomes part of the
+/// graph, and is published as a new snapshot.
+///
+/// Each catch-up is a "round": one read of what was committed beyond the store's position
+/// (`MLMDPosition`: highest ids, the ids below them still to come, the update window), in one
+/// transaction. Every write begins with a round, inside its own transaction; `follow` runs one
+/// on its own. A round sees everything committed before it began, which is what `CommitToken`s
+/// rely on.
 extension MetadataStore {
-    /// How far back before the previous read the update window reaches, in milliseconds. MLMD stamps
-    /// `last_update_time_since_epoch` inside its transaction, before it commits; a transaction that
-    /// stamped an update before one of our reads but committed after it is still found, as long as
-    /// it took less than this from stamp to commit.
-    static let updateOverlap: Int64 = 10_000
-
-    /// Applies what other connections committed to the file since the graph last caught up, and
-    /// publishes it as a new snapshot. Returns whether another connection had committed (and so a
-    /// snapshot was published). Cheap when nothing changed: one query (SQLite's `PRAGMA data_version`). A store in
-    /// memory has nothing to follow.
+    /// Applies what other connections committed since the graph last caught up, and publishes it
+    /// as a new snapshot. Returns whether anything changed. On SQLite, one query when nothing was
+    /// committed elsewhere (`PRAGMA data_version`); on a server, one indexed query per table. A
+    /// store in memory has nothing to follow.
     @discardableResult
     public func follow() throws -> Bool {
         try writer.withLock { (w: inout Writer) throws -> Bool in
             guard let db = w.db else { throw MetadataError.failedPrecondition("the store is closed") }
-            guard let position = w.position else { return false }
+            guard w.position != nil else { return false }
             do {
-                let checked = Self.now()
-                let version: Int64
+                let changed: Bool
                 do {
-                    version = try MLMDTables(db).dataVersion()
+                    changed = try followRound(&w, db: db)
                 } catch let error as DatabaseError where error.kind == .unavailable {
-                    // The server dropped the connection since the last poll: open it again.
+                    // The server dropped the connection since the last round: open it again.
                     try db.reconnect()
-                    version = try MLMDTables(db).dataVersion()
+                    changed = try followRound(&w, db: db)
                 }
-                guard version != position.dataVersion else {
-                    // Nothing was committed elsewhere before `checked`: the update window can start there.
-                    w.position?.readTime = checked
-                    return false
-                }
-                try db.beginRead()
-                defer { if db.isInTransaction { try? db.commit() } }
-                let (graph, next) = try Self.catchUp(db, graph: published.withLock { $0 }, position: position)
-                w.position = next
-                guard let graph else { return false }
-                publish(graph)
-                return true
-            } catch let error as DatabaseError {
-                throw Self.translate(error, location: path)
+                return changed
+            } catch {
+                let failure = error as? DatabaseError
+                let translated: any Error = failure.map { Self.translate($0, location: path) } ?? error
+                followState.withLock { $0.lastError = (Self.now(), "\(translated)") }
+                throw translated
             }
         }
     }
 
-    /// Inside a transaction of `db`: if another connection committed since `position`, the graph
-    /// brought up to date (nil if nothing changed), and the new position.
+    private func followRound(_ w: inout Writer, db: any SQLDatabase) throws -> Bool {
+        try db.beginRead()
+        defer { if db.isInTransaction { try? db.commit() } }
+        guard let graph = try catchUpRound(&w, db: db, graph: published.withLock { $0 }) else { return false }
+        publish(graph)
+        return true
+    }
+
+    /// One round inside a transaction of `db`: brings the position forward and returns the graph
+    /// brought up to date (nil if nothing changed). Records the round in `followState`.
+    func catchUpRound(_ w: inout Writer, db: any SQLDatabase, graph: GraphSnapshot) throws -> GraphSnapshot? {
+        guard let position = w.position else { return nil }
+        let started = Self.now()
+        let round = followState.withLock {
+            $0.started += 1
+            return $0.started
+        }
+        let (next, nextPosition) = try Self.catchUp(db, graph: graph, position: position)
+        w.position = nextPosition
+        followState.withLock {
+            $0.position = nextPosition
+            $0.round = round
+            $0.appliedAt = started
+            if next != nil { $0.changedAt = started }
+        }
+        return next
+    }
+
+    /// Inside a transaction of `db`: the graph brought up to date with what was committed beyond
+    /// `position` (nil if nothing changed), and the new position.
     ///
-    /// Incremental: every type (types are few), the nodes with ids above the position or updated
-    /// within the window, the edges with ids above the position, applied through the same graph
-    /// updates as Pedigree's own writes. Rows that are already in the graph as read (Pedigree's
-    /// own, or an update that is not one) are skipped, so reading a row twice is harmless. A full
-    /// reload instead, in the same transaction, when an incremental update would not be sound:
-    /// a type was removed or changed its kind or the kind of a property (the graph's nodes were
-    /// read under the old type), an edge names a node that does not exist (the graph keeps such
-    /// rows apart, as a full load does), or there are fewer parent-context links than the graph
-    /// holds (something was deleted). MLMD never deletes nodes, events or memberships; a deletion
-    /// of those by another process is not seen until the store is opened again.
+    /// Incremental: every type (types are few), the nodes inserted beyond the position or updated
+    /// within its window, the edges inserted beyond it, applied through the same graph updates as
+    /// Pedigree's own writes. Rows that are already in the graph as read (Pedigree's own, or an
+    /// update that is not one) are skipped, so reading a row twice is harmless. A full reload
+    /// instead, in the same transaction, when an incremental update would not be sound: a type was
+    /// removed or changed its kind or the kind of a property (the graph's nodes were read under the
+    /// old type), an edge names a node that does not exist (the graph keeps such rows apart, as a
+    /// full load does), or there are fewer parent-context links than the graph holds (something
+    /// was deleted). MLMD never deletes nodes, events or memberships; a deletion of those by
+    /// another process is not seen until the store is opened again.
     static func catchUp(
         _ db: any SQLDatabase, graph: GraphSnapshot, position: MLMDPosition
     ) throws -> (GraphSnapshot?, MLMDPosition) {
         let tables = MLMDTables(db)
         let readTime = now()
-        guard try tables.dataVersion() != position.dataVersion else {
+        if db.engine == .sqlite, try tables.dataVersion() == position.dataVersion {
+            // Nothing was committed elsewhere (SQLite commits one writer at a time).
             var same = position
-            same.readTime = readTime
+            same.finishRead(horizon: try tables.horizon(now: readTime), readTime: readTime)
             return (nil, same)
         }
         let changes = try tables.changes(
-            since: position, updatedSince: min(position.readTime, readTime) - updateOverlap,
-            parentContextCount: graph.parentContexts.count + graph.orphanParentContexts.count, readTime: readTime)
+            since: position, parentContextCount: graph.parentContexts.count + graph.orphanParentContexts.count, readTime: readTime)
         var next = graph
-        if Self.apply(changes, to: &next) { return (next, changes.position) }
+        switch Self.apply(changes, to: &next) {
+        case .unchanged: return (nil, changes.position)
+        case .changed: return (next, changes.position)
+        case .reload: break
+        }
+        let horizon = try tables.horizon(now: readTime, previous: position.horizon.source)
         var builder = GraphSnapshot.Builder()
         try tables.load(into: &builder)
-        return (builder.finish(), try tables.position(readTime: readTime))
+        let reloaded = builder.finish()
+        return (reloaded, try tables.position(afterLoading: reloaded.heldIDs(), horizon: horizon, readTime: readTime))
     }
 
-    /// Puts the nodes that differ from the graph's (or are new to it).
-    private static func putChanged<N: WritableStoredNode>(_ nodes: [(id: N.ID, node: N)], into graph: inout GraphSnapshot) {
+    enum Applied { case unchanged, changed, reload }
+
+    /// Puts the nodes that differ from the graph's (or are new to it); whether any did.
+    private static func putChanged<N: WritableStoredNode>(_ nodes: [(id: N.ID, node: N)], into graph: inout GraphSnapshot) -> Bool {
+        var changed = false
         for (id, node) in nodes where graph.node(id, as: N.self).map({ !$0.isSameRecord(as: node) }) ?? true {
             graph.put(node, id: id)
+            changed = true
         }
+        return changed
     }
 
-    /// Applies `changes` to `graph`; false (with `graph` partly updated) when only a full reload is
-    /// sound (see `catchUp`).
-    static func apply(_ changes: MLMDChanges, to graph: inout GraphSnapshot) -> Bool {
+    /// Applies `changes` to `graph` (`.reload`, with `graph` partly updated, when only a full
+    /// reload is sound: see `catchUp`).
+    static func apply(_ changes: MLMDChanges, to graph: inout GraphSnapshot) -> Applied {
         let stored = Dictionary(uniqueKeysWithValues: changes.types)
         for (id, type) in zip(graph.typeIDs, graph.types) {
-            guard let current = stored[id], current.kind == type.kind else { return false }
-            for (name, kind) in type.properties where current.properties[name] != kind { return false }
+            guard let current = stored[id], current.kind == type.kind else { return .reload }
+            for (name, kind) in type.properties where current.properties[name] != kind { return .reload }
         }
-        for (id, type) in changes.types where graph.type(id) != type { graph.putType(type, id: id) }
-        putChanged(changes.artifacts, into: &graph)
-        putChanged(changes.executions, into: &graph)
-        putChanged(changes.contexts, into: &graph)
+        var changed = false
+        for (id, type) in changes.types where graph.type(id) != type {
+            graph.putType(type, id: id)
+            changed = true
+        }
+        if putChanged(changes.artifacts, into: &graph) { changed = true }
+        if putChanged(changes.executions, into: &graph) { changed = true }
+        if putChanged(changes.contexts, into: &graph) { changed = true }
 
         for (rowID, event) in changes.events {
             guard let a = event.artifactID.flatMap({ graph.index(of: $0) }), event.executionID.flatMap({ graph.index(of: $0) }) != nil
-            else { return false }
+            else { return .reload }
             // (artifact, execution, type) is unique in the table: the same triple is this row.
             let present = graph.artifactEvents.items(a).contains { e in
                 let known = graph.event(Int(e))
                 return known.executionID == event.executionID && known.type == event.type
             }
-            if !present { graph.addEvent(rowID: rowID, event) }
-        }
-        for (rowID, link) in changes.attributions {
-            guard let c = graph.index(of: link.contextID), let a = graph.index(of: link.artifactID) else { return false }
-            if !graph.contextArtifacts.items(c).contains(a) { graph.addAttribution(rowID: rowID, link) }
-        }
-        for (rowID, link) in changes.associations {
-            guard let c = graph.index(of: link.contextID), let e = graph.index(of: link.executionID) else { return false }
-            if !graph.contextExecutions.items(c).contains(e) { graph.addAssociation(rowID: rowID, link) }
-        }
-        if let links = changes.parentContexts {
-            guard links.count >= graph.parentContexts.count + graph.orphanParentContexts.count else { return false }
-            for link in links {
-                guard let child = graph.index(of: link.childID), let parent = graph.index(of: link.parentID) else { return false }
-                if !graph.contextParents.items(child).contains(parent) { graph.addParentContext(link) }
+            if !present {
+                graph.addEvent(rowID: rowID, event)
+                changed = true
             }
         }
-        return true
+        for (rowID, link) in changes.attributions {
+            guard let c = graph.index(of: link.contextID), let a = graph.index(of: link.artifactID) else { return .reload }
+            if !graph.contextArtifacts.items(c).contains(a) {
+                graph.addAttribution(rowID: rowID, link)
+                changed = true
+            }
+        }
+        for (rowID, link) in changes.associations {
+            guard let c = graph.index(of: link.contextID), let e = graph.index(of: link.executionID) else { return .reload }
+            if !graph.contextExecutions.items(c).contains(e) {
+                graph.addAssociation(rowID: rowID, link)
+                changed = true
+            }
+        }
+        if let links = changes.parentContexts {
+            guard links.count >= graph.parentContexts.count + graph.orphanParentContexts.count else { return .reload }
+            for link in links {
+                guard let child = graph.index(of: link.childID), let parent = graph.index(of: link.parentID) else { return .reload }
+                if !graph.contextParents.items(child).contains(parent) {
+                    graph.addParentContext(link)
+                    changed = true
+                }
+            }
+        }
+        return changed ? .changed : .unchanged
     }
 }
 
-extension MLMDPosition {
-    /// Moves past what a write of this connection added between two graphs (`to` extends `from`:
-    /// nodes and edges are appended), so that the next catch-up does not read them again.
-    mutating func advance(from old: GraphSnapshot, to new: GraphSnapshot) {
-        for i in old.artifacts.count..<new.artifacts.count { artifactID = max(artifactID, new.artifactIDs[i]) }
-        for i in old.executions.count..<new.executions.count { executionID = max(executionID, new.executionIDs[i]) }
-        for i in old.contexts.count..<new.contexts.count { contextID = max(contextID, new.contexts.ids[i]) }
-        for i in old.events.count..<new.events.count { eventID = max(eventID, new.events.rowIDs[i]) }
-        for i in old.orphanEvents.count..<new.orphanEvents.count { eventID = max(eventID, new.orphanEvents[i].rowID) }
-        for i in old.attributions.count..<new.attributions.count { attributionID = max(attributionID, new.attributions[i].rowID) }
-        for i in old.orphanAttributions.count..<new.orphanAttributions.count {
-            attributionID = max(attributionID, new.orphanAttributions[i].rowID)
+extension GraphSnapshot {
+    /// The ids the graph holds, by `MLMDIDTable`; with `old`, only those appended since (`self`
+    /// extends `old`: nodes and edges are appended).
+    func heldIDs(since old: GraphSnapshot? = nil) -> [[Int64]] {
+        var ids = Array(repeating: [Int64](), count: MLMDIDTable.allCases.count)
+        for i in (old?.artifacts.count ?? 0)..<artifacts.count { ids[MLMDIDTable.artifact.rawValue].append(artifactIDs[i]) }
+        for i in (old?.executions.count ?? 0)..<executions.count { ids[MLMDIDTable.execution.rawValue].append(executionIDs[i]) }
+        for i in (old?.contexts.count ?? 0)..<contexts.count { ids[MLMDIDTable.context.rawValue].append(contexts.ids[i]) }
+        for i in (old?.events.count ?? 0)..<events.count { ids[MLMDIDTable.event.rawValue].append(events.rowIDs[i]) }
+        for i in (old?.orphanEvents.count ?? 0)..<orphanEvents.count { ids[MLMDIDTable.event.rawValue].append(orphanEvents[i].rowID) }
+        for i in (old?.attributions.count ?? 0)..<attributions.count { ids[MLMDIDTable.attribution.rawValue].append(attributions[i].rowID) }
+        for i in (old?.orphanAttributions.count ?? 0)..<orphanAttributions.count {
+            ids[MLMDIDTable.attribution.rawValue].append(orphanAttributions[i].rowID)
         }
-        for i in old.associations.count..<new.associations.count { associationID = max(associationID, new.associations[i].rowID) }
-        for i in old.orphanAssociations.count..<new.orphanAssociations.count {
-            associationID = max(associationID, new.orphanAssociations[i].rowID)
+        for i in (old?.associations.count ?? 0)..<associations.count { ids[MLMDIDTable.association.rawValue].append(associations[i].rowID) }
+        for i in (old?.orphanAssociations.count ?? 0)..<orphanAssociations.count {
+            ids[MLMDIDTable.association.rawValue].append(orphanAssociations[i].rowID)
+        }
+        return ids
+    }
+}
+
+// MARK: Commit tokens and status
+
+/// Where a write committed, in a form another server on the same database can check: a row the
+/// write inserted, or a node it updated (with the update time it stamped). A server has applied a
+/// token when it holds that row (or that update, or a later one); a server that has not yet applied
+/// it applies it by one catch-up round, since any round that begins after the write committed
+/// sees it. `CommitToken.now` asks for such a round unconditionally.
+///
+/// Written as text (`description`, and `init?(_:)` to read it back), which is how the gRPC server
+/// hands it out and takes it in (`pedigree-commit` and `pedigree-min-commit` metadata).
+public struct CommitToken: Sendable, Hashable, LosslessStringConvertible {
+    enum Mark: Hashable {
+        case row(MLMDIDTable, Int64)
+        case update(NodeKind, Int64, stamp: Int64)
+        case now
+    }
+
+    let mark: Mark
+
+    init(_ mark: Mark) { self.mark = mark }
+
+    /// A token that any catch-up round beginning after it was made satisfies.
+    public static let now = CommitToken(.now)
+
+    public var description: String {
+        switch mark {
+        case .row(let table, let id): "v1:\(table.tokenName):\(id)"
+        case .update(let kind, let id, let stamp): "v1:\(kind):\(id)@\(stamp)"
+        case .now: "v1:now"
         }
     }
+
+    public init?(_ description: String) {
+        let parts = description.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 2, parts[0] == "v1" else { return nil }
+        if parts.count == 2, parts[1] == "now" {
+            mark = .now
+            return
+        }
+        guard parts.count == 3 else { return nil }
+        let value = parts[2].split(separator: "@", omittingEmptySubsequences: false)
+        guard let id = Int64(value[0]), id > 0 else { return nil }
+        if value.count == 2 {
+            guard let kind = NodeKind.allCases.first(where: { $0.description == parts[1] }), let stamp = Int64(value[1]) else { return nil }
+            mark = .update(kind, id, stamp: stamp)
+        } else if value.count == 1, let table = MLMDIDTable.allCases.first(where: { $0.tokenName == parts[1] }) {
+            mark = .row(table, id)
+        } else {
+            return nil
+        }
+    }
+}
+
+extension MLMDIDTable {
+    var tokenName: String { name.lowercased() }
+}
+
+/// How far a store has followed its database, for the `Status` call and the staleness gauge.
+public struct FollowStatus: Sendable {
+    /// Whether the store follows a database at all (a store in memory does not).
+    public var follows: Bool
+    /// Catch-up rounds completed.
+    public var rounds: Int
+    /// When the latest completed round began (milliseconds since the epoch): everything committed
+    /// before then is in the graph. 0 before the first.
+    public var appliedAt: Int64
+    /// When a round last found something new.
+    public var changedAt: Int64
+    /// The highest id held of each table (artifact, execution, context, event, attribution,
+    /// association), and how many ids below them are still expected.
+    public var highestIDs: [String: Int64]
+    public var pendingIDs: Int
+    /// How the store tells which transactions may still commit: `transaction ids`, `server clock`
+    /// or `local clock`.
+    public var horizon: String
+    /// The latest failure to follow, if it is later than the latest round.
+    public var lastError: String?
+    public var lastErrorAt: Int64?
+    /// The snapshot's generation.
+    public var generation: UInt64
+}
+
+extension MetadataStore {
+    /// What the follower has applied (see `FollowStatus`).
+    public var followStatus: FollowStatus {
+        let state = followState.withLock { $0 }
+        var highest: [String: Int64] = [:]
+        for table in MLMDIDTable.allCases { highest[table.tokenName] = state.position?.highest[table.rawValue] ?? 0 }
+        let error = state.lastError.flatMap { $0.at >= state.appliedAt ? $0 : nil }
+        let horizon =
+            switch state.position?.horizon.source {
+            case .transactionIDs: "transaction ids"
+            case .serverClock: "server clock"
+            case .localClock: "local clock"
+            case nil: "none"
+            }
+        return FollowStatus(
+            follows: state.position != nil, rounds: state.round, appliedAt: state.appliedAt, changedAt: state.changedAt,
+            highestIDs: highest, pendingIDs: state.position?.gapCount ?? 0, horizon: horizon,
+            lastError: error?.message, lastErrorAt: error?.at, generation: snapshot.generation)
+    }
+
+    /// Whether the published graph holds what `token` names (false when it cannot tell).
+    public func hasApplied(_ token: CommitToken) -> Bool {
+        // A store in memory has nothing to follow: every write to it is its own.
+        guard let position = followState.withLock({ $0.position }) else { return true }
+        let graph = snapshot
+        switch token.mark {
+        case .now: return false
+        case .row(let table, let id): return position.holds(table, id: id)
+        case .update(let kind, let id, let stamp):
+            let time: Int64? =
+                switch kind {
+                case .artifact: graph.node(ArtifactID(id), as: Artifact.self)?.updateTime
+                case .execution: graph.node(ExecutionID(id), as: Execution.self)?.updateTime
+                case .context: graph.node(ContextID(id), as: Context.self)?.updateTime
+                }
+            return (time ?? .min) >= stamp
+        }
+    }
+
+    /// Returns once the published graph holds what `token` names: at once when it already does;
+    /// otherwise after a catch-up round that began after this call (shared with any other round
+    /// that did). Throws what the round throws (UNAVAILABLE when the database cannot be reached).
+    public func waitUntilApplied(_ token: CommitToken) async throws {
+        if hasApplied(token) { return }
+        let arrived = followState.withLock { $0.started }
+        try await perform { store in
+            // A round numbered above `arrived` began after this call: it saw the write.
+            guard store.followState.withLock({ $0.round }) <= arrived else { return }
+            try store.follow()
+        }
+    }
+}
+
+extension CommitToken {
+    /// The token of a write that inserted `written` (ids by `MLMDIDTable`) and updated `updated`:
+    /// any one of its rows stands for all of it (a round reads one commit whole).
+    init(written: [[Int64]], updated: (kind: NodeKind, id: Int64, stamp: Int64)?) {
+        if let table = MLMDIDTable.allCases.first(where: { !written[$0.rawValue].isEmpty }), let id = written[table.rawValue].max() {
+            self.init(.row(table, id))
+        } else if let updated {
+            self.init(.update(updated.kind, updated.id, stamp: updated.stamp))
+        } else {
+            self = .now
+        }
+    }
+}
+
+/// Collects the commit token of the writes made while it is bound to `MetadataStore.receipt`
+/// (the latest write's, which stands for the earlier ones too: its round began after they
+/// committed).
+public final class WriteReceipt: Sendable {
+    private let token = Mutex<CommitToken?>(nil)
+
+    public init() {}
+
+    public var commitToken: CommitToken? { token.withLock { $0 } }
+
+    func record(_ commit: CommitToken) { token.withLock { $0 = commit } }
+}
+
+extension MetadataStore {
+    /// Where the writes of the current task report their commit tokens (the async writes carry it
+    /// to the writer's queue).
+    @TaskLocal public static var receipt: WriteReceipt?
 }

@@ -25,9 +25,25 @@ public final class MetadataStore: Sendable {
         var position: MLMDPosition?
     }
 
+    /// What the follower has applied, readable without waiting for the writer.
+    struct FollowState {
+        var position: MLMDPosition?
+        /// Catch-up rounds begun, and the number of the latest one completed (rounds run one at a
+        /// time, under the writer's lock).
+        var started = 0
+        var round = 0
+        /// When the latest completed round began, and when one last found something new.
+        var appliedAt: Int64 = 0
+        var changedAt: Int64 = 0
+        var lastError: (at: Int64, message: String)?
+    }
+
     let writer: Mutex<Writer>
     let published: Mutex<GraphSnapshot>
+    let followState: Mutex<FollowState>
     public let path: String
+    /// The database engine: "SQLite", "MySQL" or "PostgreSQL" ("memory" for a store in memory).
+    public let engine: String
     public let isReadOnly: Bool
     /// Whether open read the edge tables on a second connection alongside the nodes (see `load`).
     package let loadedEdgesAlongside: Bool
@@ -57,8 +73,11 @@ public final class MetadataStore: Sendable {
             throw MLMDDatabase.translate(error, location: location.description)
         }
         self.path = location.description
+        engine = path == ":memory:" ? "memory" : db.engine.rawValue
         isReadOnly = mode == .readOnly
-        writer = Mutex(Writer(db: db, position: path == ":memory:" ? nil : position))
+        let followed = path == ":memory:" ? nil : position
+        writer = Mutex(Writer(db: db, position: followed))
+        followState = Mutex(FollowState(position: followed, appliedAt: position.readTime, changedAt: position.readTime))
         if Self.checksInvariants { graph._checkInvariants() }
         published = Mutex(graph)
     }
@@ -80,12 +99,16 @@ public final class MetadataStore: Sendable {
         let readTime = now()
         try db.beginRead()
         defer { try? db.commit() }
+        let horizon = try tables.horizon(now: readTime)
         let fingerprint = try tables.edgeFingerprint()
-        let position = try tables.position(readTime: readTime)
         var builder = GraphSnapshot.Builder()
+        func finish(edges: EdgeLoader? = nil) throws -> (GraphSnapshot, alongside: Bool, position: MLMDPosition) {
+            let graph = edges.map { builder.finish(edges: $0) } ?? builder.finish()
+            return (graph, edges != nil, try tables.position(afterLoading: graph.heldIDs(), horizon: horizon, readTime: readTime))
+        }
         guard db is SQLiteConnection, path != ":memory:", let threshold, fingerprint[0] >= threshold else {
             try tables.load(into: &builder)
-            return (builder.finish(), false, position)
+            return try finish()
         }
         let ranges = (
             artifacts: try tables.denseRange("Artifact"), executions: try tables.denseRange("Execution"),
@@ -98,10 +121,10 @@ public final class MetadataStore: Sendable {
         let edges = alongside.wait()
         try nodes.get()
         if let edges, builder.matches(artifacts: ranges.artifacts, executions: ranges.executions, contexts: ranges.contexts) {
-            return (builder.finish(edges: edges), true, position)
+            return try finish(edges: edges)
         }
         try tables.loadEdges(into: &builder)
-        return (builder.finish(), false, position)
+        return try finish()
     }
 
     /// Below this many events a second connection is not worth opening.
@@ -172,13 +195,9 @@ public final class MetadataStore: Sendable {
             let result: T
             do {
                 result = try db.transaction { () throws -> T in
-                    if let position = w.position {
-                        let (graph, next) = try Self.catchUp(db, graph: base, position: position)
-                        w.position = next
-                        if let graph {
-                            base = graph
-                            caughtUp = true
-                        }
+                    if let graph = try catchUpRound(&w, db: db, graph: base) {
+                        base = graph
+                        caughtUp = true
                     }
                     context = WriteContext(tables: MLMDTables(db), graph: base, now: Self.now())
                     return try body(&context!)
@@ -189,11 +208,15 @@ public final class MetadataStore: Sendable {
                 throw error
             }
             let next = context!.graph
+            let written = next.heldIDs(since: base)
             if var position = w.position {
-                position.advance(from: base, to: next)
+                // Past this write's own rows, so that the next round does not read them again.
+                for table in MLMDIDTable.allCases { position.observe(table, ids: written[table.rawValue]) }
                 w.position = position
+                followState.withLock { $0.position = position }
             }
             publish(next)
+            Self.receipt?.record(CommitToken(written: written, updated: context!.updated))
             return result
         }
     }
@@ -227,11 +250,7 @@ public final class MetadataStore: Sendable {
             // committed, then is compared with the file as of that same commit.
             try db.beginRead()
             defer { try? db.commit() }
-            if let position = w.position {
-                let (graph, next) = try Self.catchUp(db, graph: published.withLock { $0 }, position: position)
-                w.position = next
-                if let graph { publish(graph) }
-            }
+            if let graph = try catchUpRound(&w, db: db, graph: published.withLock { $0 }) { publish(graph) }
             var report = CheckReport()
             if let file = db as? SQLiteConnection { report.problems += try file.integrityProblems().map { "SQLite integrity: \($0)" } }
             report.warnings += try Self.danglingReferences(db)
@@ -278,6 +297,8 @@ struct WriteContext {
     let tables: MLMDTables
     var graph: GraphSnapshot
     let now: Int64
+    /// A node this write updated (the latest), for its commit token.
+    var updated: (kind: NodeKind, id: Int64, stamp: Int64)?
     /// Edges of a bulk write, added to the graph together at its end.
     var pendingEvents: [(rowID: Int64, event: Event)] = []
     var pendingAttributions: [(rowID: Int64, attribution: Attribution)] = []

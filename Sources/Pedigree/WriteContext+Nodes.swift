@@ -69,6 +69,7 @@ extension WriteContext {
             node.updateTime = max(now, (stored.updateTime ?? 0))
             try tables.update(node, id: id)
             graph.put(node, id: id)
+            updated = (N.kind, id.rawValue, node.updateTime!)
             return id
         }
         let type = try type(node.typeID, kind: N.kind)

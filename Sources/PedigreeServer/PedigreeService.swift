@@ -14,9 +14,43 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
     /// The server's query limits; a request may lower them, not raise them.
     public let limits: QueryLimits
 
-    public init(store: MetadataStore, limits: QueryLimits = QueryLimits()) {
+    /// How often the server follows its database (nil: only before writes and token reads).
+    public let followInterval: Duration?
+
+    public init(store: MetadataStore, limits: QueryLimits = QueryLimits(), followInterval: Duration? = nil) {
         self.store = store
         self.limits = limits
+        self.followInterval = followInterval
+    }
+
+    public func status(request: Pedigree_V1_StatusRequest, context: ServerContext) async throws -> Pedigree_V1_StatusResponse {
+        let status = store.followStatus
+        let graph = store.snapshot
+        var response = Pedigree_V1_StatusResponse()
+        response.database = store.path
+        response.engine = store.engine
+        response.follows = status.follows
+        if let interval = followInterval {
+            let (seconds, attoseconds) = interval.components
+            response.followIntervalMs = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        }
+        response.rounds = Int64(status.rounds)
+        response.appliedAtMs = status.appliedAt
+        response.stalenessMs = status.follows ? max(0, Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) - status.appliedAt) : 0
+        response.changedAtMs = status.changedAt
+        response.highestIds = status.highestIDs
+        response.pendingIds = Int64(status.pendingIDs)
+        response.horizon = status.horizon
+        if let error = status.lastError {
+            response.lastError = error
+            response.lastErrorAtMs = status.lastErrorAt ?? 0
+        }
+        response.generation = graph.generation
+        response.artifacts = Int64(graph.artifacts.count)
+        response.executions = Int64(graph.executions.count)
+        response.contexts = Int64(graph.contexts.count)
+        response.events = Int64(graph.events.count)
+        return response
     }
 
     private func queryLimits(_ o: Pedigree_V1_QueryOptions) -> QueryLimits {

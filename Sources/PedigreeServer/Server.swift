@@ -75,11 +75,12 @@ public enum PedigreeServer {
         var interceptors: [any ServerInterceptor] = [CallLogInterceptor(logger: logger)]
         if let token = options.authToken { interceptors.append(BearerTokenInterceptor(token: token)) }
         interceptors.append(MessageSizeInterceptor(maxRequestBytes: options.maxRequestBytes, maxResponseBytes: options.maxResponseBytes))
+        interceptors.append(CommitTokenInterceptor(store: store))
         let server = GRPCServer(
             transport: transport,
             services: [
                 MetadataStoreService(store: store, lineage: LineageLimits(mlmdCaps: options.lineage.mlmdCaps, query: options.queryLimits)),
-                PedigreeService(store: store, limits: options.queryLimits),
+                PedigreeService(store: store, limits: options.queryLimits, followInterval: options.followInterval),
             ],
             interceptors: interceptors)
 
@@ -185,6 +186,39 @@ struct CallLogInterceptor: ServerInterceptor {
             finish("internal", "\(error)")
             throw error
         }
+    }
+}
+
+/// Read-your-writes across servers on one database. The answer to a write carries
+/// `pedigree-commit: TOKEN` (where it committed); a call that sends `pedigree-min-commit: TOKEN` runs
+/// once this server has applied that commit (at once when it has; otherwise after one catch-up
+/// round, which begins after the call arrived and so sees the write).
+struct CommitTokenInterceptor: ServerInterceptor {
+    let store: MetadataStore
+    static let commitKey = "pedigree-commit"
+    static let minCommitKey = "pedigree-min-commit"
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>, context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        for given in request.metadata[stringValues: Self.minCommitKey] {
+            guard let token = CommitToken(given) else {
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "\(Self.minCommitKey): '\(given)' is not a commit token (pass the value of a write's \(Self.commitKey) header)")
+            }
+            do {
+                try await store.waitUntilApplied(token)
+            } catch {
+                throw rpcError(error)
+            }
+        }
+        let receipt = WriteReceipt()
+        let response = try await MetadataStore.$receipt.withValue(receipt) { try await next(request, context) }
+        guard let token = receipt.commitToken, case .success(var contents) = response.accepted else { return response }
+        contents.metadata.addString(token.description, forKey: Self.commitKey)
+        return StreamingServerResponse(accepted: .success(contents))
     }
 }
 

@@ -1,29 +1,209 @@
 package import PedigreeModel
 
-/// How far a reader has followed an MLMD file: SQLite's `data_version` as of its last read, the
-/// highest row id it holds of each insert-only table and node table, and when that read began.
-///
-/// MLMD's ids are `INTEGER PRIMARY KEY AUTOINCREMENT` and SQLite commits one writer at a time, so
-/// ids grow in commit order: the rows inserted after a position are exactly those with higher ids.
-/// Updates are found by `last_update_time_since_epoch` (see `MLMDTables.changes`).
-package struct MLMDPosition: Sendable, Equatable {
-    /// `PRAGMA data_version` inside the read that reached this position; it changes when another
-    /// connection commits.
-    package var dataVersion: Int64
-    package var artifactID: Int64
-    package var executionID: Int64
-    package var contextID: Int64
-    package var eventID: Int64
-    package var attributionID: Int64
-    package var associationID: Int64
-    /// Milliseconds since the epoch, taken just before the read transaction began.
-    package var readTime: Int64
+/// The tables whose rows carry an id of their own: the three node tables and three edge tables.
+/// (ParentContext has no id; EventPath rows belong to their event.)
+package enum MLMDIDTable: Int, CaseIterable, Sendable {
+    case artifact, execution, context, event, attribution, association
+
+    package var name: String {
+        switch self {
+        case .artifact: "Artifact"
+        case .execution: "Execution"
+        case .context: "Context"
+        case .event: "Event"
+        case .attribution: "Attribution"
+        case .association: "Association"
+        }
+    }
 }
 
-/// What a file holds beyond a position: every type as stored now; the nodes inserted since, or
-/// updated within the window, with all their properties; the edges inserted since; and every
-/// parent-context link when their number differs from what the reader holds (the table has no
-/// stable id of its own).
+/// How a follower tells which writing transactions may still commit.
+///
+/// A transaction takes its ids when it inserts and stamps `last_update_time_since_epoch` when it
+/// writes, but others see both only when it commits, which can be long after: so a follower cannot
+/// take "every id up to the highest one I have read" or "every update up to my last read" as done.
+/// Each read takes a mark first and learns the oldest open transaction, as numbers that compare:
+/// - PostgreSQL: transaction ids (`pg_current_snapshot()`: the next id, and the oldest still running);
+/// - MySQL/MariaDB: the server's clock (`INNODB_TRX`: when the oldest open transaction started),
+///   when the user may read it (PROCESS privilege);
+/// - otherwise (SQLite, where writers take turns; MySQL without the privilege): the local clock, and
+///   the assumption that no writing transaction stays open longer than `assumedLongest`.
+package struct TransactionHorizon: Sendable, Equatable {
+    package enum Source: Sendable, Equatable {
+        case transactionIDs, serverClock, localClock
+    }
+
+    package var source: Source
+    /// Taken when the read began.
+    package var mark: Int64
+    /// Every transaction that began writing before a mark at or below this one has ended.
+    package var oldestOpen: Int64
+
+    package init(source: Source, mark: Int64, oldestOpen: Int64) {
+        self.source = source
+        self.mark = mark
+        self.oldestOpen = oldestOpen
+    }
+}
+
+/// Ids below a table's highest that were missing when it was read: rows of transactions that were
+/// still open (they may commit later) or that rolled back (they never will). A follower reads them
+/// again on every catch-up until they appear or until every transaction that could have taken them
+/// has ended.
+package struct IDGap: Sendable, Equatable {
+    package var first: Int64
+    package var last: Int64
+    /// The mark of the first read after the one that found the gap (nil until that read): once the
+    /// oldest open transaction is at or past it, whoever took these ids has ended.
+    package var settledAt: Int64?
+}
+
+/// How far a reader has followed an MLMD database: the highest id of each table and the ids below it
+/// still to come, the marks of its recent reads (to tell how far back an open transaction's updates
+/// can be stamped), and SQLite's `data_version`.
+package struct MLMDPosition: Sendable, Equatable {
+    /// `PRAGMA data_version` inside the read that reached this position (SQLite: it changes when
+    /// another connection commits).
+    package var dataVersion: Int64 = 0
+    /// By `MLMDIDTable`.
+    package var highest: [Int64] = Array(repeating: 0, count: MLMDIDTable.allCases.count)
+    package var gaps: [[IDGap]] = Array(repeating: [], count: MLMDIDTable.allCases.count)
+    /// The horizon of the latest read.
+    package var horizon: TransactionHorizon
+    /// Recent reads: when each began (local milliseconds) and its mark, oldest first.
+    package var history: [Read] = []
+
+    package struct Read: Sendable, Equatable {
+        package var time: Int64
+        package var mark: Int64
+    }
+
+    /// The longest a writing transaction is assumed to stay open when the database cannot tell
+    /// (`TransactionHorizon.Source.localClock`), and how far before a transaction's start its
+    /// stamps may lie (the writers' clocks against this machine's), in milliseconds.
+    package static let assumedLongest: Int64 = 10_000
+    package static let clockSkew: Int64 = 2_000
+
+    package init(horizon: TransactionHorizon, readTime: Int64) {
+        self.horizon = horizon
+        history = [Read(time: readTime, mark: horizon.mark)]
+    }
+
+    /// When the latest read began (local milliseconds).
+    package var readTime: Int64 { history.last?.time ?? 0 }
+
+    /// Whether every row with this id, of this table, that has committed is held.
+    package func holds(_ table: MLMDIDTable, id: Int64) -> Bool {
+        id <= highest[table.rawValue] && !gaps[table.rawValue].contains { $0.first <= id && id <= $0.last }
+    }
+
+    package var gapCount: Int { gaps.reduce(0) { $0 + $1.reduce(0) { $0 + Int($1.last - $1.first + 1) } } }
+
+    /// The earliest `last_update_time_since_epoch` that an update not yet read could carry: the
+    /// start of the latest read taken before the oldest transaction open at the previous read began
+    /// writing, less the clock skew allowed.
+    package var updateWindowStart: Int64 {
+        let oldest = horizon.oldestOpen
+        let began = history.last(where: { $0.mark <= oldest })?.time ?? ((history.first?.time ?? 0) - Self.assumedLongest)
+        return min(began, readTime) - Self.clockSkew
+    }
+
+    /// Moves past ids that were read (`ids` of `table`, in any order): raises the highest, records
+    /// the ids skipped on the way as gaps, and fills the gaps they were in.
+    package mutating func observe(_ table: MLMDIDTable, ids: some Sequence<Int64>) {
+        let t = table.rawValue
+        var above: [Int64] = []
+        var filled: [Int64] = []
+        for id in ids {
+            if id > highest[t] { above.append(id) } else { filled.append(id) }
+        }
+        if !filled.isEmpty, !gaps[t].isEmpty {
+            filled.sort()
+            var remaining: [IDGap] = []
+            for gap in gaps[t] {
+                var start = gap.first
+                let lo = filled.partitionPoint { $0 < gap.first }
+                for id in filled[lo...] {
+                    if id > gap.last { break }
+                    if id > start { remaining.append(IDGap(first: start, last: id - 1, settledAt: gap.settledAt)) }
+                    start = id + 1
+                }
+                if start <= gap.last { remaining.append(IDGap(first: start, last: gap.last, settledAt: gap.settledAt)) }
+            }
+            gaps[t] = remaining
+        }
+        guard !above.isEmpty else { return }
+        above.sort()
+        var previous = highest[t]
+        for id in above where id > previous {
+            if id > previous + 1 { gaps[t].append(IDGap(first: previous + 1, last: id - 1, settledAt: nil)) }
+            previous = id
+        }
+        highest[t] = previous
+        if gaps[t].count > Self.maxGapRanges { gaps[t] = Self.coarsen(gaps[t]) }
+    }
+
+    /// Gap ranges one table keeps apart; more are merged (reading a few present rows again costs
+    /// less than a long list of ranges in every query).
+    static let maxGapRanges = 256
+
+    /// Merges the ranges closest together until at most half the limit remain; a merged range keeps
+    /// the later settling mark.
+    static func coarsen(_ gaps: [IDGap]) -> [IDGap] {
+        var merged = gaps.sorted { $0.first < $1.first }
+        while merged.count > maxGapRanges / 2 {
+            let spacings = zip(merged, merged.dropFirst()).map { $1.first - $0.last }
+            let cut = spacings.sorted()[merged.count - 1 - maxGapRanges / 2]
+            var next: [IDGap] = []
+            for gap in merged {
+                if let last = next.last, gap.first - last.last <= cut {
+                    let settled: Int64? = if let a = last.settledAt, let b = gap.settledAt { max(a, b) } else { nil }
+                    next[next.count - 1] = IDGap(first: last.first, last: gap.last, settledAt: settled)
+                } else {
+                    next.append(gap)
+                }
+            }
+            merged = next
+        }
+        return merged
+    }
+
+    /// After a read with `horizon` (taken before it) that included every gap: gaps found earlier
+    /// get their settling mark, gaps whose takers have all ended are dropped, and the read joins the
+    /// history (kept back to the latest read before the oldest open transaction began).
+    package mutating func finishRead(horizon: TransactionHorizon, readTime: Int64) {
+        for t in gaps.indices {
+            gaps[t] = gaps[t].compactMap { gap in
+                guard let settledAt = gap.settledAt else { return IDGap(first: gap.first, last: gap.last, settledAt: horizon.mark) }
+                return settledAt <= horizon.oldestOpen ? nil : gap
+            }
+        }
+        self.horizon = horizon
+        history.append(Read(time: readTime, mark: horizon.mark))
+        if let keep = history.lastIndex(where: { $0.mark <= horizon.oldestOpen }), keep > 0 { history.removeFirst(keep) }
+        if history.count > 4096 {
+            // Thin out the middle: a lookup then finds an earlier read, which is still sound.
+            history = history.enumerated().filter { $0.offset % 2 == 0 || $0.offset == history.count - 1 }.map(\.element)
+        }
+    }
+}
+
+extension Array {
+    /// The first index whose element does not satisfy `predicate` (the array partitioned by it).
+    fileprivate func partitionPoint(_ predicate: (Element) -> Bool) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if predicate(self[mid]) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}
+
+/// What a database holds beyond a position: every type as stored now; the nodes inserted since
+/// (above the highest ids or in the gaps) or updated within the window, with all their
+/// properties; the edges inserted since; and every parent-context link when their number differs
+/// from what the reader holds (the table has no id of its own).
 package struct MLMDChanges: Sendable {
     package var types: [(id: TypeID, type: NodeType)] = []
     package var artifacts: [(id: ArtifactID, node: Artifact)] = []
@@ -36,108 +216,4 @@ package struct MLMDChanges: Sendable {
     package var parentContexts: [ParentContext]?
     /// The position these changes bring the reader to.
     package var position: MLMDPosition
-}
-
-extension MLMDTables {
-    /// A number that differs once another connection has committed. On SQLite, `PRAGMA
-    /// data_version` (unchanged by this connection's own commits); on a server, a fingerprint of
-    /// the highest ids, the latest update times and the counts of the tables without ids, which
-    /// this connection's own commits change too (the catch-up then finds its rows already held).
-    package func dataVersion() throws -> Int64 {
-        guard db.engine != .sqlite else { return try db.scalar("PRAGMA data_version")?.int64 ?? 0 }
-        var fingerprint = Hasher()
-        try db.query(Self.serverFingerprint) { (row: borrowing Row) in
-            for column in 0..<Int32(row.columnCount) { fingerprint.combine(row.optionalInt64(column)) }
-        }
-        return Int64(fingerprint.finalize())
-    }
-
-    private static let serverFingerprint =
-        "SELECT " + ["Artifact", "Execution", "Context"].flatMap {
-            ["(SELECT max(id) FROM \($0))", "(SELECT max(last_update_time_since_epoch) FROM \($0))"]
-        }.joined(separator: ", ")
-        + ", (SELECT max(id) FROM Event), (SELECT count(*) FROM EventPath), (SELECT max(id) FROM Attribution)"
-        + ", (SELECT max(id) FROM Association), (SELECT count(*) FROM ParentContext), (SELECT count(*) FROM `Type`)"
-        + ", (SELECT count(*) FROM TypeProperty), (SELECT count(*) FROM ParentType)"
-
-    /// The position of what this connection reads now. Call inside the read transaction that
-    /// loaded the graph, so that both describe the same commit.
-    package func position(readTime: Int64) throws -> MLMDPosition {
-        func max(_ table: String) throws -> Int64 { try db.scalar("SELECT max(id) FROM \(table)")?.int64 ?? 0 }
-        return MLMDPosition(
-            dataVersion: try dataVersion(), artifactID: try max("Artifact"), executionID: try max("Execution"),
-            contextID: try max("Context"), eventID: try max("Event"), attributionID: try max("Attribution"),
-            associationID: try max("Association"), readTime: readTime)
-    }
-
-    /// Everything committed beyond `since`, read in the caller's transaction (one commit point).
-    /// Nodes are those with an id above the position or a `last_update_time_since_epoch` at or
-    /// after `updatedSince` (the caller's window, which overlaps the previous read so that a
-    /// transaction that stamped its update before that read but committed after it is not missed).
-    /// `parentContextCount` is how many parent-context links the reader holds.
-    package func changes(since: MLMDPosition, updatedSince: Int64, parentContextCount: Int, readTime: Int64) throws -> MLMDChanges {
-        var changes = MLMDChanges(position: try position(readTime: readTime))
-        changes.types = try loadTypes()
-        changes.artifacts = try changedNodes(after: since.artifactID, updatedSince: updatedSince)
-        changes.executions = try changedNodes(after: since.executionID, updatedSince: updatedSince)
-        changes.contexts = try changedNodes(after: since.contextID, updatedSince: updatedSince)
-
-        // Events and their paths (paths are written with their event, in the same transaction).
-        var paths: [Int64: [EventStep]] = [:]
-        let steps = try eventPathSteps(after: since.eventID)
-        for (event, step) in zip(steps.events, steps.steps) { paths[event, default: []].append(step) }
-        try db.query(
-            "SELECT id, artifact_id, execution_id, type, milliseconds_since_epoch FROM Event WHERE id > ? ORDER BY id",
-            [.integer(since.eventID)]
-        ) { (row: borrowing Row) in
-            let rowID = row.int64(0)
-            changes.events.append(
-                (rowID,
-                 Event(
-                    artifactID: ArtifactID(row.int64(1)), executionID: ExecutionID(row.int64(2)),
-                    type: EventType(rawValue: Int(row.int64(3))) ?? .unknown, path: paths[rowID] ?? [],
-                    time: row.optionalInt64(4))))
-        }
-        try db.query("SELECT id, context_id, artifact_id FROM Attribution WHERE id > ? ORDER BY id", [.integer(since.attributionID)]) {
-            (row: borrowing Row) in
-            changes.attributions.append((row.int64(0), Attribution(contextID: ContextID(row.int64(1)), artifactID: ArtifactID(row.int64(2)))))
-        }
-        try db.query("SELECT id, context_id, execution_id FROM Association WHERE id > ? ORDER BY id", [.integer(since.associationID)]) {
-            (row: borrowing Row) in
-            changes.associations.append((row.int64(0), Association(contextID: ContextID(row.int64(1)), executionID: ExecutionID(row.int64(2)))))
-        }
-        // ParentContext's only key is (context_id, parent_context_id); its rowids are not stable
-        // (VACUUM may renumber them), so a change in the count is what says to read it again.
-        if try db.scalar("SELECT count(*) FROM ParentContext")?.int64 != Int64(parentContextCount) {
-            var links: [ParentContext] = []
-            try db.query("SELECT context_id, parent_context_id FROM ParentContext ORDER BY context_id, parent_context_id") {
-                (row: borrowing Row) in
-                links.append(ParentContext(childID: ContextID(row.int64(0)), parentID: ContextID(row.int64(1))))
-            }
-            changes.parentContexts = links
-        }
-        return changes
-    }
-
-    /// The nodes of one kind with an id above `after` or updated at or after `updatedSince`, in
-    /// id order, with their properties.
-    private func changedNodes<N: MLMDNodeRow>(after: Int64, updatedSince: Int64) throws -> [(id: N.ID, node: N)] {
-        let table = N.table
-        let bounds: [SQLValue] = [.integer(after), .integer(updatedSince)]
-        let rows = "SELECT id FROM \(table.name) WHERE id > ?1 OR last_update_time_since_epoch >= ?2"
-        var nodes: [(id: N.ID, node: N)] = []
-        var slot: [Int64: Int] = [:]
-        try db.query("SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) WHERE id IN (\(rows)) ORDER BY id", bounds) {
-            (row: borrowing Row) in
-            slot[row.int64(0)] = nodes.count
-            nodes.append((N.ID(row.int64(0)), N(row: row)))
-        }
-        guard !nodes.isEmpty else { return [] }
-        try db.query("SELECT \(Self.propertyColumns(table)) FROM \(table.propertyTable) WHERE \(table.owner) IN (\(rows))", bounds) {
-            (row: borrowing Row) in
-            guard let i = slot[row.int64(0)], let name = row.string(1), let value = Self.decodeValue(row) else { return }
-            if row.int64(2) != 0 { nodes[i].node.customProperties[name] = value } else { nodes[i].node.properties[name] = value }
-        }
-        return nodes
-    }
 }

@@ -86,11 +86,13 @@ package struct MLMDTables {
         "\(table.owner), name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value, byte_value"
     }
 
-    /// The event path steps (of the events with ids above `after`), by event id and, within an
-    /// event, in the order they were written: SQLite's rowid, PostgreSQL's physical order; MySQL
-    /// (InnoDB, no key) returns them in insertion order within an event, kept by a stable sort.
-    func eventPathSteps(after: Int64?) throws -> (events: [Int64], steps: [EventStep]) {
-        let filter = after.map { " WHERE event_id > \($0)" } ?? ""
+    /// The steps of every event path, or of the events that `filter` selects (an SQL condition on
+    /// `event_id` whose parameter `?1` is `highest`), by event id and, within an event, in the order
+    /// they were written: SQLite's rowid, PostgreSQL's physical order; MySQL (InnoDB, no key)
+    /// returns them in insertion order within an event, kept by a stable sort.
+    func eventPathSteps(where filter: String? = nil, _ highest: Int64 = 0) throws -> (events: [Int64], steps: [EventStep]) {
+        let arguments: [SQLValue] = filter == nil ? [] : [.integer(highest)]
+        let filter = filter.map { " WHERE \($0)" } ?? ""
         let order =
             switch db.engine {
             case .sqlite: " ORDER BY event_id, rowid"
@@ -98,7 +100,7 @@ package struct MLMDTables {
             case .mysql: ""
             }
         var rows: [(event: Int64, step: EventStep)] = []
-        try db.query("SELECT event_id, is_index_step, step_index, step_key FROM EventPath\(filter)\(order)") { (row: borrowing Row) in
+        try db.query("SELECT event_id, is_index_step, step_index, step_key FROM EventPath\(filter)\(order)", arguments) { (row: borrowing Row) in
             rows.append((row.int64(0), row.int64(1) != 0 ? .index(row.int64(2)) : .key(row.string(3) ?? "")))
         }
         if db.engine == .mysql {
@@ -110,7 +112,7 @@ package struct MLMDTables {
     /// Streams the events (with their paths), attributions, associations and parent contexts into `sink`.
     package func loadEdges(into sink: inout some EdgeSink) throws {
         // Paths, in event id order, are merged into the event scan (also in id order).
-        var (pathEvents, pathSteps) = try eventPathSteps(after: nil)
+        var (pathEvents, pathSteps) = try eventPathSteps()
         var nextStep = 0
         try db.query("SELECT id, artifact_id, execution_id, type, milliseconds_since_epoch FROM Event ORDER BY id") { (row: borrowing Row) in
             let rowID = row.int64(0)

@@ -62,11 +62,25 @@ public enum Pedigree_V1_PedigreeService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Status" metadata.
+        public enum Status: Sendable {
+            /// Request type for "Status".
+            public typealias Input = Pedigree_V1_StatusRequest
+            /// Response type for "Status".
+            public typealias Output = Pedigree_V1_StatusResponse
+            /// Descriptor for "Status".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pedigree.v1.PedigreeService"),
+                method: "Status",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "pedigree.v1.PedigreeService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Query.descriptor,
             Explain.descriptor,
-            Render.descriptor
+            Render.descriptor,
+            Status.descriptor
         ]
     }
 }
@@ -146,6 +160,25 @@ extension Pedigree_V1_PedigreeService {
             request: GRPCCore.StreamingServerRequest<Pedigree_V1_RenderRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Pedigree_V1_RenderResponse>
+
+        /// Handle the "Status" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > How far this server has followed its database: the position it has applied and how stale
+        /// > its answers can be.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pedigree_V1_StatusRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pedigree_V1_StatusResponse` messages.
+        func status(
+            request: GRPCCore.StreamingServerRequest<Pedigree_V1_StatusRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pedigree_V1_StatusResponse>
     }
 
     /// Service protocol for the "pedigree.v1.PedigreeService" service.
@@ -209,6 +242,25 @@ extension Pedigree_V1_PedigreeService {
             request: GRPCCore.ServerRequest<Pedigree_V1_RenderRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Pedigree_V1_RenderResponse>
+
+        /// Handle the "Status" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > How far this server has followed its database: the position it has applied and how stale
+        /// > its answers can be.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pedigree_V1_StatusRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Pedigree_V1_StatusResponse` message.
+        func status(
+            request: GRPCCore.ServerRequest<Pedigree_V1_StatusRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Pedigree_V1_StatusResponse>
     }
 
     /// Simple service protocol for the "pedigree.v1.PedigreeService" service.
@@ -270,6 +322,25 @@ extension Pedigree_V1_PedigreeService {
             request: Pedigree_V1_RenderRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Pedigree_V1_RenderResponse
+
+        /// Handle the "Status" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > How far this server has followed its database: the position it has applied and how stale
+        /// > its answers can be.
+        ///
+        /// - Parameters:
+        ///   - request: A `Pedigree_V1_StatusRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Pedigree_V1_StatusResponse` to respond with.
+        func status(
+            request: Pedigree_V1_StatusRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Pedigree_V1_StatusResponse
     }
 }
 
@@ -305,6 +376,17 @@ extension Pedigree_V1_PedigreeService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Pedigree_V1_RenderResponse>(),
             handler: { request, context in
                 try await self.render(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Pedigree_V1_PedigreeService.Method.Status.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pedigree_V1_StatusRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pedigree_V1_StatusResponse>(),
+            handler: { request, context in
+                try await self.status(
                     request: request,
                     context: context
                 )
@@ -348,6 +430,17 @@ extension Pedigree_V1_PedigreeService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func status(
+        request: GRPCCore.StreamingServerRequest<Pedigree_V1_StatusRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pedigree_V1_StatusResponse> {
+        let response = try await self.status(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -385,6 +478,19 @@ extension Pedigree_V1_PedigreeService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Pedigree_V1_RenderResponse> {
         return GRPCCore.ServerResponse<Pedigree_V1_RenderResponse>(
             message: try await self.render(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func status(
+        request: GRPCCore.ServerRequest<Pedigree_V1_StatusRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Pedigree_V1_StatusResponse> {
+        return GRPCCore.ServerResponse<Pedigree_V1_StatusResponse>(
+            message: try await self.status(
                 request: request.message,
                 context: context
             ),
@@ -469,6 +575,30 @@ extension Pedigree_V1_PedigreeService {
             deserializer: some GRPCCore.MessageDeserializer<Pedigree_V1_RenderResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pedigree_V1_RenderResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Status" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > How far this server has followed its database: the position it has applied and how stale
+        /// > its answers can be.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pedigree_V1_StatusRequest` message.
+        ///   - serializer: A serializer for `Pedigree_V1_StatusRequest` messages.
+        ///   - deserializer: A deserializer for `Pedigree_V1_StatusResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func status<Result>(
+            request: GRPCCore.ClientRequest<Pedigree_V1_StatusRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pedigree_V1_StatusRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pedigree_V1_StatusResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pedigree_V1_StatusResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -589,6 +719,41 @@ extension Pedigree_V1_PedigreeService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "Status" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > How far this server has followed its database: the position it has applied and how stale
+        /// > its answers can be.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pedigree_V1_StatusRequest` message.
+        ///   - serializer: A serializer for `Pedigree_V1_StatusRequest` messages.
+        ///   - deserializer: A deserializer for `Pedigree_V1_StatusResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func status<Result>(
+            request: GRPCCore.ClientRequest<Pedigree_V1_StatusRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pedigree_V1_StatusRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pedigree_V1_StatusResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pedigree_V1_StatusResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Pedigree_V1_PedigreeService.Method.Status.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -677,6 +842,36 @@ extension Pedigree_V1_PedigreeService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Pedigree_V1_RenderRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Pedigree_V1_RenderResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Status" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > How far this server has followed its database: the position it has applied and how stale
+    /// > its answers can be.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Pedigree_V1_StatusRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func status<Result>(
+        request: GRPCCore.ClientRequest<Pedigree_V1_StatusRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pedigree_V1_StatusResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.status(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pedigree_V1_StatusRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pedigree_V1_StatusResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -779,6 +974,40 @@ extension Pedigree_V1_PedigreeService.ClientProtocol {
             metadata: metadata
         )
         return try await self.render(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Status" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > How far this server has followed its database: the position it has applied and how stale
+    /// > its answers can be.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func status<Result>(
+        _ message: Pedigree_V1_StatusRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pedigree_V1_StatusResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Pedigree_V1_StatusRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.status(
             request: request,
             options: options,
             onResponse: handleResponse

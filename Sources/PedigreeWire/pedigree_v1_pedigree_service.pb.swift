@@ -569,6 +569,133 @@ public nonisolated struct Pedigree_V1_Diagnostic: Sendable {
   public init() {}
 }
 
+public nonisolated struct Pedigree_V1_StatusRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// What a server holds and how far it has followed what others commit to its database. Every
+/// answer reflects at least what was committed before `applied_at_ms`.
+public nonisolated struct Pedigree_V1_StatusResponse: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The store (its URL, password hidden) and its engine: SQLite, MySQL, PostgreSQL or memory.
+  public var database: String {
+    get {_storage._database}
+    set {_uniqueStorage()._database = newValue}
+  }
+
+  public var engine: String {
+    get {_storage._engine}
+    set {_uniqueStorage()._engine = newValue}
+  }
+
+  /// Whether the server follows the database (a store in memory has nothing to follow), and how
+  /// often it looks (0: only before writes and when a read passes a commit token).
+  public var follows: Bool {
+    get {_storage._follows}
+    set {_uniqueStorage()._follows = newValue}
+  }
+
+  public var followIntervalMs: Int64 {
+    get {_storage._followIntervalMs}
+    set {_uniqueStorage()._followIntervalMs = newValue}
+  }
+
+  /// Catch-up rounds completed; when the latest began (milliseconds since the epoch), how long ago
+  /// that was on the server's clock (the staleness bound of its answers now), and when a round
+  /// last found something new.
+  public var rounds: Int64 {
+    get {_storage._rounds}
+    set {_uniqueStorage()._rounds = newValue}
+  }
+
+  public var appliedAtMs: Int64 {
+    get {_storage._appliedAtMs}
+    set {_uniqueStorage()._appliedAtMs = newValue}
+  }
+
+  public var stalenessMs: Int64 {
+    get {_storage._stalenessMs}
+    set {_uniqueStorage()._stalenessMs = newValue}
+  }
+
+  public var changedAtMs: Int64 {
+    get {_storage._changedAtMs}
+    set {_uniqueStorage()._changedAtMs = newValue}
+  }
+
+  /// The highest id applied of each table (artifact, execution, context, event, attribution,
+  /// association), and how many ids below them are still expected (transactions that took them
+  /// had not committed yet, or rolled back).
+  public var highestIds: Dictionary<String,Int64> {
+    get {_storage._highestIds}
+    set {_uniqueStorage()._highestIds = newValue}
+  }
+
+  public var pendingIds: Int64 {
+    get {_storage._pendingIds}
+    set {_uniqueStorage()._pendingIds = newValue}
+  }
+
+  /// How the server tells which transactions may still commit: "transaction ids" (PostgreSQL),
+  /// "server clock" (MySQL with the PROCESS privilege) or "local clock".
+  public var horizon: String {
+    get {_storage._horizon}
+    set {_uniqueStorage()._horizon = newValue}
+  }
+
+  /// The latest failure to follow, when there was one after the latest round.
+  public var lastError: String {
+    get {_storage._lastError}
+    set {_uniqueStorage()._lastError = newValue}
+  }
+
+  public var lastErrorAtMs: Int64 {
+    get {_storage._lastErrorAtMs}
+    set {_uniqueStorage()._lastErrorAtMs = newValue}
+  }
+
+  /// The snapshot generation and what it holds.
+  public var generation: UInt64 {
+    get {_storage._generation}
+    set {_uniqueStorage()._generation = newValue}
+  }
+
+  public var artifacts: Int64 {
+    get {_storage._artifacts}
+    set {_uniqueStorage()._artifacts = newValue}
+  }
+
+  public var executions: Int64 {
+    get {_storage._executions}
+    set {_uniqueStorage()._executions = newValue}
+  }
+
+  public var contexts: Int64 {
+    get {_storage._contexts}
+    set {_uniqueStorage()._contexts = newValue}
+  }
+
+  public var events: Int64 {
+    get {_storage._events}
+    set {_uniqueStorage()._events = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "pedigree.v1"
@@ -1485,6 +1612,210 @@ nonisolated extension Pedigree_V1_Diagnostic: SwiftProtobuf.Message, SwiftProtob
     if lhs.start != rhs.start {return false}
     if lhs.end != rhs.end {return false}
     if lhs.notes != rhs.notes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pedigree_V1_StatusRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StatusRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pedigree_V1_StatusRequest, rhs: Pedigree_V1_StatusRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pedigree_V1_StatusResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StatusResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}database\0\u{1}engine\0\u{1}follows\0\u{3}follow_interval_ms\0\u{1}rounds\0\u{3}applied_at_ms\0\u{3}staleness_ms\0\u{3}changed_at_ms\0\u{3}highest_ids\0\u{3}pending_ids\0\u{1}horizon\0\u{3}last_error\0\u{3}last_error_at_ms\0\u{1}generation\0\u{1}artifacts\0\u{1}executions\0\u{1}contexts\0\u{1}events\0")
+
+  fileprivate class _StorageClass {
+    var _database: String = String()
+    var _engine: String = String()
+    var _follows: Bool = false
+    var _followIntervalMs: Int64 = 0
+    var _rounds: Int64 = 0
+    var _appliedAtMs: Int64 = 0
+    var _stalenessMs: Int64 = 0
+    var _changedAtMs: Int64 = 0
+    var _highestIds: Dictionary<String,Int64> = [:]
+    var _pendingIds: Int64 = 0
+    var _horizon: String = String()
+    var _lastError: String = String()
+    var _lastErrorAtMs: Int64 = 0
+    var _generation: UInt64 = 0
+    var _artifacts: Int64 = 0
+    var _executions: Int64 = 0
+    var _contexts: Int64 = 0
+    var _events: Int64 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _database = source._database
+      _engine = source._engine
+      _follows = source._follows
+      _followIntervalMs = source._followIntervalMs
+      _rounds = source._rounds
+      _appliedAtMs = source._appliedAtMs
+      _stalenessMs = source._stalenessMs
+      _changedAtMs = source._changedAtMs
+      _highestIds = source._highestIds
+      _pendingIds = source._pendingIds
+      _horizon = source._horizon
+      _lastError = source._lastError
+      _lastErrorAtMs = source._lastErrorAtMs
+      _generation = source._generation
+      _artifacts = source._artifacts
+      _executions = source._executions
+      _contexts = source._contexts
+      _events = source._events
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._database) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._engine) }()
+        case 3: try { try decoder.decodeSingularBoolField(value: &_storage._follows) }()
+        case 4: try { try decoder.decodeSingularInt64Field(value: &_storage._followIntervalMs) }()
+        case 5: try { try decoder.decodeSingularInt64Field(value: &_storage._rounds) }()
+        case 6: try { try decoder.decodeSingularInt64Field(value: &_storage._appliedAtMs) }()
+        case 7: try { try decoder.decodeSingularInt64Field(value: &_storage._stalenessMs) }()
+        case 8: try { try decoder.decodeSingularInt64Field(value: &_storage._changedAtMs) }()
+        case 9: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt64>.self, value: &_storage._highestIds) }()
+        case 10: try { try decoder.decodeSingularInt64Field(value: &_storage._pendingIds) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._horizon) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._lastError) }()
+        case 13: try { try decoder.decodeSingularInt64Field(value: &_storage._lastErrorAtMs) }()
+        case 14: try { try decoder.decodeSingularUInt64Field(value: &_storage._generation) }()
+        case 15: try { try decoder.decodeSingularInt64Field(value: &_storage._artifacts) }()
+        case 16: try { try decoder.decodeSingularInt64Field(value: &_storage._executions) }()
+        case 17: try { try decoder.decodeSingularInt64Field(value: &_storage._contexts) }()
+        case 18: try { try decoder.decodeSingularInt64Field(value: &_storage._events) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if !_storage._database.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._database, fieldNumber: 1)
+      }
+      if !_storage._engine.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._engine, fieldNumber: 2)
+      }
+      if _storage._follows != false {
+        try visitor.visitSingularBoolField(value: _storage._follows, fieldNumber: 3)
+      }
+      if _storage._followIntervalMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._followIntervalMs, fieldNumber: 4)
+      }
+      if _storage._rounds != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._rounds, fieldNumber: 5)
+      }
+      if _storage._appliedAtMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._appliedAtMs, fieldNumber: 6)
+      }
+      if _storage._stalenessMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._stalenessMs, fieldNumber: 7)
+      }
+      if _storage._changedAtMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._changedAtMs, fieldNumber: 8)
+      }
+      if !_storage._highestIds.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt64>.self, value: _storage._highestIds, fieldNumber: 9)
+      }
+      if _storage._pendingIds != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._pendingIds, fieldNumber: 10)
+      }
+      if !_storage._horizon.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._horizon, fieldNumber: 11)
+      }
+      if !_storage._lastError.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._lastError, fieldNumber: 12)
+      }
+      if _storage._lastErrorAtMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._lastErrorAtMs, fieldNumber: 13)
+      }
+      if _storage._generation != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._generation, fieldNumber: 14)
+      }
+      if _storage._artifacts != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._artifacts, fieldNumber: 15)
+      }
+      if _storage._executions != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._executions, fieldNumber: 16)
+      }
+      if _storage._contexts != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._contexts, fieldNumber: 17)
+      }
+      if _storage._events != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._events, fieldNumber: 18)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pedigree_V1_StatusResponse, rhs: Pedigree_V1_StatusResponse) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._database != rhs_storage._database {return false}
+        if _storage._engine != rhs_storage._engine {return false}
+        if _storage._follows != rhs_storage._follows {return false}
+        if _storage._followIntervalMs != rhs_storage._followIntervalMs {return false}
+        if _storage._rounds != rhs_storage._rounds {return false}
+        if _storage._appliedAtMs != rhs_storage._appliedAtMs {return false}
+        if _storage._stalenessMs != rhs_storage._stalenessMs {return false}
+        if _storage._changedAtMs != rhs_storage._changedAtMs {return false}
+        if _storage._highestIds != rhs_storage._highestIds {return false}
+        if _storage._pendingIds != rhs_storage._pendingIds {return false}
+        if _storage._horizon != rhs_storage._horizon {return false}
+        if _storage._lastError != rhs_storage._lastError {return false}
+        if _storage._lastErrorAtMs != rhs_storage._lastErrorAtMs {return false}
+        if _storage._generation != rhs_storage._generation {return false}
+        if _storage._artifacts != rhs_storage._artifacts {return false}
+        if _storage._executions != rhs_storage._executions {return false}
+        if _storage._contexts != rhs_storage._contexts {return false}
+        if _storage._events != rhs_storage._events {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

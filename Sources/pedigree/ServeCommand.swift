@@ -11,9 +11,14 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Unmodified ml-metadata clients connect as to an MLMD server
             (MetadataStoreClientConfig(host=..., port=...)). Writes are serialised; reads answer from a
-            snapshot and never wait for a write. What other processes commit to the file (ml-metadata
-            writing it in process, as TFX does) is followed every --follow-interval milliseconds, and
-            before every write. SIGTERM or SIGINT finishes the calls in flight and closes the database.
+            snapshot and never wait for a write. What others commit to the database (other Pedigree
+            servers on the same MySQL or PostgreSQL database or SQLite file, ml-metadata writing it
+            directly, TFX in process) is followed every --follow-interval milliseconds, and before every
+            write; transactions that commit late are not missed. Read-your-writes across servers: a
+            write's answer carries the gRPC header `pedigree-commit: TOKEN`; a call that sends
+            `pedigree-min-commit: TOKEN` is answered once the server has applied that commit.
+            `pedigree status --server` shows how far a server has followed. SIGTERM or SIGINT finishes
+            the calls in flight and closes the database.
             """)
 
     @OptionGroup var store: StoreOptions
@@ -30,8 +35,8 @@ struct ServeCommand: AsyncParsableCommand {
     var authTokenFile: String?
     @Option(
         help: ArgumentHelp(
-            "Milliseconds between looks at what other processes committed to the database (0: only before each write).",
-            discussion: "Within this bound, reads see what ml-metadata or another process wrote to the file directly."))
+            "Milliseconds between looks at what others committed to the database (0: only before each write and token read).",
+            discussion: "Within this bound (and the time one look takes), reads see what another server, ml-metadata or another process committed."))
     var followInterval = 200
     @Flag(help: "Apply ml-metadata's lineage caps: at most 100 hops, and the first 101 starting nodes.")
     var mlmdLineageCaps = false

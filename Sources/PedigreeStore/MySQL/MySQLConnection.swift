@@ -166,7 +166,7 @@ package final class MySQLConnection: SQLDatabase {
 
     package func beginRead() throws(DatabaseError) {
         try live(reconnect: true)
-        try execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        try execute("START TRANSACTION READ ONLY")
         inTransaction = true
     }
 
