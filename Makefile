@@ -66,6 +66,7 @@ server-test: build venv
 	$(PY) Tests/Server/server_db_faults.py --pedigree $(PEDIGREE) --restart-postgres
 	$(PY) Tests/Server/kill_test.py --pedigree $(PEDIGREE) --seconds 3 --rounds 2
 	$(PY) Tests/Server/follow_test.py --pedigree $(PEDIGREE)
+	$(PY) Tests/Server/multi_server_test.py --pedigree $(PEDIGREE)
 	$(PY) Tests/Server/remote_cli_test.py --pedigree $(PEDIGREE)
 
 # Private MariaDB and PostgreSQL servers on 127.0.0.1 (Scripts/dbservers.sh), for the tests of the
@@ -121,10 +122,12 @@ demo: build
 # Benchmarks, release builds: the Swift benchmarks (the Benchmarks package depends on this one by
 # path), the peers comparison (Benchmarks/peers: ml-metadata, SQLite, DuckDB, Kuzu and the C
 # yardstick Benchmarks/cbfs against the release CLI) on a chain and a tfx store, and the load of
-# concurrent ml-metadata clients against `pedigree serve` (Benchmarks/load), and open-to-first-answer of
-# `pedigree query --db` against `--server` (Benchmarks/open), written to Benchmarks/RESULTS.md. Sizes: SIZES
-# (Swift, default 20000,200000), EXECUTIONS (peers, default 200000), OPEN_SIZES (default 200000,2000000;
-# bench-smoke: 3000), SEED (default 1); see Benchmarks/bench.sh.
+# concurrent ml-metadata clients against `pedigree serve` (Benchmarks/load), open-to-first-answer of
+# `pedigree query --db` against `--server` (Benchmarks/open), the storage backends and three servers on
+# one database against ml-metadata's library (Benchmarks/servers), written to Benchmarks/RESULTS.md.
+# Sizes: SIZES (Swift, default 20000,200000), EXECUTIONS (peers, default 200000), OPEN_SIZES (default
+# 200000,2000000; bench-smoke: 3000), SHARED_EXECUTIONS (default 5000; bench-smoke: 1000), SEED
+# (default 1); see Benchmarks/bench.sh.
 PEERS_VENV := Benchmarks/peers/.venv
 PEERS_PYTHON ?= $(shell command -v python3.11 || echo python3)
 
@@ -153,7 +156,7 @@ bench: bench-build peers-venv
 # errs or answers wrong beyond its known limit; the report goes to .build-bench/bench-smoke.md.
 bench-smoke: bench-build peers-venv
 	OUT=.build-bench/bench-smoke.md SIZES=2000 EXECUTIONS=3000 REPEAT=5 BUDGET=2 WRITE_CALLS=100 STRICT=1 LOAD_SECONDS=5 OPEN_SIZES=3000 \
-		bash Benchmarks/bench.sh
+		SHARED_EXECUTIONS=1000 bash Benchmarks/bench.sh
 
 clean:
 	rm -rf .build .build-bench Benchmarks/.build $(VENV) $(PEERS_VENV)

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Runs the Swift benchmarks, the peers comparison, the server load and open-to-first-answer
-# (`--db` against `--server`), and writes one markdown report
+# Runs the Swift benchmarks, the peers comparison, the server load, open-to-first-answer
+# (`--db` against `--server`), the storage backends and several servers on one database, and
+# writes one markdown report
 # (`make bench` writes Benchmarks/RESULTS.md; `make bench-smoke` a small one under .build-bench/).
 # Expects the binaries and the peers' venv that the Makefile builds.
 #
 #   OUT=Benchmarks/RESULTS.md SIZES=20000,200000 EXECUTIONS=200000 SEED=1 REPEAT=25 BUDGET=10 \
 #     WRITE_CALLS=300 STRICT= CLIENTS=8 LOAD_SECONDS=60 OPEN_SIZES=200000,2000000 OPEN_RUNS=3 \
-#     bash Benchmarks/bench.sh
+#     SHARED_SERVERS=3 SHARED_EXECUTIONS=5000 SHARED_BACKENDS=postgresql,mysql bash Benchmarks/bench.sh
 # OPEN_SIZES: chain stores for open-to-first-answer; 2M executions takes minutes to generate and
 # about 1.4 GB of disk (a size that does not fit is skipped with a note).
+# SHARED_*: Benchmarks/servers/shared.py, SHARED_SERVERS `pedigree serve` on one database of each of
+# SHARED_BACKENDS, pre-loaded with SHARED_EXECUTIONS executions, CLIENTS clients for LOAD_SECONDS,
+# against ml-metadata's library on the same server (twice LOAD_SECONDS per backend).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,11 +32,15 @@ CLIENTS=${CLIENTS:-8}
 LOAD_SECONDS=${LOAD_SECONDS:-60}
 OPEN_SIZES=${OPEN_SIZES:-200000,2000000}
 OPEN_RUNS=${OPEN_RUNS:-3}
+SHARED_SERVERS=${SHARED_SERVERS:-3}
+SHARED_EXECUTIONS=${SHARED_EXECUTIONS:-5000}
+SHARED_BACKENDS=${SHARED_BACKENDS:-postgresql,mysql}
 
 swift_cmd="$SWIFT_BENCH --sizes $SIZES --write-calls $WRITE_CALLS --cimport $CIMPORT"
 load_cmd="$PEERS_PY Benchmarks/load/load.py --pedigree $PEDIGREE --clients $CLIENTS --seconds $LOAD_SECONDS"
 open_cmd="python3 Benchmarks/open/open_to_answer.py --pedigree $PEDIGREE --sizes $OPEN_SIZES --seed $SEED --runs $OPEN_RUNS --workdir .build-bench/open"
 servers_cmd="$PEERS_PY Benchmarks/servers/servers.py --pedigree $PEDIGREE --swift-bench $SWIFT_BENCH --executions $EXECUTIONS --write-calls $WRITE_CALLS"
+shared_cmd="$PEERS_PY Benchmarks/servers/shared.py --pedigree $PEDIGREE --servers $SHARED_SERVERS --clients $CLIENTS --seconds $LOAD_SECONDS --executions $SHARED_EXECUTIONS --backends $SHARED_BACKENDS"
 peers_cmd="$PEERS_PY Benchmarks/peers/run_peers.py --pedigree $PEDIGREE --swift-bench $SWIFT_BENCH --executions $EXECUTIONS --seed $SEED --repeat $REPEAT --budget $BUDGET --write-calls $WRITE_CALLS --c-bfs $CBFS${STRICT:+ --strict}"
 
 tmp=$(mktemp -d)
@@ -59,6 +67,12 @@ DBSERVERS_DURABLE=1 bash Scripts/dbservers.sh start "$dbdir" >&2
 echo "== $servers_cmd" >&2
 ( . "$dbdir/env" && $servers_cmd > "$tmp/servers.md" )
 cat "$tmp/servers.md" >&2
+echo "== $shared_cmd" >&2
+# A failing check there (an error, a write not seen, a token read without its write) still leaves
+# its figures in the report; the run exits non-zero at the end.
+shared_status=0
+( . "$dbdir/env" && $shared_cmd > "$tmp/shared.md" ) || shared_status=$?
+cat "$tmp/shared.md" >&2
 bash Scripts/dbservers.sh stop "$dbdir" >&2
 elapsed=$(( $(date +%s) - start ))
 
@@ -75,7 +89,7 @@ mkdir -p "$(dirname "$OUT")"
     echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' (with uncommitted changes in Sources)')"
     echo "- peers: $($PEERS_PY -c 'import importlib.metadata as m; print(", ".join(f"{p} {m.version(p)}" for p in ("ml-metadata", "duckdb", "kuzu")))' 2>/dev/null || echo 'see the notes below')"
     echo "- Python $($PEERS_PY -c 'import sys, sqlite3; print(sys.version.split()[0], "with SQLite", sqlite3.sqlite_version)')"
-    echo "- wall time of the five runs: ${elapsed} s"
+    echo "- wall time of the six runs: ${elapsed} s"
     echo "- load average (1, 5, 15 min) at the start and the end of the run (other work on the machine shows here): $load_start; $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
     echo "Commands (release builds: \`swift build -c release --scratch-path .build-bench\` for the CLI,"
@@ -87,6 +101,7 @@ mkdir -p "$(dirname "$OUT")"
     echo "$load_cmd"
     echo "$open_cmd"
     echo "$servers_cmd"
+    echo "$shared_cmd"
     echo '```'
     echo
     echo "## Pedigree on its own (Benchmarks/Sources/PedigreeBenchmarks)"
@@ -108,5 +123,13 @@ mkdir -p "$(dirname "$OUT")"
     echo "## Storage backends: SQLite, MySQL (MariaDB), PostgreSQL (Benchmarks/servers/servers.py)"
     echo
     cat "$tmp/servers.md"
+    echo
+    echo "## Several servers on one database, against ml-metadata's library (Benchmarks/servers/shared.py)"
+    echo
+    cat "$tmp/shared.md"
 } > "$OUT"
 echo "wrote $OUT in ${elapsed} s" >&2
+if [ "$shared_status" != 0 ]; then
+    echo "Benchmarks/servers/shared.py failed (exit $shared_status): see its section in $OUT" >&2
+    exit "$shared_status"
+fi

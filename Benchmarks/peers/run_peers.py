@@ -571,32 +571,60 @@ def mlmd_put_execution_latency(work, calls):
 def put_execution_workload(store, calls):
     """Times `calls` put_execution calls on an ml-metadata store (1 execution, the previous
     call's 2 outputs as inputs, 2 new outputs, 1 context reused by name); (median, p90) seconds."""
-    from ml_metadata.proto import metadata_store_pb2 as mlmd
-    dataset = store.put_artifact_type(mlmd.ArtifactType(name="Dataset"))
-    model = store.put_artifact_type(mlmd.ArtifactType(name="Model"))
-    trainer = store.put_execution_type(mlmd.ExecutionType(name="Trainer"))
-    run = store.put_context_type(mlmd.ContextType(name="PipelineRun"))
-    inputs = []
-    for i in range(2):
-        a = mlmd.Artifact(type_id=dataset, name=f"input-{i}", uri=f"/data/input-{i}", state=mlmd.Artifact.LIVE)
-        [a.id] = store.put_artifacts([a])
-        inputs.append(a)
+    types = put_execution_types(store)
+    inputs = put_execution_inputs(store, types)
     times = []
     for c in range(calls):
-        outputs = [mlmd.Artifact(type_id=model, name=f"m-{c}-{j}", uri=f"/data/m-{c}-{j}", state=mlmd.Artifact.LIVE)
-                   for j in range(2)]
-        pairs = ([(a, mlmd.Event(type=mlmd.Event.INPUT)) for a in inputs]
-                 + [(a, mlmd.Event(type=mlmd.Event.OUTPUT)) for a in outputs])
-        execution = mlmd.Execution(type_id=trainer, name=f"e-{c}", last_known_state=mlmd.Execution.COMPLETE)
-        context = mlmd.Context(type_id=run, name="bench-run")
+        request, outputs = put_execution_request(types, inputs, c)
         t0 = time.perf_counter()
-        _, artifact_ids, _ = store.put_execution(execution, pairs, [context], reuse_context_if_already_exist=True)
+        _, artifact_ids, _ = store.put_execution(*request, reuse_context_if_already_exist=True)
         times.append(time.perf_counter() - t0)
-        for a, i in zip(outputs, artifact_ids[2:]):
-            a.id = i
-        inputs = outputs
+        inputs = put_execution_outputs(outputs, artifact_ids)
     times.sort()
     return times[len(times) // 2], times[len(times) * 9 // 10]
+
+
+# The steps of put_execution_workload, for workloads that interleave its writes with other calls
+# (Benchmarks/servers/shared.py): `prefix` keeps the names of concurrent writers apart.
+
+def put_execution_types(store):
+    """The workload's types (Dataset, Model, Trainer, PipelineRun): their ids."""
+    from ml_metadata.proto import metadata_store_pb2 as mlmd
+    return (store.put_artifact_type(mlmd.ArtifactType(name="Dataset")),
+            store.put_artifact_type(mlmd.ArtifactType(name="Model")),
+            store.put_execution_type(mlmd.ExecutionType(name="Trainer")),
+            store.put_context_type(mlmd.ContextType(name="PipelineRun")))
+
+
+def put_execution_inputs(store, types, prefix=""):
+    """The first call's 2 input artifacts (Dataset), written."""
+    from ml_metadata.proto import metadata_store_pb2 as mlmd
+    inputs = []
+    for i in range(2):
+        a = mlmd.Artifact(type_id=types[0], name=f"{prefix}input-{i}", uri=f"/data/{prefix}input-{i}", state=mlmd.Artifact.LIVE)
+        [a.id] = store.put_artifacts([a])
+        inputs.append(a)
+    return inputs
+
+
+def put_execution_request(types, inputs, c, prefix="", context="bench-run"):
+    """Call c's put_execution arguments (execution, artifact and event pairs, contexts) and its 2
+    output artifacts (Model, without ids yet)."""
+    from ml_metadata.proto import metadata_store_pb2 as mlmd
+    _, model, trainer, run = types
+    outputs = [mlmd.Artifact(type_id=model, name=f"{prefix}m-{c}-{j}", uri=f"/data/{prefix}m-{c}-{j}", state=mlmd.Artifact.LIVE)
+               for j in range(2)]
+    pairs = ([(a, mlmd.Event(type=mlmd.Event.INPUT)) for a in inputs]
+             + [(a, mlmd.Event(type=mlmd.Event.OUTPUT)) for a in outputs])
+    execution = mlmd.Execution(type_id=trainer, name=f"{prefix}e-{c}", last_known_state=mlmd.Execution.COMPLETE)
+    return (execution, pairs, [mlmd.Context(type_id=run, name=f"{prefix}{context}")]), outputs
+
+
+def put_execution_outputs(outputs, artifact_ids):
+    """The outputs with the ids put_execution gave them: the next call's inputs."""
+    for a, i in zip(outputs, artifact_ids[2:]):
+        a.id = i
+    return outputs
 
 
 # ---------------------------------------------------------------------------------------------

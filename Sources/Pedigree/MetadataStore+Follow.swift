@@ -44,29 +44,44 @@ extension MetadataStore {
     private func followRound(_ w: inout Writer, db: any SQLDatabase) throws -> Bool {
         try db.beginRead()
         defer { if db.isInTransaction { try? db.commit() } }
-        guard let graph = try catchUpRound(&w, db: db, graph: published.withLock { $0 }) else { return false }
-        publish(graph)
-        return true
+        let (graph, round) = try catchUpRound(&w, db: db, graph: published.withLock { $0 })
+        if let graph { publish(graph) }
+        record(round, position: w.position)
+        return graph != nil
     }
 
-    /// One round inside a transaction of `db`: brings the position forward and returns the graph
-    /// brought up to date (nil if nothing changed). Records the round in `followState`.
-    func catchUpRound(_ w: inout Writer, db: any SQLDatabase, graph: GraphSnapshot) throws -> GraphSnapshot? {
-        guard let position = w.position else { return nil }
+    /// A catch-up round: its number, when it began, and whether it found something new.
+    struct Round {
+        let number: Int
+        let started: Int64
+        let changed: Bool
+    }
+
+    /// One round inside a transaction of `db`: brings the writer's position forward and returns the
+    /// graph brought up to date (nil if nothing changed). The caller publishes the graph, then
+    /// `record`s the round: readers trust `followState` only for what is published.
+    func catchUpRound(_ w: inout Writer, db: any SQLDatabase, graph: GraphSnapshot) throws -> (GraphSnapshot?, Round?) {
+        guard let position = w.position else { return (nil, nil) }
         let started = Self.now()
-        let round = followState.withLock {
+        let number = followState.withLock {
             $0.started += 1
             return $0.started
         }
         let (next, nextPosition) = try Self.catchUp(db, graph: graph, position: position)
         w.position = nextPosition
+        return (next, Round(number: number, started: started, changed: next != nil))
+    }
+
+    /// After publishing what a round (and a write after it) brought: the position readers may
+    /// now rely on.
+    func record(_ round: Round?, position: MLMDPosition?) {
         followState.withLock {
-            $0.position = nextPosition
-            $0.round = round
-            $0.appliedAt = started
-            if next != nil { $0.changedAt = started }
+            $0.position = position
+            guard let round else { return }
+            $0.round = round.number
+            $0.appliedAt = round.started
+            if round.changed { $0.changedAt = round.started }
         }
-        return next
     }
 
     /// Inside a transaction of `db`: the graph brought up to date with what was committed beyond
@@ -94,7 +109,16 @@ extension MetadataStore {
             return (nil, same)
         }
         let changes = try tables.changes(
-            since: position, parentContextCount: graph.parentContexts.count + graph.orphanParentContexts.count, readTime: readTime)
+            since: position, parentContextCount: graph.parentContexts.count + graph.orphanParentContexts.count, readTime: readTime
+        ) { table, id, updated in
+            // Held as stored: the same update time (Pedigree's own updates always move it forward).
+            switch table {
+            case .artifact: graph.node(ArtifactID(id), as: Artifact.self).map { $0.updateTime == updated } ?? false
+            case .execution: graph.node(ExecutionID(id), as: Execution.self).map { $0.updateTime == updated } ?? false
+            case .context: graph.node(ContextID(id), as: Context.self).map { $0.updateTime == updated } ?? false
+            default: false
+            }
+        }
         var next = graph
         switch Self.apply(changes, to: &next) {
         case .unchanged: return (nil, changes.position)

@@ -190,20 +190,21 @@ public final class MetadataStore: Sendable {
             guard !isReadOnly else { throw MetadataError.failedPrecondition("\(path) is open read-only") }
             guard let db = w.db else { throw MetadataError.failedPrecondition("the store is closed") }
             var base = published.withLock { $0 }
-            var caughtUp = false
+            var round: Round?
             var context: WriteContext?
             let result: T
             do {
                 result = try db.transaction { () throws -> T in
-                    if let graph = try catchUpRound(&w, db: db, graph: base) {
-                        base = graph
-                        caughtUp = true
-                    }
+                    let (graph, r) = try catchUpRound(&w, db: db, graph: base)
+                    round = r
+                    if let graph { base = graph }
                     context = WriteContext(tables: MLMDTables(db), graph: base, now: Self.now())
                     return try body(&context!)
                 }
             } catch {
-                if caughtUp { publish(base) }
+                // What the round read was committed by others: it stands even though this write failed.
+                if round?.changed == true { publish(base) }
+                record(round, position: w.position)
                 if let error = error as? DatabaseError { throw Self.translate(error, location: path) }
                 throw error
             }
@@ -213,9 +214,9 @@ public final class MetadataStore: Sendable {
                 // Past this write's own rows, so that the next round does not read them again.
                 for table in MLMDIDTable.allCases { position.observe(table, ids: written[table.rawValue]) }
                 w.position = position
-                followState.withLock { $0.position = position }
             }
             publish(next)
+            record(round, position: w.position)
             Self.receipt?.record(CommitToken(written: written, updated: context!.updated))
             return result
         }
@@ -250,7 +251,9 @@ public final class MetadataStore: Sendable {
             // committed, then is compared with the file as of that same commit.
             try db.beginRead()
             defer { try? db.commit() }
-            if let graph = try catchUpRound(&w, db: db, graph: published.withLock { $0 }) { publish(graph) }
+            let (graph, round) = try catchUpRound(&w, db: db, graph: published.withLock { $0 })
+            if let graph { publish(graph) }
+            record(round, position: w.position)
             var report = CheckReport()
             if let file = db as? SQLiteConnection { report.problems += try file.integrityProblems().map { "SQLite integrity: \($0)" } }
             report.warnings += try Self.danglingReferences(db)

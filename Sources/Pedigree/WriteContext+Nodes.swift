@@ -66,7 +66,8 @@ extension WriteContext {
             node.createTime = stored.createTime
             node.updateTime = stored.updateTime
             if !forceUpdateTime && node.isSameRecord(as: stored) { return id }
-            node.updateTime = max(now, (stored.updateTime ?? 0))
+            // Strictly later than the stored one, so that a follower tells the versions apart by it.
+            node.updateTime = max(now, (stored.updateTime ?? 0) + 1)
             try tables.update(node, id: id)
             graph.put(node, id: id)
             updated = (N.kind, id.rawValue, node.updateTime!)

@@ -132,14 +132,16 @@ package struct MLMDPosition: Sendable, Equatable {
             }
             gaps[t] = remaining
         }
-        guard !above.isEmpty else { return }
-        above.sort()
-        var previous = highest[t]
-        for id in above where id > previous {
-            if id > previous + 1 { gaps[t].append(IDGap(first: previous + 1, last: id - 1, settledAt: nil)) }
-            previous = id
+        if !above.isEmpty {
+            above.sort()
+            var previous = highest[t]
+            for id in above where id > previous {
+                if id > previous + 1 { gaps[t].append(IDGap(first: previous + 1, last: id - 1, settledAt: nil)) }
+                previous = id
+            }
+            highest[t] = previous
         }
-        highest[t] = previous
+        // (Filling a coarse range splits it into the holes it covered: coarsen again.)
         if gaps[t].count > Self.maxGapRanges { gaps[t] = Self.coarsen(gaps[t]) }
     }
 

@@ -24,10 +24,11 @@ extension MLMDTables {
         case .mysql:
             guard previous != .localClock else { return local }
             // Open transactions that may write (not this connection's own, nor declared read-only
-            // ones such as other followers' reads); second resolution, rounded down.
+            // ones such as other followers' reads), of sessions on this database or none;
+            // second resolution, rounded down.
             let asked = Result { () throws(DatabaseError) -> [Int64?]? in
                 try row(
-                    "SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED), (SELECT CAST(UNIX_TIMESTAMP(min(trx_started)) * 1000 AS SIGNED) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID() AND trx_is_read_only = 0)")
+                    "SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED), (SELECT CAST(UNIX_TIMESTAMP(min(trx_started)) * 1000 AS SIGNED) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID() AND trx_is_read_only = 0 AND trx_mysql_thread_id IN (SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() OR DB IS NULL))")
             }
             let times: [Int64?]?
             switch asked {
@@ -67,19 +68,47 @@ extension MLMDTables {
         return position
     }
 
-    /// `id` beyond what `position` holds of `table`: above its highest, or in one of its gaps.
-    /// The highest is parameter `?1`; gaps are written out (they change seldom).
-    private static func unseen(_ table: MLMDIDTable, column: String = "id", in position: MLMDPosition) -> String {
-        ([column + " > ?1"] + position.gaps[table.rawValue].map { "\(column) BETWEEN \($0.first) AND \($0.last)" })
-            .joined(separator: " OR ")
+    /// `column` beyond what `position` holds of `table`: above its highest (parameter `?1`), or in
+    /// one of its gaps (parameters from `?first` on, two per gap). The number of gap terms is
+    /// rounded up to a few sizes (the last gap repeated), so that the statement texts, each
+    /// prepared once per connection, stay few. Returns the condition and its parameters.
+    private static func unseen(
+        _ table: MLMDIDTable, column: String = "id", in position: MLMDPosition, gapsFrom first: Int = 2
+    ) -> (sql: String, gapArguments: [SQLValue]) {
+        let gaps = position.gaps[table.rawValue]
+        guard let last = gaps.last else { return (column + " > ?1", []) }
+        let slots = [4, 16, 64, MLMDPosition.maxGapRanges].first { $0 >= gaps.count } ?? gaps.count
+        var sql = column + " > ?1"
+        var arguments: [SQLValue] = []
+        for i in 0..<slots {
+            let gap = i < gaps.count ? gaps[i] : last
+            sql += " OR \(column) BETWEEN ?\(first + 2 * i) AND ?\(first + 2 * i + 1)"
+            arguments += [.integer(gap.first), .integer(gap.last)]
+        }
+        return (sql, arguments)
     }
+
+    /// Rows fetched by id, this many to a statement (the list padded with its last id).
+    static let idsPerStatement = 64
+
+    /// `ids` in statement-sized lists of parameters `?1...`, each padded to the full size.
+    private static func idLists(_ ids: [Int64]) -> [[SQLValue]] {
+        stride(from: 0, to: ids.count, by: idsPerStatement).map { start in
+            let chunk = ids[start..<min(start + idsPerStatement, ids.count)]
+            return (0..<idsPerStatement).map { .integer(chunk[min(chunk.startIndex + $0, chunk.endIndex - 1)]) }
+        }
+    }
+
+    private static let idParameters = (1...idsPerStatement).map { "?\($0)" }.joined(separator: ", ")
 
     /// Everything committed beyond `since`, read in the caller's transaction. The horizon is taken
     /// first; then the edges, the nodes and the types, in that order, so that under READ COMMITTED
     /// (a write on PostgreSQL) every node an edge names and every type a node has is read too.
     /// Nodes are those inserted beyond the position or updated since its update window began.
     /// `parentContextCount` is how many parent-context links the reader holds.
-    package func changes(since: MLMDPosition, parentContextCount: Int, readTime: Int64) throws -> MLMDChanges {
+    package func changes(
+        since: MLMDPosition, parentContextCount: Int, readTime: Int64, isHeld: (MLMDIDTable, Int64, Int64?) -> Bool
+    ) throws -> MLMDChanges {
         let horizon = try horizon(now: readTime, previous: since.horizon.source)
         var changes = MLMDChanges(position: since)
         changes.position.dataVersion = try dataVersion()
@@ -88,8 +117,8 @@ extension MLMDTables {
         var events: [Int64: Int] = [:]
         let eventFilter = Self.unseen(.event, in: since)
         try db.query(
-            "SELECT id, artifact_id, execution_id, type, milliseconds_since_epoch FROM Event WHERE \(eventFilter) ORDER BY id",
-            [.integer(since.highest[MLMDIDTable.event.rawValue])]
+            "SELECT id, artifact_id, execution_id, type, milliseconds_since_epoch FROM Event WHERE \(eventFilter.sql) ORDER BY id",
+            [.integer(since.highest[MLMDIDTable.event.rawValue])] + eventFilter.gapArguments
         ) { (row: borrowing Row) in
             let rowID = row.int64(0)
             events[rowID] = changes.events.count
@@ -100,20 +129,24 @@ extension MLMDTables {
                     type: EventType(rawValue: Int(row.int64(3))) ?? .unknown, path: [], time: row.optionalInt64(4))))
         }
         if !events.isEmpty {
-            let steps = try eventPathSteps(where: Self.unseen(.event, column: "event_id", in: since), since.highest[MLMDIDTable.event.rawValue])
+            let pathFilter = Self.unseen(.event, column: "event_id", in: since)
+            let steps = try eventPathSteps(
+                where: pathFilter.sql, [.integer(since.highest[MLMDIDTable.event.rawValue])] + pathFilter.gapArguments)
             for (event, step) in zip(steps.events, steps.steps) {
                 if let i = events[event] { changes.events[i].event.path.append(step) }
             }
         }
+        let attributionFilter = Self.unseen(.attribution, in: since)
         try db.query(
-            "SELECT id, context_id, artifact_id FROM Attribution WHERE \(Self.unseen(.attribution, in: since)) ORDER BY id",
-            [.integer(since.highest[MLMDIDTable.attribution.rawValue])]
+            "SELECT id, context_id, artifact_id FROM Attribution WHERE \(attributionFilter.sql) ORDER BY id",
+            [.integer(since.highest[MLMDIDTable.attribution.rawValue])] + attributionFilter.gapArguments
         ) { (row: borrowing Row) in
             changes.attributions.append((row.int64(0), Attribution(contextID: ContextID(row.int64(1)), artifactID: ArtifactID(row.int64(2)))))
         }
+        let associationFilter = Self.unseen(.association, in: since)
         try db.query(
-            "SELECT id, context_id, execution_id FROM Association WHERE \(Self.unseen(.association, in: since)) ORDER BY id",
-            [.integer(since.highest[MLMDIDTable.association.rawValue])]
+            "SELECT id, context_id, execution_id FROM Association WHERE \(associationFilter.sql) ORDER BY id",
+            [.integer(since.highest[MLMDIDTable.association.rawValue])] + associationFilter.gapArguments
         ) { (row: borrowing Row) in
             changes.associations.append((row.int64(0), Association(contextID: ContextID(row.int64(1)), executionID: ExecutionID(row.int64(2)))))
         }
@@ -129,9 +162,9 @@ extension MLMDTables {
         }
 
         let updatedSince = since.updateWindowStart
-        changes.artifacts = try changedNodes(.artifact, since: since, updatedSince: updatedSince)
-        changes.executions = try changedNodes(.execution, since: since, updatedSince: updatedSince)
-        changes.contexts = try changedNodes(.context, since: since, updatedSince: updatedSince)
+        changes.artifacts = try changedNodes(.artifact, since: since, updatedSince: updatedSince, isHeld: isHeld)
+        changes.executions = try changedNodes(.execution, since: since, updatedSince: updatedSince, isHeld: isHeld)
+        changes.contexts = try changedNodes(.context, since: since, updatedSince: updatedSince, isHeld: isHeld)
         changes.types = try loadTypes()
 
         changes.position.observe(.artifact, ids: changes.artifacts.lazy.map { Int64($0.id.rawValue) })
@@ -144,25 +177,43 @@ extension MLMDTables {
         return changes
     }
 
-    /// The nodes of one kind inserted beyond `since` or updated at or after `updatedSince`, in id
-    /// order, with their properties.
-    private func changedNodes<N: MLMDNodeRow>(_ kind: MLMDIDTable, since: MLMDPosition, updatedSince: Int64) throws -> [(id: N.ID, node: N)] {
+    /// The nodes of one kind inserted beyond `since`, or updated at or after `updatedSince` and not
+    /// as the reader holds them (`isHeld(table, id, last_update_time)`), in id order, with their
+    /// properties. Two steps: the ids and update times of the candidates (an index range), then
+    /// the rows and properties of those the reader lacks, by id. A write re-reads only what
+    /// changed, however many nodes the window holds.
+    private func changedNodes<N: MLMDNodeRow>(
+        _ kind: MLMDIDTable, since: MLMDPosition, updatedSince: Int64, isHeld: (MLMDIDTable, Int64, Int64?) -> Bool
+    ) throws -> [(id: N.ID, node: N)] {
         let table = N.table
-        let bounds: [SQLValue] = [.integer(since.highest[kind.rawValue]), .integer(updatedSince)]
-        let rows = "SELECT id FROM \(table.name) WHERE \(Self.unseen(kind, in: since)) OR last_update_time_since_epoch >= ?2"
+        let filter = Self.unseen(kind, in: since, gapsFrom: 3)
+        var wanted: [Int64] = []
+        try db.query(
+            "SELECT id, last_update_time_since_epoch FROM \(table.name) WHERE \(filter.sql) OR last_update_time_since_epoch >= ?2",
+            [.integer(since.highest[kind.rawValue]), .integer(updatedSince)] + filter.gapArguments
+        ) { (row: borrowing Row) in
+            let id = row.int64(0)
+            if !isHeld(kind, id, row.optionalInt64(1)) { wanted.append(id) }
+        }
+        guard !wanted.isEmpty else { return [] }
+        wanted.sort()
         var nodes: [(id: N.ID, node: N)] = []
         var slot: [Int64: Int] = [:]
-        try db.query("SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) WHERE id IN (\(rows)) ORDER BY id", bounds) {
-            (row: borrowing Row) in
-            slot[row.int64(0)] = nodes.count
-            nodes.append((N.ID(row.int64(0)), N(row: row)))
+        for ids in Self.idLists(wanted) {
+            try db.query("SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) WHERE id IN (\(Self.idParameters))", ids) {
+                (row: borrowing Row) in
+                guard slot[row.int64(0)] == nil else { return }
+                slot[row.int64(0)] = nodes.count
+                nodes.append((N.ID(row.int64(0)), N(row: row)))
+            }
+            try db.query("SELECT \(Self.propertyColumns(table)) FROM \(table.propertyTable) WHERE \(table.owner) IN (\(Self.idParameters))", ids) {
+                (row: borrowing Row) in
+                guard let i = slot[row.int64(0)], let name = row.string(1), let value = Self.decodeValue(row) else { return }
+                if row.int64(2) != 0 { nodes[i].node.customProperties[name] = value } else { nodes[i].node.properties[name] = value }
+            }
         }
-        guard !nodes.isEmpty else { return [] }
-        try db.query("SELECT \(Self.propertyColumns(table)) FROM \(table.propertyTable) WHERE \(table.owner) IN (\(rows))", bounds) {
-            (row: borrowing Row) in
-            guard let i = slot[row.int64(0)], let name = row.string(1), let value = Self.decodeValue(row) else { return }
-            if row.int64(2) != 0 { nodes[i].node.customProperties[name] = value } else { nodes[i].node.properties[name] = value }
-        }
-        return nodes
+        // In id order; a row updated between the two steps may be read as of the later one, which
+        // the next round's window then finds again.
+        return nodes.sorted { $0.id < $1.id }
     }
 }

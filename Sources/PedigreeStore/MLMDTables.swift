@@ -87,11 +87,10 @@ package struct MLMDTables {
     }
 
     /// The steps of every event path, or of the events that `filter` selects (an SQL condition on
-    /// `event_id` whose parameter `?1` is `highest`), by event id and, within an event, in the order
+    /// `event_id` with `arguments`), by event id and, within an event, in the order
     /// they were written: SQLite's rowid, PostgreSQL's physical order; MySQL (InnoDB, no key)
     /// returns them in insertion order within an event, kept by a stable sort.
-    func eventPathSteps(where filter: String? = nil, _ highest: Int64 = 0) throws -> (events: [Int64], steps: [EventStep]) {
-        let arguments: [SQLValue] = filter == nil ? [] : [.integer(highest)]
+    func eventPathSteps(where filter: String? = nil, _ arguments: [SQLValue] = []) throws -> (events: [Int64], steps: [EventStep]) {
         let filter = filter.map { " WHERE \($0)" } ?? ""
         let order =
             switch db.engine {
