@@ -112,12 +112,8 @@ extension MetadataStore {
             since: position, parentContextCount: graph.parentContexts.count + graph.orphanParentContexts.count, readTime: readTime
         ) { table, id, updated in
             // Held as stored: the same update time (Pedigree's own updates always move it forward).
-            switch table {
-            case .artifact: graph.node(ArtifactID(id), as: Artifact.self).map { $0.updateTime == updated } ?? false
-            case .execution: graph.node(ExecutionID(id), as: Execution.self).map { $0.updateTime == updated } ?? false
-            case .context: graph.node(ContextID(id), as: Context.self).map { $0.updateTime == updated } ?? false
-            default: false
-            }
+            guard let kind = table.nodeKind, let held = graph.updateTime(of: kind, id: id) else { return false }
+            return held == updated
         }
         var next = graph
         switch Self.apply(changes, to: &next) {
@@ -279,6 +275,28 @@ public struct CommitToken: Sendable, Hashable, LosslessStringConvertible {
 
 extension MLMDIDTable {
     var tokenName: String { name.lowercased() }
+
+    /// The kind of node the table holds (nil for an edge table).
+    var nodeKind: NodeKind? {
+        switch self {
+        case .artifact: .artifact
+        case .execution: .execution
+        case .context: .context
+        case .event, .attribution, .association: nil
+        }
+    }
+}
+
+extension GraphSnapshot {
+    /// The stored `last_update_time_since_epoch` of a node the graph holds (nil when it does not
+    /// hold it, or the node has none).
+    func updateTime(of kind: NodeKind, id: Int64) -> Int64? {
+        switch kind {
+        case .artifact: node(ArtifactID(id), as: Artifact.self)?.updateTime
+        case .execution: node(ExecutionID(id), as: Execution.self)?.updateTime
+        case .context: node(ContextID(id), as: Context.self)?.updateTime
+        }
+    }
 }
 
 /// How far a store has followed its database, for the `Status` call and the staleness gauge.
@@ -335,13 +353,7 @@ extension MetadataStore {
         case .now: return false
         case .row(let table, let id): return position.holds(table, id: id)
         case .update(let kind, let id, let stamp):
-            let time: Int64? =
-                switch kind {
-                case .artifact: graph.node(ArtifactID(id), as: Artifact.self)?.updateTime
-                case .execution: graph.node(ExecutionID(id), as: Execution.self)?.updateTime
-                case .context: graph.node(ContextID(id), as: Context.self)?.updateTime
-                }
-            return (time ?? .min) >= stamp
+            return (graph.updateTime(of: kind, id: id) ?? .min) >= stamp
         }
     }
 

@@ -69,20 +69,21 @@ extension MLMDTables {
     }
 
     /// `column` beyond what `position` holds of `table`: above its highest (parameter `?1`), or in
-    /// one of its gaps (parameters from `?first` on, two per gap). The number of gap terms is
-    /// rounded up to a few sizes (the last gap repeated), so that the statement texts, each
-    /// prepared once per connection, stay few. Returns the condition and its parameters.
+    /// one of its gaps (two parameters per gap, after `?1` and the caller's `extra` parameters).
+    /// The number of gap terms is rounded up to a few sizes (the last gap repeated), so that the
+    /// statement texts, each prepared once per connection, stay few. Returns the condition and
+    /// all its parameters.
     private static func unseen(
-        _ table: MLMDIDTable, column: String = "id", in position: MLMDPosition, gapsFrom first: Int = 2
-    ) -> (sql: String, gapArguments: [SQLValue]) {
-        let gaps = position.gaps[table.rawValue]
-        guard let last = gaps.last else { return (column + " > ?1", []) }
-        let slots = [4, 16, 64, MLMDPosition.maxGapRanges].first { $0 >= gaps.count } ?? gaps.count
+        _ table: MLMDIDTable, column: String = "id", in position: MLMDPosition, then extra: [SQLValue] = []
+    ) -> (sql: String, arguments: [SQLValue]) {
         var sql = column + " > ?1"
-        var arguments: [SQLValue] = []
+        var arguments: [SQLValue] = [.integer(position.highest[table.rawValue])] + extra
+        let gaps = position.gaps[table.rawValue]
+        guard let last = gaps.last else { return (sql, arguments) }
+        let slots = [4, 16, 64, MLMDPosition.maxGapRanges].first { $0 >= gaps.count } ?? gaps.count
         for i in 0..<slots {
             let gap = i < gaps.count ? gaps[i] : last
-            sql += " OR \(column) BETWEEN ?\(first + 2 * i) AND ?\(first + 2 * i + 1)"
+            sql += " OR \(column) BETWEEN ?\(arguments.count + 1) AND ?\(arguments.count + 2)"
             arguments += [.integer(gap.first), .integer(gap.last)]
         }
         return (sql, arguments)
@@ -118,7 +119,7 @@ extension MLMDTables {
         let eventFilter = Self.unseen(.event, in: since)
         try db.query(
             "SELECT id, artifact_id, execution_id, type, milliseconds_since_epoch FROM Event WHERE \(eventFilter.sql) ORDER BY id",
-            [.integer(since.highest[MLMDIDTable.event.rawValue])] + eventFilter.gapArguments
+            eventFilter.arguments
         ) { (row: borrowing Row) in
             let rowID = row.int64(0)
             events[rowID] = changes.events.count
@@ -130,8 +131,7 @@ extension MLMDTables {
         }
         if !events.isEmpty {
             let pathFilter = Self.unseen(.event, column: "event_id", in: since)
-            let steps = try eventPathSteps(
-                where: pathFilter.sql, [.integer(since.highest[MLMDIDTable.event.rawValue])] + pathFilter.gapArguments)
+            let steps = try eventPathSteps(where: pathFilter.sql, pathFilter.arguments)
             for (event, step) in zip(steps.events, steps.steps) {
                 if let i = events[event] { changes.events[i].event.path.append(step) }
             }
@@ -139,14 +139,14 @@ extension MLMDTables {
         let attributionFilter = Self.unseen(.attribution, in: since)
         try db.query(
             "SELECT id, context_id, artifact_id FROM Attribution WHERE \(attributionFilter.sql) ORDER BY id",
-            [.integer(since.highest[MLMDIDTable.attribution.rawValue])] + attributionFilter.gapArguments
+            attributionFilter.arguments
         ) { (row: borrowing Row) in
             changes.attributions.append((row.int64(0), Attribution(contextID: ContextID(row.int64(1)), artifactID: ArtifactID(row.int64(2)))))
         }
         let associationFilter = Self.unseen(.association, in: since)
         try db.query(
             "SELECT id, context_id, execution_id FROM Association WHERE \(associationFilter.sql) ORDER BY id",
-            [.integer(since.highest[MLMDIDTable.association.rawValue])] + associationFilter.gapArguments
+            associationFilter.arguments
         ) { (row: borrowing Row) in
             changes.associations.append((row.int64(0), Association(contextID: ContextID(row.int64(1)), executionID: ExecutionID(row.int64(2)))))
         }
@@ -186,11 +186,11 @@ extension MLMDTables {
         _ kind: MLMDIDTable, since: MLMDPosition, updatedSince: Int64, isHeld: (MLMDIDTable, Int64, Int64?) -> Bool
     ) throws -> [(id: N.ID, node: N)] {
         let table = N.table
-        let filter = Self.unseen(kind, in: since, gapsFrom: 3)
+        let filter = Self.unseen(kind, in: since, then: [.integer(updatedSince)])
         var wanted: [Int64] = []
         try db.query(
             "SELECT id, last_update_time_since_epoch FROM \(table.name) WHERE \(filter.sql) OR last_update_time_since_epoch >= ?2",
-            [.integer(since.highest[kind.rawValue]), .integer(updatedSince)] + filter.gapArguments
+            filter.arguments
         ) { (row: borrowing Row) in
             let id = row.int64(0)
             if !isHeld(kind, id, row.optionalInt64(1)) { wanted.append(id) }
