@@ -68,6 +68,7 @@ server-test: build venv
 	$(PY) Tests/Server/follow_test.py --pedigree $(PEDIGREE)
 	$(PY) Tests/Server/multi_server_test.py --pedigree $(PEDIGREE)
 	$(PY) Tests/Server/remote_cli_test.py --pedigree $(PEDIGREE)
+	$(PY) Tests/Server/purge_test.py --pedigree $(PEDIGREE)
 
 # Private MariaDB and PostgreSQL servers on 127.0.0.1 (Scripts/dbservers.sh), for the tests of the
 # MySQL and PostgreSQL stores: `make dbservers-start` writes $(DBDIR)/env (PEDIGREE_MYSQL_URL,
@@ -118,6 +119,15 @@ demo: build
 	@echo; echo "== the provenance of the latest model, drawn: lineage.svg and lineage.png"
 	$(PEDIGREE) render --db pedigree.sqlite "artifact(id = 29) upstream* return subgraph" --rankdir TB -o lineage.svg
 	$(PEDIGREE) render --db pedigree.sqlite "artifact(id = 29) upstream* return subgraph" --rankdir TB -o lineage.png
+	@# Safe delete: what deleting run 1's data would break (a dry run), then the tombstone it
+	@# reports, applied with its token (forced: models of later runs lose provenance).
+	@q="artifact(type = 'Examples') in context(name = 'chicago-taxi-run-1')"; \
+	echo; echo "== what breaks if run 1's data goes: pedigree delete \"$$q\" (a dry run)"; \
+	$(PEDIGREE) delete --db pedigree.sqlite "$$q" --sample 4 || exit 1; \
+	token=$$($(PEDIGREE) delete --db pedigree.sqlite "$$q" --format json | sed -n 's/^{"token":"\([^"]*\)".*/\1/p'); \
+	echo; echo "== the tombstone: pedigree delete \"$$q\" --apply --token $$token --force"; \
+	$(PEDIGREE) delete --db pedigree.sqlite "$$q" --apply --token $$token --force --sample 4 | head -n 8 && \
+	echo && echo "== pedigree check" && $(PEDIGREE) check --db pedigree.sqlite
 
 # Benchmarks, release builds: the Swift benchmarks (the Benchmarks package depends on this one by
 # path), the peers comparison (Benchmarks/peers: ml-metadata, SQLite, DuckDB, Kuzu and the C
@@ -148,6 +158,7 @@ bench-build: deps
 	cd Benchmarks && $(SWIFT) build -c release
 	$(CC) $(C_BENCH_FLAGS) -o .build-bench/cbfs Benchmarks/cbfs/cbfs.c -lsqlite3
 	$(CC) $(C_BENCH_FLAGS) -o .build-bench/cimport Benchmarks/cbfs/cimport.c -lsqlite3
+	$(CC) $(C_BENCH_FLAGS) -o .build-bench/cpurge Benchmarks/cbfs/cpurge.c -lsqlite3
 
 bench: bench-build peers-venv
 	bash Benchmarks/bench.sh

@@ -28,6 +28,7 @@ SWIFT_BENCH=${SWIFT_BENCH:-Benchmarks/.build/release/PedigreeBenchmarks}
 PEERS_PY=${PEERS_PY:-Benchmarks/peers/.venv/bin/python}
 CBFS=${CBFS:-.build-bench/cbfs}
 CIMPORT=${CIMPORT:-.build-bench/cimport}
+CPURGE=${CPURGE:-.build-bench/cpurge}
 CLIENTS=${CLIENTS:-8}
 LOAD_SECONDS=${LOAD_SECONDS:-60}
 OPEN_SIZES=${OPEN_SIZES:-200000,2000000}
@@ -36,7 +37,7 @@ SHARED_SERVERS=${SHARED_SERVERS:-3}
 SHARED_EXECUTIONS=${SHARED_EXECUTIONS:-5000}
 SHARED_BACKENDS=${SHARED_BACKENDS:-postgresql,mysql}
 
-swift_cmd="$SWIFT_BENCH --sizes $SIZES --write-calls $WRITE_CALLS --cimport $CIMPORT"
+swift_cmd="$SWIFT_BENCH --sizes $SIZES --write-calls $WRITE_CALLS --cimport $CIMPORT --cpurge $CPURGE"
 load_cmd="$PEERS_PY Benchmarks/load/load.py --pedigree $PEDIGREE --clients $CLIENTS --seconds $LOAD_SECONDS"
 open_cmd="python3 Benchmarks/open/open_to_answer.py --pedigree $PEDIGREE --sizes $OPEN_SIZES --seed $SEED --runs $OPEN_RUNS --workdir .build-bench/open"
 servers_cmd="$PEERS_PY Benchmarks/servers/servers.py --pedigree $PEDIGREE --swift-bench $SWIFT_BENCH --executions $EXECUTIONS --write-calls $WRITE_CALLS"

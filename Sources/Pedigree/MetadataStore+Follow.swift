@@ -95,8 +95,9 @@ extension MetadataStore {
     /// removed or changed its kind or the kind of a property (the graph's nodes were read under the
     /// old type), an edge names a node that does not exist (the graph keeps such rows apart, as a
     /// full load does), or there are fewer parent-context links than the graph holds (something
-    /// was deleted). MLMD never deletes nodes, events or memberships; a deletion of those by
-    /// another process is not seen until the store is opened again.
+    /// was deleted), or a Pedigree delete was applied (its log grew). MLMD never deletes nodes,
+    /// events or memberships; a deletion of those by another process that does not log it is not
+    /// seen until the store is opened again.
     static func catchUp(
         _ db: any SQLDatabase, graph: GraphSnapshot, position: MLMDPosition
     ) throws -> (GraphSnapshot?, MLMDPosition) {
@@ -143,6 +144,7 @@ extension MetadataStore {
     /// Applies `changes` to `graph` (`.reload`, with `graph` partly updated, when only a full
     /// reload is sound: see `catchUp`).
     static func apply(_ changes: MLMDChanges, to graph: inout GraphSnapshot) -> Applied {
+        if changes.deleted { return .reload }
         let stored = Dictionary(uniqueKeysWithValues: changes.types)
         for (id, type) in zip(graph.typeIDs, graph.types) {
             guard let current = stored[id], current.kind == type.kind else { return .reload }
@@ -234,6 +236,8 @@ public struct CommitToken: Sendable, Hashable, LosslessStringConvertible {
     enum Mark: Hashable {
         case row(MLMDIDTable, Int64)
         case update(NodeKind, Int64, stamp: Int64)
+        /// An entry of the deletion log.
+        case deletion(Int64)
         case now
     }
 
@@ -248,6 +252,7 @@ public struct CommitToken: Sendable, Hashable, LosslessStringConvertible {
         switch mark {
         case .row(let table, let id): "v1:\(table.tokenName):\(id)"
         case .update(let kind, let id, let stamp): "v1:\(kind):\(id)@\(stamp)"
+        case .deletion(let id): "v1:deletion:\(id)"
         case .now: "v1:now"
         }
     }
@@ -267,6 +272,8 @@ public struct CommitToken: Sendable, Hashable, LosslessStringConvertible {
             mark = .update(kind, id, stamp: stamp)
         } else if value.count == 1, let table = MLMDIDTable.allCases.first(where: { $0.tokenName == parts[1] }) {
             mark = .row(table, id)
+        } else if value.count == 1, parts[1] == "deletion" {
+            mark = .deletion(id)
         } else {
             return nil
         }
@@ -352,6 +359,7 @@ extension MetadataStore {
         switch token.mark {
         case .now: return false
         case .row(let table, let id): return position.holds(table, id: id)
+        case .deletion(let id): return position.deletions >= id
         case .update(let kind, let id, let stamp):
             return (graph.updateTime(of: kind, id: id) ?? .min) >= stamp
         }

@@ -208,6 +208,16 @@ public final class MetadataStore: Sendable {
                 if let error = error as? DatabaseError { throw Self.translate(error, location: path) }
                 throw error
             }
+            if let entry = context!.purged {
+                // Rows went: the graph is read again, as of after the commit (a purge is rare and
+                // large; removing nodes from the graph in place is not worth its complexity).
+                let (graph, _, position) = try Self.load(db, path: path, edgesAlongsideFrom: nil)
+                if w.position != nil { w.position = position }
+                publish(graph)
+                record(round, position: w.position)
+                Self.receipt?.record(CommitToken(.deletion(entry)))
+                return result
+            }
             let next = context!.graph
             let written = next.heldIDs(since: base)
             if var position = w.position {
@@ -306,6 +316,8 @@ struct WriteContext {
     var pendingEvents: [(rowID: Int64, event: Event)] = []
     var pendingAttributions: [(rowID: Int64, attribution: Attribution)] = []
     var pendingAssociations: [(rowID: Int64, association: Association)] = []
+    /// Set by a purge to its deletion log entry: the graph is read again after the commit.
+    var purged: Int64?
 
     init(tables: MLMDTables, graph: GraphSnapshot, now: Int64) {
         self.tables = tables

@@ -22,6 +22,11 @@ public enum EventType: Int, Sendable, NamedCases {
     /// loops that read packed event types without making the enum.
     @inlinable
     public static func isInput(raw: Int32) -> Bool { raw == 2 || raw == 3 || raw == 5 }
+
+    /// Whether a stored type number records an execution producing an artifact (DECLARED_OUTPUT 1,
+    /// OUTPUT 4, INTERNAL_OUTPUT 6, PENDING_OUTPUT 7); UNKNOWN is neither input nor output.
+    @inlinable
+    public static func isOutput(raw: Int32) -> Bool { raw == 1 || raw == 4 || raw == 6 || raw == 7 }
 }
 
 public enum EventStep: Hashable, Sendable {

@@ -61,7 +61,7 @@ public struct PedigreeService: Pedigree_V1_PedigreeService.SimpleServiceProtocol
         return l
     }
 
-    private func parameters(_ wire: [String: Pedigree_V1_ParameterValue]) throws -> [String: Literal.Value] {
+    func parameters(_ wire: [String: Pedigree_V1_ParameterValue]) throws -> [String: Literal.Value] {
         try wire.mapValues { p in
             switch p.value {
             case .intValue(let x): .integer(x)

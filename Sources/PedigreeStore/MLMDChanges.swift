@@ -68,6 +68,10 @@ package struct MLMDPosition: Sendable, Equatable {
     /// By `MLMDIDTable`.
     package var highest: [Int64] = Array(repeating: 0, count: MLMDIDTable.allCases.count)
     package var gaps: [[IDGap]] = Array(repeating: [], count: MLMDIDTable.allCases.count)
+    /// The latest purge in the deletion log read (`MLMDTables.deletionLog`; 0: none), and
+    /// whether the log was there (once it is, it is not looked for again).
+    package var deletions: Int64 = 0
+    package var hasDeletionLog = false
     /// The horizon of the latest read.
     package var horizon: TransactionHorizon
     /// Recent reads: when each began (local milliseconds) and its mark, oldest first.
@@ -216,6 +220,8 @@ package struct MLMDChanges: Sendable {
     package var associations: [(rowID: Int64, association: Association)] = []
     /// nil when the table holds as many links as the reader; otherwise the whole table.
     package var parentContexts: [ParentContext]?
+    /// Whether rows were deleted (the deletion log grew): only a full reload is sound then.
+    package var deleted = false
     /// The position these changes bring the reader to.
     package var position: MLMDPosition
 }

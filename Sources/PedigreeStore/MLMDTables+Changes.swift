@@ -43,6 +43,14 @@ extension MLMDTables {
         }
     }
 
+    /// Brings the position's deletion log entry up to date: the latest purge (a tombstone only
+    /// updates nodes, which a round reads as it reads any update).
+    private func readDeletions(into position: inout MLMDPosition) throws {
+        if !position.hasDeletionLog { position.hasDeletionLog = try hasDeletionLog() }
+        guard position.hasDeletionLog else { return }
+        position.deletions = try db.scalar("SELECT COALESCE(max(id), 0) FROM \(Self.deletionLog) WHERE mode = 'purge'")?.int64 ?? 0
+    }
+
     /// The integer columns of the first row `sql` returns (nil for NULL), or nil without a row.
     private func row(_ sql: String) throws(DatabaseError) -> [Int64?]? {
         var values: [Int64?]?
@@ -56,6 +64,7 @@ extension MLMDTables {
     package func position(afterLoading ids: [[Int64]], horizon: TransactionHorizon, readTime: Int64) throws -> MLMDPosition {
         var position = MLMDPosition(horizon: horizon, readTime: readTime)
         position.dataVersion = try dataVersion()
+        try readDeletions(into: &position)
         for table in MLMDIDTable.allCases {
             // On SQLite ids are handed out in commit order (one writer at a time): what is
             // missing below the highest was deleted, never still to come.
@@ -113,6 +122,8 @@ extension MLMDTables {
         let horizon = try horizon(now: readTime, previous: since.horizon.source)
         var changes = MLMDChanges(position: since)
         changes.position.dataVersion = try dataVersion()
+        try readDeletions(into: &changes.position)
+        changes.deleted = changes.position.deletions != since.deletions
 
         // Events and their paths (paths are written with their event, in the same transaction).
         var events: [Int64: Int] = [:]

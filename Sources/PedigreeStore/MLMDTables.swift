@@ -443,6 +443,7 @@ private final class CapturedRow: ServerStatement {
     let sql: String
     var parameters: [SQLValue] = []
     var row: [SQLValue] { [] }
+    var changes: Int { 0 }
 
     init(sql: String) { self.sql = sql }
 

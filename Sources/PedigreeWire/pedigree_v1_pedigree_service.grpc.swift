@@ -75,12 +75,40 @@ public enum Pedigree_V1_PedigreeService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Delete" metadata.
+        public enum Delete: Sendable {
+            /// Request type for "Delete".
+            public typealias Input = Pedigree_V1_DeleteRequest
+            /// Response type for "Delete".
+            public typealias Output = Pedigree_V1_DeleteImpact
+            /// Descriptor for "Delete".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pedigree.v1.PedigreeService"),
+                method: "Delete",
+                type: .unary
+            )
+        }
+        /// Namespace for "GarbageCollect" metadata.
+        public enum GarbageCollect: Sendable {
+            /// Request type for "GarbageCollect".
+            public typealias Input = Pedigree_V1_GarbageCollectRequest
+            /// Response type for "GarbageCollect".
+            public typealias Output = Pedigree_V1_DeleteImpact
+            /// Descriptor for "GarbageCollect".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pedigree.v1.PedigreeService"),
+                method: "GarbageCollect",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "pedigree.v1.PedigreeService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Query.descriptor,
             Explain.descriptor,
             Render.descriptor,
-            Status.descriptor
+            Status.descriptor,
+            Delete.descriptor,
+            GarbageCollect.descriptor
         ]
     }
 }
@@ -179,6 +207,45 @@ extension Pedigree_V1_PedigreeService {
             request: GRPCCore.StreamingServerRequest<Pedigree_V1_StatusRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Pedigree_V1_StatusResponse>
+
+        /// Handle the "Delete" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes the nodes a query returns. By default a dry run: the impact, and its token; with
+        /// > `apply` and the dry run's token, the delete, if its impact is still that one (otherwise
+        /// > FAILED_PRECONDITION and nothing written).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pedigree_V1_DeleteRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pedigree_V1_DeleteImpact` messages.
+        func delete(
+            request: GRPCCore.StreamingServerRequest<Pedigree_V1_DeleteRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pedigree_V1_DeleteImpact>
+
+        /// Handle the "GarbageCollect" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Applies a retention policy (see docs or `pedigree gc --help`): what its rules select, deleted
+        /// > as `Delete` does, dry run first.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pedigree_V1_GarbageCollectRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pedigree_V1_DeleteImpact` messages.
+        func garbageCollect(
+            request: GRPCCore.StreamingServerRequest<Pedigree_V1_GarbageCollectRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pedigree_V1_DeleteImpact>
     }
 
     /// Service protocol for the "pedigree.v1.PedigreeService" service.
@@ -261,6 +328,45 @@ extension Pedigree_V1_PedigreeService {
             request: GRPCCore.ServerRequest<Pedigree_V1_StatusRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Pedigree_V1_StatusResponse>
+
+        /// Handle the "Delete" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes the nodes a query returns. By default a dry run: the impact, and its token; with
+        /// > `apply` and the dry run's token, the delete, if its impact is still that one (otherwise
+        /// > FAILED_PRECONDITION and nothing written).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pedigree_V1_DeleteRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Pedigree_V1_DeleteImpact` message.
+        func delete(
+            request: GRPCCore.ServerRequest<Pedigree_V1_DeleteRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Pedigree_V1_DeleteImpact>
+
+        /// Handle the "GarbageCollect" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Applies a retention policy (see docs or `pedigree gc --help`): what its rules select, deleted
+        /// > as `Delete` does, dry run first.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pedigree_V1_GarbageCollectRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Pedigree_V1_DeleteImpact` message.
+        func garbageCollect(
+            request: GRPCCore.ServerRequest<Pedigree_V1_GarbageCollectRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Pedigree_V1_DeleteImpact>
     }
 
     /// Simple service protocol for the "pedigree.v1.PedigreeService" service.
@@ -341,6 +447,45 @@ extension Pedigree_V1_PedigreeService {
             request: Pedigree_V1_StatusRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Pedigree_V1_StatusResponse
+
+        /// Handle the "Delete" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes the nodes a query returns. By default a dry run: the impact, and its token; with
+        /// > `apply` and the dry run's token, the delete, if its impact is still that one (otherwise
+        /// > FAILED_PRECONDITION and nothing written).
+        ///
+        /// - Parameters:
+        ///   - request: A `Pedigree_V1_DeleteRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Pedigree_V1_DeleteImpact` to respond with.
+        func delete(
+            request: Pedigree_V1_DeleteRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Pedigree_V1_DeleteImpact
+
+        /// Handle the "GarbageCollect" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Applies a retention policy (see docs or `pedigree gc --help`): what its rules select, deleted
+        /// > as `Delete` does, dry run first.
+        ///
+        /// - Parameters:
+        ///   - request: A `Pedigree_V1_GarbageCollectRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Pedigree_V1_DeleteImpact` to respond with.
+        func garbageCollect(
+            request: Pedigree_V1_GarbageCollectRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Pedigree_V1_DeleteImpact
     }
 }
 
@@ -392,6 +537,28 @@ extension Pedigree_V1_PedigreeService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Pedigree_V1_PedigreeService.Method.Delete.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pedigree_V1_DeleteRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pedigree_V1_DeleteImpact>(),
+            handler: { request, context in
+                try await self.delete(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Pedigree_V1_PedigreeService.Method.GarbageCollect.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pedigree_V1_GarbageCollectRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pedigree_V1_DeleteImpact>(),
+            handler: { request, context in
+                try await self.garbageCollect(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -436,6 +603,28 @@ extension Pedigree_V1_PedigreeService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Pedigree_V1_StatusResponse> {
         let response = try await self.status(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func delete(
+        request: GRPCCore.StreamingServerRequest<Pedigree_V1_DeleteRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pedigree_V1_DeleteImpact> {
+        let response = try await self.delete(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func garbageCollect(
+        request: GRPCCore.StreamingServerRequest<Pedigree_V1_GarbageCollectRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pedigree_V1_DeleteImpact> {
+        let response = try await self.garbageCollect(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -491,6 +680,32 @@ extension Pedigree_V1_PedigreeService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Pedigree_V1_StatusResponse> {
         return GRPCCore.ServerResponse<Pedigree_V1_StatusResponse>(
             message: try await self.status(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func delete(
+        request: GRPCCore.ServerRequest<Pedigree_V1_DeleteRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Pedigree_V1_DeleteImpact> {
+        return GRPCCore.ServerResponse<Pedigree_V1_DeleteImpact>(
+            message: try await self.delete(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func garbageCollect(
+        request: GRPCCore.ServerRequest<Pedigree_V1_GarbageCollectRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Pedigree_V1_DeleteImpact> {
+        return GRPCCore.ServerResponse<Pedigree_V1_DeleteImpact>(
+            message: try await self.garbageCollect(
                 request: request.message,
                 context: context
             ),
@@ -599,6 +814,55 @@ extension Pedigree_V1_PedigreeService {
             deserializer: some GRPCCore.MessageDeserializer<Pedigree_V1_StatusResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pedigree_V1_StatusResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Delete" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes the nodes a query returns. By default a dry run: the impact, and its token; with
+        /// > `apply` and the dry run's token, the delete, if its impact is still that one (otherwise
+        /// > FAILED_PRECONDITION and nothing written).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pedigree_V1_DeleteRequest` message.
+        ///   - serializer: A serializer for `Pedigree_V1_DeleteRequest` messages.
+        ///   - deserializer: A deserializer for `Pedigree_V1_DeleteImpact` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func delete<Result>(
+            request: GRPCCore.ClientRequest<Pedigree_V1_DeleteRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pedigree_V1_DeleteRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pedigree_V1_DeleteImpact>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pedigree_V1_DeleteImpact>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GarbageCollect" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Applies a retention policy (see docs or `pedigree gc --help`): what its rules select, deleted
+        /// > as `Delete` does, dry run first.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pedigree_V1_GarbageCollectRequest` message.
+        ///   - serializer: A serializer for `Pedigree_V1_GarbageCollectRequest` messages.
+        ///   - deserializer: A deserializer for `Pedigree_V1_DeleteImpact` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func garbageCollect<Result>(
+            request: GRPCCore.ClientRequest<Pedigree_V1_GarbageCollectRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pedigree_V1_GarbageCollectRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pedigree_V1_DeleteImpact>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pedigree_V1_DeleteImpact>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -754,6 +1018,77 @@ extension Pedigree_V1_PedigreeService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "Delete" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes the nodes a query returns. By default a dry run: the impact, and its token; with
+        /// > `apply` and the dry run's token, the delete, if its impact is still that one (otherwise
+        /// > FAILED_PRECONDITION and nothing written).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pedigree_V1_DeleteRequest` message.
+        ///   - serializer: A serializer for `Pedigree_V1_DeleteRequest` messages.
+        ///   - deserializer: A deserializer for `Pedigree_V1_DeleteImpact` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func delete<Result>(
+            request: GRPCCore.ClientRequest<Pedigree_V1_DeleteRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pedigree_V1_DeleteRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pedigree_V1_DeleteImpact>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pedigree_V1_DeleteImpact>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Pedigree_V1_PedigreeService.Method.Delete.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GarbageCollect" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Applies a retention policy (see docs or `pedigree gc --help`): what its rules select, deleted
+        /// > as `Delete` does, dry run first.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pedigree_V1_GarbageCollectRequest` message.
+        ///   - serializer: A serializer for `Pedigree_V1_GarbageCollectRequest` messages.
+        ///   - deserializer: A deserializer for `Pedigree_V1_DeleteImpact` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func garbageCollect<Result>(
+            request: GRPCCore.ClientRequest<Pedigree_V1_GarbageCollectRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pedigree_V1_GarbageCollectRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pedigree_V1_DeleteImpact>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pedigree_V1_DeleteImpact>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Pedigree_V1_PedigreeService.Method.GarbageCollect.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -872,6 +1207,67 @@ extension Pedigree_V1_PedigreeService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Pedigree_V1_StatusRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Pedigree_V1_StatusResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Delete" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Deletes the nodes a query returns. By default a dry run: the impact, and its token; with
+    /// > `apply` and the dry run's token, the delete, if its impact is still that one (otherwise
+    /// > FAILED_PRECONDITION and nothing written).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Pedigree_V1_DeleteRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func delete<Result>(
+        request: GRPCCore.ClientRequest<Pedigree_V1_DeleteRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pedigree_V1_DeleteImpact>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.delete(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pedigree_V1_DeleteRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pedigree_V1_DeleteImpact>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GarbageCollect" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Applies a retention policy (see docs or `pedigree gc --help`): what its rules select, deleted
+    /// > as `Delete` does, dry run first.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Pedigree_V1_GarbageCollectRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func garbageCollect<Result>(
+        request: GRPCCore.ClientRequest<Pedigree_V1_GarbageCollectRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pedigree_V1_DeleteImpact>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.garbageCollect(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pedigree_V1_GarbageCollectRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pedigree_V1_DeleteImpact>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1008,6 +1404,75 @@ extension Pedigree_V1_PedigreeService.ClientProtocol {
             metadata: metadata
         )
         return try await self.status(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Delete" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Deletes the nodes a query returns. By default a dry run: the impact, and its token; with
+    /// > `apply` and the dry run's token, the delete, if its impact is still that one (otherwise
+    /// > FAILED_PRECONDITION and nothing written).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func delete<Result>(
+        _ message: Pedigree_V1_DeleteRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pedigree_V1_DeleteImpact>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Pedigree_V1_DeleteRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.delete(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GarbageCollect" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Applies a retention policy (see docs or `pedigree gc --help`): what its rules select, deleted
+    /// > as `Delete` does, dry run first.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func garbageCollect<Result>(
+        _ message: Pedigree_V1_GarbageCollectRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pedigree_V1_DeleteImpact>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Pedigree_V1_GarbageCollectRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.garbageCollect(
             request: request,
             options: options,
             onResponse: handleResponse

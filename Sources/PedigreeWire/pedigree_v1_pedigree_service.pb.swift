@@ -696,6 +696,270 @@ public nonisolated struct Pedigree_V1_StatusResponse: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
+/// How a delete is carried out and reported.
+public nonisolated struct Pedigree_V1_DeleteOptions: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "tombstone" (the default: artifacts take a deletion state, every row is kept) or "purge"
+  /// (the rows go, with their events, event paths, attributions, associations and properties).
+  public var mode: String = String()
+
+  /// The state a tombstone sets: MARKED_FOR_DELETION (the default) or DELETED.
+  public var tombstoneState: String = String()
+
+  /// Artifact types whose LIVE artifacts may not lose provenance without `force` (empty: types
+  /// whose base type is MODEL or whose name ends in "Model").
+  public var protectedTypes: [String] = []
+
+  public var force: Bool = false
+
+  /// Nodes listed in each sample (0: 10).
+  public var sampleSize: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pedigree_V1_DeleteRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// A query whose answer is nodes or a subgraph: the nodes to delete.
+  public var query: String = String()
+
+  public var parameters: Dictionary<String,Pedigree_V1_ParameterValue> = [:]
+
+  public var options: Pedigree_V1_DeleteOptions {
+    get {_options ?? Pedigree_V1_DeleteOptions()}
+    set {_options = newValue}
+  }
+  /// Returns true if `options` has been explicitly set.
+  public var hasOptions: Bool {self._options != nil}
+  /// Clears the value of `options`. Subsequent reads from it will return its default value.
+  public mutating func clearOptions() {self._options = nil}
+
+  /// false: a dry run. true: delete, if the impact still has `token`.
+  public var apply: Bool = false
+
+  public var token: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _options: Pedigree_V1_DeleteOptions? = nil
+}
+
+public nonisolated struct Pedigree_V1_GarbageCollectRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The policy's text.
+  public var policy: String = String()
+
+  public var options: Pedigree_V1_DeleteOptions {
+    get {_options ?? Pedigree_V1_DeleteOptions()}
+    set {_options = newValue}
+  }
+  /// Returns true if `options` has been explicitly set.
+  public var hasOptions: Bool {self._options != nil}
+  /// Clears the value of `options`. Subsequent reads from it will return its default value.
+  public mutating func clearOptions() {self._options = nil}
+
+  public var apply: Bool = false
+
+  public var token: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _options: Pedigree_V1_DeleteOptions? = nil
+}
+
+/// Nodes of one kind ("artifact", "execution" or "context"), type and state, and how many.
+public nonisolated struct Pedigree_V1_DeleteGroup: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kind: String = String()
+
+  public var type: String = String()
+
+  public var state: String = String()
+
+  public var count: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pedigree_V1_DeleteSample: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kind: String = String()
+
+  public var id: Int64 = 0
+
+  public var type: String = String()
+
+  public var name: String = String()
+
+  public var state: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pedigree_V1_DeleteNodes: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var count: Int64 = 0
+
+  public var byType: [Pedigree_V1_DeleteGroup] = []
+
+  public var sample: [Pedigree_V1_DeleteSample] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// What a delete would do (a dry run) or did.
+public nonisolated struct Pedigree_V1_DeleteImpact: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// A fingerprint of exactly this impact: applying requires it.
+  public var token: String {
+    get {_storage._token}
+    set {_uniqueStorage()._token = newValue}
+  }
+
+  public var applied: Bool {
+    get {_storage._applied}
+    set {_uniqueStorage()._applied = newValue}
+  }
+
+  /// The deletion log's entry (applied only).
+  public var logEntry: Int64 {
+    get {_storage._logEntry}
+    set {_uniqueStorage()._logEntry = newValue}
+  }
+
+  public var mode: String {
+    get {_storage._mode}
+    set {_uniqueStorage()._mode = newValue}
+  }
+
+  public var tombstoneState: String {
+    get {_storage._tombstoneState}
+    set {_uniqueStorage()._tombstoneState = newValue}
+  }
+
+  /// The nodes to delete.
+  public var deleted: Pedigree_V1_DeleteNodes {
+    get {_storage._deleted ?? Pedigree_V1_DeleteNodes()}
+    set {_uniqueStorage()._deleted = newValue}
+  }
+  /// Returns true if `deleted` has been explicitly set.
+  public var hasDeleted: Bool {_storage._deleted != nil}
+  /// Clears the value of `deleted`. Subsequent reads from it will return its default value.
+  public mutating func clearDeleted() {_uniqueStorage()._deleted = nil}
+
+  /// The rows that go with them in a purge.
+  public var events: Int64 {
+    get {_storage._events}
+    set {_uniqueStorage()._events = newValue}
+  }
+
+  public var eventPathSteps: Int64 {
+    get {_storage._eventPathSteps}
+    set {_uniqueStorage()._eventPathSteps = newValue}
+  }
+
+  public var attributions: Int64 {
+    get {_storage._attributions}
+    set {_uniqueStorage()._attributions = newValue}
+  }
+
+  public var associations: Int64 {
+    get {_storage._associations}
+    set {_uniqueStorage()._associations = newValue}
+  }
+
+  public var parentContexts: Int64 {
+    get {_storage._parentContexts}
+    set {_uniqueStorage()._parentContexts = newValue}
+  }
+
+  /// Artifacts whose state a tombstone changes.
+  public var tombstoned: Int64 {
+    get {_storage._tombstoned}
+    set {_uniqueStorage()._tombstoned = newValue}
+  }
+
+  /// Nodes kept that lie downstream of a deleted node (their provenance would be cut), artifacts
+  /// kept whose every producer is deleted, and the LIVE artifacts of protected types among the
+  /// first (a delete is refused unless forced).
+  public var losingProvenance: Pedigree_V1_DeleteNodes {
+    get {_storage._losingProvenance ?? Pedigree_V1_DeleteNodes()}
+    set {_uniqueStorage()._losingProvenance = newValue}
+  }
+  /// Returns true if `losingProvenance` has been explicitly set.
+  public var hasLosingProvenance: Bool {_storage._losingProvenance != nil}
+  /// Clears the value of `losingProvenance`. Subsequent reads from it will return its default value.
+  public mutating func clearLosingProvenance() {_uniqueStorage()._losingProvenance = nil}
+
+  public var withoutProducer: Pedigree_V1_DeleteNodes {
+    get {_storage._withoutProducer ?? Pedigree_V1_DeleteNodes()}
+    set {_uniqueStorage()._withoutProducer = newValue}
+  }
+  /// Returns true if `withoutProducer` has been explicitly set.
+  public var hasWithoutProducer: Bool {_storage._withoutProducer != nil}
+  /// Clears the value of `withoutProducer`. Subsequent reads from it will return its default value.
+  public mutating func clearWithoutProducer() {_uniqueStorage()._withoutProducer = nil}
+
+  public var protectedAtRisk: Pedigree_V1_DeleteNodes {
+    get {_storage._protectedAtRisk ?? Pedigree_V1_DeleteNodes()}
+    set {_uniqueStorage()._protectedAtRisk = newValue}
+  }
+  /// Returns true if `protectedAtRisk` has been explicitly set.
+  public var hasProtectedAtRisk: Bool {_storage._protectedAtRisk != nil}
+  /// Clears the value of `protectedAtRisk`. Subsequent reads from it will return its default value.
+  public mutating func clearProtectedAtRisk() {_uniqueStorage()._protectedAtRisk = nil}
+
+  public var protectedTypes: [String] {
+    get {_storage._protectedTypes}
+    set {_uniqueStorage()._protectedTypes = newValue}
+  }
+
+  /// What each rule of a policy selected (GarbageCollect only).
+  public var rules: [String] {
+    get {_storage._rules}
+    set {_uniqueStorage()._rules = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "pedigree.v1"
@@ -1812,6 +2076,476 @@ nonisolated extension Pedigree_V1_StatusResponse: SwiftProtobuf.Message, SwiftPr
         if _storage._executions != rhs_storage._executions {return false}
         if _storage._contexts != rhs_storage._contexts {return false}
         if _storage._events != rhs_storage._events {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pedigree_V1_DeleteOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeleteOptions"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}mode\0\u{3}tombstone_state\0\u{3}protected_types\0\u{1}force\0\u{3}sample_size\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.mode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.tombstoneState) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.protectedTypes) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.force) }()
+      case 5: try { try decoder.decodeSingularInt32Field(value: &self.sampleSize) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.mode.isEmpty {
+      try visitor.visitSingularStringField(value: self.mode, fieldNumber: 1)
+    }
+    if !self.tombstoneState.isEmpty {
+      try visitor.visitSingularStringField(value: self.tombstoneState, fieldNumber: 2)
+    }
+    if !self.protectedTypes.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.protectedTypes, fieldNumber: 3)
+    }
+    if self.force != false {
+      try visitor.visitSingularBoolField(value: self.force, fieldNumber: 4)
+    }
+    if self.sampleSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.sampleSize, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pedigree_V1_DeleteOptions, rhs: Pedigree_V1_DeleteOptions) -> Bool {
+    if lhs.mode != rhs.mode {return false}
+    if lhs.tombstoneState != rhs.tombstoneState {return false}
+    if lhs.protectedTypes != rhs.protectedTypes {return false}
+    if lhs.force != rhs.force {return false}
+    if lhs.sampleSize != rhs.sampleSize {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pedigree_V1_DeleteRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeleteRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}query\0\u{1}parameters\0\u{1}options\0\u{1}apply\0\u{1}token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.query) }()
+      case 2: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,Pedigree_V1_ParameterValue>.self, value: &self.parameters) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._options) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.apply) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.token) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.query.isEmpty {
+      try visitor.visitSingularStringField(value: self.query, fieldNumber: 1)
+    }
+    if !self.parameters.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,Pedigree_V1_ParameterValue>.self, value: self.parameters, fieldNumber: 2)
+    }
+    try { if let v = self._options {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if self.apply != false {
+      try visitor.visitSingularBoolField(value: self.apply, fieldNumber: 4)
+    }
+    if !self.token.isEmpty {
+      try visitor.visitSingularStringField(value: self.token, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pedigree_V1_DeleteRequest, rhs: Pedigree_V1_DeleteRequest) -> Bool {
+    if lhs.query != rhs.query {return false}
+    if lhs.parameters != rhs.parameters {return false}
+    if lhs._options != rhs._options {return false}
+    if lhs.apply != rhs.apply {return false}
+    if lhs.token != rhs.token {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pedigree_V1_GarbageCollectRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GarbageCollectRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}policy\0\u{1}options\0\u{1}apply\0\u{1}token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.policy) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._options) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.apply) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.token) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.policy.isEmpty {
+      try visitor.visitSingularStringField(value: self.policy, fieldNumber: 1)
+    }
+    try { if let v = self._options {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if self.apply != false {
+      try visitor.visitSingularBoolField(value: self.apply, fieldNumber: 3)
+    }
+    if !self.token.isEmpty {
+      try visitor.visitSingularStringField(value: self.token, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pedigree_V1_GarbageCollectRequest, rhs: Pedigree_V1_GarbageCollectRequest) -> Bool {
+    if lhs.policy != rhs.policy {return false}
+    if lhs._options != rhs._options {return false}
+    if lhs.apply != rhs.apply {return false}
+    if lhs.token != rhs.token {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pedigree_V1_DeleteGroup: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeleteGroup"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}type\0\u{1}state\0\u{1}count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.type) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.state) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.count) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 1)
+    }
+    if !self.type.isEmpty {
+      try visitor.visitSingularStringField(value: self.type, fieldNumber: 2)
+    }
+    if !self.state.isEmpty {
+      try visitor.visitSingularStringField(value: self.state, fieldNumber: 3)
+    }
+    if self.count != 0 {
+      try visitor.visitSingularInt64Field(value: self.count, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pedigree_V1_DeleteGroup, rhs: Pedigree_V1_DeleteGroup) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.type != rhs.type {return false}
+    if lhs.state != rhs.state {return false}
+    if lhs.count != rhs.count {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pedigree_V1_DeleteSample: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeleteSample"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}id\0\u{1}type\0\u{1}name\0\u{1}state\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.id) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.type) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.state) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 1)
+    }
+    if self.id != 0 {
+      try visitor.visitSingularInt64Field(value: self.id, fieldNumber: 2)
+    }
+    if !self.type.isEmpty {
+      try visitor.visitSingularStringField(value: self.type, fieldNumber: 3)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 4)
+    }
+    if !self.state.isEmpty {
+      try visitor.visitSingularStringField(value: self.state, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pedigree_V1_DeleteSample, rhs: Pedigree_V1_DeleteSample) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.id != rhs.id {return false}
+    if lhs.type != rhs.type {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.state != rhs.state {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pedigree_V1_DeleteNodes: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeleteNodes"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}count\0\u{3}by_type\0\u{1}sample\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.count) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.byType) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.sample) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.count != 0 {
+      try visitor.visitSingularInt64Field(value: self.count, fieldNumber: 1)
+    }
+    if !self.byType.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.byType, fieldNumber: 2)
+    }
+    if !self.sample.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.sample, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pedigree_V1_DeleteNodes, rhs: Pedigree_V1_DeleteNodes) -> Bool {
+    if lhs.count != rhs.count {return false}
+    if lhs.byType != rhs.byType {return false}
+    if lhs.sample != rhs.sample {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pedigree_V1_DeleteImpact: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeleteImpact"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}token\0\u{1}applied\0\u{3}log_entry\0\u{1}mode\0\u{3}tombstone_state\0\u{1}deleted\0\u{1}events\0\u{3}event_path_steps\0\u{1}attributions\0\u{1}associations\0\u{3}parent_contexts\0\u{1}tombstoned\0\u{3}losing_provenance\0\u{3}without_producer\0\u{3}protected_at_risk\0\u{3}protected_types\0\u{1}rules\0")
+
+  fileprivate class _StorageClass {
+    var _token: String = String()
+    var _applied: Bool = false
+    var _logEntry: Int64 = 0
+    var _mode: String = String()
+    var _tombstoneState: String = String()
+    var _deleted: Pedigree_V1_DeleteNodes? = nil
+    var _events: Int64 = 0
+    var _eventPathSteps: Int64 = 0
+    var _attributions: Int64 = 0
+    var _associations: Int64 = 0
+    var _parentContexts: Int64 = 0
+    var _tombstoned: Int64 = 0
+    var _losingProvenance: Pedigree_V1_DeleteNodes? = nil
+    var _withoutProducer: Pedigree_V1_DeleteNodes? = nil
+    var _protectedAtRisk: Pedigree_V1_DeleteNodes? = nil
+    var _protectedTypes: [String] = []
+    var _rules: [String] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _token = source._token
+      _applied = source._applied
+      _logEntry = source._logEntry
+      _mode = source._mode
+      _tombstoneState = source._tombstoneState
+      _deleted = source._deleted
+      _events = source._events
+      _eventPathSteps = source._eventPathSteps
+      _attributions = source._attributions
+      _associations = source._associations
+      _parentContexts = source._parentContexts
+      _tombstoned = source._tombstoned
+      _losingProvenance = source._losingProvenance
+      _withoutProducer = source._withoutProducer
+      _protectedAtRisk = source._protectedAtRisk
+      _protectedTypes = source._protectedTypes
+      _rules = source._rules
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._token) }()
+        case 2: try { try decoder.decodeSingularBoolField(value: &_storage._applied) }()
+        case 3: try { try decoder.decodeSingularInt64Field(value: &_storage._logEntry) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._mode) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._tombstoneState) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._deleted) }()
+        case 7: try { try decoder.decodeSingularInt64Field(value: &_storage._events) }()
+        case 8: try { try decoder.decodeSingularInt64Field(value: &_storage._eventPathSteps) }()
+        case 9: try { try decoder.decodeSingularInt64Field(value: &_storage._attributions) }()
+        case 10: try { try decoder.decodeSingularInt64Field(value: &_storage._associations) }()
+        case 11: try { try decoder.decodeSingularInt64Field(value: &_storage._parentContexts) }()
+        case 12: try { try decoder.decodeSingularInt64Field(value: &_storage._tombstoned) }()
+        case 13: try { try decoder.decodeSingularMessageField(value: &_storage._losingProvenance) }()
+        case 14: try { try decoder.decodeSingularMessageField(value: &_storage._withoutProducer) }()
+        case 15: try { try decoder.decodeSingularMessageField(value: &_storage._protectedAtRisk) }()
+        case 16: try { try decoder.decodeRepeatedStringField(value: &_storage._protectedTypes) }()
+        case 17: try { try decoder.decodeRepeatedStringField(value: &_storage._rules) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._token.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._token, fieldNumber: 1)
+      }
+      if _storage._applied != false {
+        try visitor.visitSingularBoolField(value: _storage._applied, fieldNumber: 2)
+      }
+      if _storage._logEntry != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._logEntry, fieldNumber: 3)
+      }
+      if !_storage._mode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._mode, fieldNumber: 4)
+      }
+      if !_storage._tombstoneState.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._tombstoneState, fieldNumber: 5)
+      }
+      try { if let v = _storage._deleted {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      if _storage._events != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._events, fieldNumber: 7)
+      }
+      if _storage._eventPathSteps != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._eventPathSteps, fieldNumber: 8)
+      }
+      if _storage._attributions != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._attributions, fieldNumber: 9)
+      }
+      if _storage._associations != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._associations, fieldNumber: 10)
+      }
+      if _storage._parentContexts != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._parentContexts, fieldNumber: 11)
+      }
+      if _storage._tombstoned != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._tombstoned, fieldNumber: 12)
+      }
+      try { if let v = _storage._losingProvenance {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      } }()
+      try { if let v = _storage._withoutProducer {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      } }()
+      try { if let v = _storage._protectedAtRisk {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+      } }()
+      if !_storage._protectedTypes.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._protectedTypes, fieldNumber: 16)
+      }
+      if !_storage._rules.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._rules, fieldNumber: 17)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pedigree_V1_DeleteImpact, rhs: Pedigree_V1_DeleteImpact) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._token != rhs_storage._token {return false}
+        if _storage._applied != rhs_storage._applied {return false}
+        if _storage._logEntry != rhs_storage._logEntry {return false}
+        if _storage._mode != rhs_storage._mode {return false}
+        if _storage._tombstoneState != rhs_storage._tombstoneState {return false}
+        if _storage._deleted != rhs_storage._deleted {return false}
+        if _storage._events != rhs_storage._events {return false}
+        if _storage._eventPathSteps != rhs_storage._eventPathSteps {return false}
+        if _storage._attributions != rhs_storage._attributions {return false}
+        if _storage._associations != rhs_storage._associations {return false}
+        if _storage._parentContexts != rhs_storage._parentContexts {return false}
+        if _storage._tombstoned != rhs_storage._tombstoned {return false}
+        if _storage._losingProvenance != rhs_storage._losingProvenance {return false}
+        if _storage._withoutProducer != rhs_storage._withoutProducer {return false}
+        if _storage._protectedAtRisk != rhs_storage._protectedAtRisk {return false}
+        if _storage._protectedTypes != rhs_storage._protectedTypes {return false}
+        if _storage._rules != rhs_storage._rules {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -8,7 +8,10 @@ struct QueryOptions: ParsableArguments {
     @Option(help: "Nodes a query may visit before it fails.") var maxVisits: Int = QueryLimits().maxVisits
     @Option(help: "Seconds a query may run before it fails.") var timeout: Double = 30
 
-    func parameters() throws -> [String: String] {
+    func parameters() throws -> [String: String] { try Self.parameters(params) }
+
+    /// `name=value` arguments of --param, by name.
+    static func parameters(_ params: [String]) throws -> [String: String] {
         var out: [String: String] = [:]
         for p in params {
             guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {

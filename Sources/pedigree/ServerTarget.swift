@@ -169,8 +169,9 @@ enum ServerCall {
     }
 
     /// Query options of the wire from the command line's.
-    static func wire(_ options: QueryOptions) throws -> (parameters: [String: Pedigree_V1_ParameterValue], limits: Pedigree_V1_QueryOptions) {
-        let parameters = try options.parameters().mapValues { raw in
+    /// Query parameters as the service takes them, typed as a local run types them.
+    static func wire(parameters: [String: String]) -> [String: Pedigree_V1_ParameterValue] {
+        parameters.mapValues { raw in
             Pedigree_V1_ParameterValue.with { p in
                 switch GraphSnapshot.parameterValue(raw) {
                 case .integer(let x): p.intValue = x
@@ -180,6 +181,10 @@ enum ServerCall {
                 }
             }
         }
+    }
+
+    static func wire(_ options: QueryOptions) throws -> (parameters: [String: Pedigree_V1_ParameterValue], limits: Pedigree_V1_QueryOptions) {
+        let parameters = wire(parameters: try options.parameters())
         let limits = Pedigree_V1_QueryOptions.with {
             $0.maxVisits = Int64(options.maxVisits)
             $0.timeoutMs = Int64((options.timeout * 1000).rounded())

@@ -413,4 +413,16 @@ check lineage-differential py lineage_diff.py --pedigree "$PEDIGREE" --work "$wo
 sed -n 's/^lineage: /      lineage: /p' "$work"/logs/*-lineage-differential.log || true
 # ---- end of g ---------------------------------------------------------------------------------
 
+echo "== i: a purge by Pedigree, read back by the library"
+# The library dumps the store before and after `pedigree delete --mode purge`: what is left must
+# be the same records less exactly the purged nodes and every row naming them (purge_check.py).
+purge_store() {  # DB QUERY COMMAND...: Pedigree writes DB with COMMAND, then purges QUERY
+  "$PEDIGREE" "${@:3}" --db "$1" >/dev/null || return
+  py purge_check.py --pedigree "$PEDIGREE" --work "$work/purge-$(basename "${1%%\?*}")" "$1" "$2"
+}
+PD=$(store PD) PT=$(store PT)
+[[ $BACKEND == sqlite ]] || created+=("$PD" "$PT")
+check purge-demo-run purge_store "$PD" "artifact(type = 'Examples') in context(name = 'chicago-taxi-run-1')" demo
+check purge-tfx-run purge_store "$PT" "node() in context(name = 'pipeline-0-run-2')" generate --shape tfx --executions 2000 --seed 3
+
 finish

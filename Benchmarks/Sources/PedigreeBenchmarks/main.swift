@@ -338,6 +338,75 @@ func tfxBenchmarks(executions n: Int) throws {
     var svgBytes = 0
     let tLayout = try medianTime(runs: 3) { svgBytes = try diagram.render().count }
     print("| render.clustered.\(name) | \(format(tBuild + tLayout)) median: diagram \(format(tBuild)), layout and SVG \(format(tLayout)) (\(answerSize(subgraph)) nodes in the subgraph, drawn as \(diagram.nodes.count) nodes and \(diagram.edges.count) edges, clusters by \(runContextType), \(svgBytes / 1024) KiB) |")
+
+    try deleteBenchmarks(name: name, path: path, contents: contents)
+}
+
+/// Safe delete on the tfx workload: the dry run and the purge of one run, and of the oldest tenth
+/// of every pipeline's runs, beside the same impact and purge in plain SQL (Benchmarks/cbfs/cpurge.c,
+/// with --cpurge): the counts and a recursive CTE for what lies downstream, then the DELETEs.
+/// Pedigree's purge time includes reading the graph again after the commit.
+func deleteBenchmarks(name: String, path: String, contents: StoreContents) throws {
+    let runs = contents.contexts.filter { $0.name.hasPrefix("pipeline-0-run-") }.count
+    let pipelines = SyntheticStore.tfxPipelineCount(executions: contents.executions.count)
+    let keep = max(1, Int((Double(contents.parentContexts.count) / Double(pipelines) * 0.9).rounded()))
+    let cases: [(String, DeleteSelection)] = [
+        ("one-run", .query("node() in context(name = 'pipeline-0-run-\(runs / 2)')")),
+        ("oldest-tenth", .policy(try RetentionPolicy(
+            "rule oldest-tenth\n  select node() in context(type = 'pipeline_run')\n  keep last \(keep) runs of pipeline_run per pipeline\n"))),
+    ]
+    let nodes = contents.artifacts.count + contents.executions.count + contents.contexts.count
+    for (label, selection) in cases {
+        let reader = try MetadataStore(path: path, mode: .readOnly)
+        let options = DeleteOptions(mode: .purge, force: true)
+        let impact = try reader.deletionImpact(of: selection, options: options)
+        let dry = try medianTime(runs: 5) { _ = try reader.deletionImpact(of: selection, options: options) }
+        var all = options
+        all.sampleSize = Int.max
+        let listed = try reader.deletionImpact(of: selection, options: all).deleted.sample
+        reader.close()
+
+        var purgeTimes: [Double] = []
+        let copy = "\(dir)/\(name).delete.sqlite"
+        for _ in 0..<3 {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy + suffix) }
+            try FileManager.default.copyItem(atPath: path, toPath: copy)
+            let store = try MetadataStore(path: copy, mode: .readWrite)
+            let token = try store.deletionImpact(of: selection, options: options).token
+            purgeTimes.append(try seconds { try store.delete(selection, options: options, token: token) })
+            store.close()
+        }
+        let purge = median(purgeTimes)
+        let share = Double(impact.deleted.count) / Double(nodes) * 100
+        var dryLine = "| delete.dry-run.\(label).\(name) | \(format(dry)) median: \(impact.deleted.count) nodes (\(String(format: "%.1f", share))% of the store), \(impact.events) events, \(impact.losingProvenance.count) nodes downstream losing provenance"
+        var purgeLine = "| delete.purge.\(label).\(name) | \(format(purge)) median (the transaction, then the graph read again)"
+        if let cpurge = option("--cpurge") {
+            let ids = "\(dir)/\(name).delete.ids"
+            try listed.map { "\($0.kind) \($0.id)" }.joined(separator: "\n").write(toFile: ids, atomically: true, encoding: .utf8)
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy + suffix) }
+            try FileManager.default.copyItem(atPath: path, toPath: copy)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: cpurge)
+            p.arguments = ["--db", copy, "--ids", ids]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            let f = out.split(whereSeparator: { $0.isWhitespace || $0 == "(" }).compactMap { Double($0) }
+            if f.count >= 7 {
+                let (sqlImpact, reached, sqlEvents, sqlPurge) = (f[0], Int(f[1]), Int(f[2]), f[5])
+                let agree = reached == impact.losingProvenance.count && sqlEvents == impact.events ? "" : " (plain SQL counted \(reached) downstream and \(sqlEvents) events: they differ)"
+                dryLine += "; plain SQL (counts and a recursive CTE): \(format(sqlImpact)), Pedigree \(String(format: "%.0f", sqlImpact / dry))× faster\(agree)"
+                purgeLine += "; plain SQL DELETEs alone: \(format(sqlPurge)) (\(String(format: "%.1f", purge / sqlPurge))× Pedigree's)"
+            } else {
+                dryLine += "; cpurge failed: \(out)"
+            }
+        }
+        print(dryLine + " |")
+        print(purgeLine + " |")
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy + suffix) }
+    }
 }
 
 for n in sizes { try tfxBenchmarks(executions: n) }

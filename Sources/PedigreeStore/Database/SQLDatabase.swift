@@ -140,6 +140,8 @@ package protocol ServerStatement: AnyObject {
     var row: [SQLValue] { get }
     /// Runs the statement (first call) or moves to the next row; true while a row is available.
     func step() throws(DatabaseError) -> Bool
+    /// The rows the latest run inserted, updated or deleted (once it has run).
+    var changes: Int { get }
     /// Ends the statement's current run: unread rows are dropped, parameters cleared.
     func reset()
 }
@@ -241,6 +243,15 @@ package struct Statement {
     /// Steps a statement that returns no rows to its end.
     package mutating func execute() throws(DatabaseError) {
         while try step() {}
+    }
+
+    /// `execute`, and the number of rows it inserted, updated or deleted.
+    package mutating func executeCountingChanges() throws(DatabaseError) -> Int {
+        try execute()
+        switch handle {
+        case .sqlite(let raw): return Int(sqlite3_changes(sqlite3_db_handle(raw)))
+        case .server(let s): return s.changes
+        }
     }
 
     private func check(_ rc: Int32) throws(DatabaseError) {

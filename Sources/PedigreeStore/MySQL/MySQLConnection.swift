@@ -138,7 +138,11 @@ package final class MySQLConnection: SQLDatabase {
     fileprivate func begin(_ statement: MySQLStatement) throws(DatabaseError) -> OpaquePointer? {
         let handle = try send(statement.text(escaping: self), sql: statement.sql)
         open = statement
-        return mysql_use_result(handle).map { OpaquePointer($0) }
+        guard let result = mysql_use_result(handle) else {
+            statement.changes = Int(mysql_affected_rows(handle))
+            return nil
+        }
+        return OpaquePointer(result)
     }
 
     fileprivate func ended(_ statement: MySQLStatement) {
@@ -194,6 +198,7 @@ final class MySQLStatement: ServerStatement {
     let sql: String
     var parameters: [SQLValue] = []
     private(set) var row: [SQLValue] = []
+    fileprivate(set) var changes = 0
     private let template: SQLTemplate
     private unowned let connection: MySQLConnection
     private var result: OpaquePointer?

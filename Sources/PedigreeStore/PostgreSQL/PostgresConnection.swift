@@ -205,6 +205,7 @@ final class PostgresStatement: ServerStatement {
     let sql: String
     var parameters: [SQLValue] = []
     private(set) var row: [SQLValue] = []
+    private(set) var changes = 0
     private let name: String
     /// The bound parameters sent, in `$1`... order.
     private let order: [Int]
@@ -241,6 +242,7 @@ final class PostgresStatement: ServerStatement {
             row = (0..<PQnfields(result)).map { Self.value(result, column: $0) }
             return true
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+            changes = PQcmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0
             drain()
             return false
         default:
