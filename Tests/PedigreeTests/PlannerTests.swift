@@ -1,6 +1,7 @@
 import Foundation
 @testable import PedigreeQuery
 import Pedigree
+import PedigreeFixtures
 import Testing
 
 /// Statistics made up for a test: the planner sees only these counts.
@@ -60,6 +61,33 @@ struct StubStatistics: PlannerStatistics {
         // Not fired: a scan, and no rule named.
         let off = try plan(q, stats, disabled: [.useIndexForStart])
         #expect(startAccess(off) == ["Scan artifact"] && !off.fired(.useIndexForStart))
+    }
+
+    /// A scope that names its context starts from that context's members (a run of the tfx shape
+    /// has a few dozen of its thousands of nodes); the answer is the one a scan gives, in order.
+    @Test func aNamedContextScopeStartsFromItsMembers() throws {
+        let store = try MetadataStore.inMemory()
+        try store.insert(SyntheticStore.tfx(executions: 3_000, seed: 2))
+        let g = store.snapshot
+        for q in [
+            "node() in context(name = 'pipeline-0-run-5')",
+            "artifact(type = 'Model') in context(type = 'pipeline_run' and name = 'pipeline-0-run-7')",
+            "execution() in context(name = 'pipeline-0-run-9') downstream artifact",
+            "artifact() in context(name = 'no-such-run')",
+        ] {
+            let plan = try g.plan(q)
+            let access = startAccess(plan)
+            #expect(access.allSatisfy { $0.hasPrefix("ContextMembers") }, "\(q): \(access)")
+            let with = try g.run(plan), without = try g.run(try g.plan(q, disabledRules: [.useIndexForStart]))
+            #expect(with.resultNodes == without.resultNodes, "\(q)")
+        }
+        #expect(try g.run(try g.plan("node() in context(name = 'pipeline-0-run-5')")).resultNodes.count > 3)
+        // A scope without a name matches many contexts: scanned, as before.
+        #expect(startAccess(try g.plan("node() in context(type = 'pipeline_run')")).allSatisfy { $0.hasPrefix("Scan") })
+        // On the demo's few nodes a scan is as cheap; and statistics that cannot tell (a stub's) never choose it.
+        #expect(startAccess(try Self.demo.plan("artifact() in context(name = 'chicago-taxi-run-2')")) == ["Scan artifact"])
+        let stub = try plan("artifact() in context(name = 'chicago-taxi-run-2')", StubStatistics(binding: Self.demo))
+        #expect(startAccess(stub) == ["Scan artifact"])
     }
 
     /// The reverse search needs the target 8 times more selective than the sources: fires at

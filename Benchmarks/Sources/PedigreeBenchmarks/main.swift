@@ -397,7 +397,7 @@ func deleteBenchmarks(name: String, path: String, contents: StoreContents) throw
             if f.count >= 7 {
                 let (sqlImpact, reached, sqlEvents, sqlPurge) = (f[0], Int(f[1]), Int(f[2]), f[5])
                 let agree = reached == impact.losingProvenance.count && sqlEvents == impact.events ? "" : " (plain SQL counted \(reached) downstream and \(sqlEvents) events: they differ)"
-                dryLine += "; plain SQL (counts and a recursive CTE): \(format(sqlImpact)), Pedigree \(String(format: "%.0f", sqlImpact / dry))× faster\(agree)"
+                dryLine += "; plain SQL (counts and a recursive CTE): \(format(sqlImpact)), \(String(format: "%.1f", sqlImpact / dry))× Pedigree's time\(agree)"
                 purgeLine += "; plain SQL DELETEs alone: \(format(sqlPurge)) (\(String(format: "%.1f", purge / sqlPurge))× Pedigree's)"
             } else {
                 dryLine += "; cpurge failed: \(out)"

@@ -100,6 +100,16 @@ package final class Executor {
         case .byNameAnyType(let kind, let name): return zip(g.typeIDs, g.types).filter { $1.kind == kind }.compactMap { g.nodeIndex(kind: kind, typeID: $0.0, name: name) }.sorted()
         case .byURI(let u): return g.artifactIndices(uri: u).sorted()
         case .byType(_, let t, _): return g.nodeIndices(ofType: t)
+        case .byScope(let kind, let scope, let name):
+            let contexts: [Int32] =
+                if let name {
+                    zip(g.typeIDs, g.types).filter { $1.kind == .context }.compactMap { g.nodeIndex(kind: .context, typeID: $0.0, name: name) }
+                } else {
+                    (0..<Int32(g.nodeCount(.context))).filter { evaluator.matches(scope, kind: .context, index: $0) }
+                }
+            var members = Set<Int32>()
+            for c in contexts { members.formUnion(kind == .artifact ? g.contextArtifacts.items(c) : g.contextExecutions.items(c)) }
+            return members.sorted()
         case .byState(let kind, let s):
             return kind == .artifact
                 ? g.artifactIndices(state: s.flatMap { ArtifactState(rawValue: $0) })

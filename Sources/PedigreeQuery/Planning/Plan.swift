@@ -10,11 +10,14 @@ package enum IndexAccess: Hashable, Sendable, CustomStringConvertible {
     case byURI(String)
     case byState(NodeKind, Int?)
     case byType(NodeKind, TypeID, typeName: String)
+    /// The members of the contexts an `in context(...)` scope matches (found by name when the
+    /// scope names one, else by testing every context).
+    case byScope(NodeKind, BoundPredicate, contextName: String?)
 
     package var kind: NodeKind {
         switch self {
         case .byID(let k, _), .byExternalID(let k, _), .byName(let k, _, _, _), .byNameAnyType(let k, _), .byState(let k, _),
-            .byType(let k, _, _):
+            .byType(let k, _, _), .byScope(let k, _, _):
             k
         case .byURI: .artifact
         }
@@ -29,6 +32,8 @@ package enum IndexAccess: Hashable, Sendable, CustomStringConvertible {
         case .byURI(let u): "IndexLookup artifact by uri = '\(u)'"
         case .byState(let k, let s): "StateScan \(k) state = \(Self.stateName(k, s))"
         case .byType(let k, _, let t): "TypeScan \(k) type = '\(t)'"
+        case .byScope(let k, _, let name?): "ContextMembers \(k) of the context named '\(name)'"
+        case .byScope(let k, _, nil): "ContextMembers \(k) of the contexts in scope"
         }
     }
 

@@ -9,6 +9,15 @@ package protocol PlannerStatistics {
     func count(ofType id: TypeID) -> Int
     func count(kind: NodeKind, state: Int?) -> Int
     func count(uri: String) -> Int
+    /// Contexts (of the type named, if one is), and attributions (artifact) or associations
+    /// (execution): what a context scope's members are estimated from. nil: unknown.
+    func contextCount(typeName: String?) -> Int?
+    func membershipCount(_ kind: NodeKind) -> Int?
+}
+
+extension PlannerStatistics {
+    package func contextCount(typeName: String?) -> Int? { nil }
+    package func membershipCount(_ kind: NodeKind) -> Int? { nil }
 }
 
 extension GraphSnapshot: PlannerStatistics {
@@ -26,6 +35,15 @@ extension GraphSnapshot: PlannerStatistics {
     }
 
     package func count(uri: String) -> Int { artifactIndices(uri: uri).count }
+
+    package func contextCount(typeName: String?) -> Int? {
+        guard let typeName else { return contexts.count }
+        return zip(typeIDs, types).filter { $0.1.kind == .context && $0.1.name == typeName }.reduce(0) { $0 + contexts.count(ofType: $1.0) }
+    }
+
+    package func membershipCount(_ kind: NodeKind) -> Int? {
+        kind == .artifact ? attributions.count : kind == .execution ? associations.count : nil
+    }
 }
 
 /// Turns a bound query into a plan: first the plain tree (full scans, forward walks, a generic
@@ -142,20 +160,32 @@ struct Estimator {
         case .byURI(let uri): statistics.count(uri: uri)
         case .byState(let kind, let state): statistics.count(kind: kind, state: state)
         case .byType(_, let id, _): id.rawValue < 0 ? 0 : statistics.count(ofType: id)
+        case .byScope(let kind, let scope, let name): scopeMembers(kind, scope, name: name) ?? statistics.nodeCount(kind)
         }
+    }
+
+    /// The members of the contexts a scope matches: as many contexts as it names (one by name,
+    /// those of its type, or all), each with the average number of members of the kind.
+    func scopeMembers(_ kind: NodeKind, _ scope: BoundPredicate, name: String?) -> Int? {
+        var typeName: String?
+        for case .compare(.typeName, .equal, .string(let t)) in scope.conjuncts { typeName = t }
+        guard let all = statistics.contextCount(typeName: nil), all > 0, let members = statistics.membershipCount(kind),
+            let matching = name != nil ? 1 : statistics.contextCount(typeName: typeName)
+        else { return nil }
+        return min(statistics.nodeCount(kind), (matching * members + all - 1) / all)
     }
 
     /// The cheapest access path for each kind a node test admits: an index lookup, or a scan.
     func accessPaths(_ test: BoundNodeTest) -> [PlanNode] {
         [NodeKind.artifact, .execution].filter(test.admits).map { kind in
-            bestIndex(kind: kind, predicate: test.predicate(kind)).map { PlanNode(.indexLookup($0)) } ?? PlanNode(.scan(kind))
+            bestIndex(kind: kind, predicate: test.predicate(kind), scope: test.scope).map { PlanNode(.indexLookup($0)) } ?? PlanNode(.scan(kind))
         }
     }
 
     /// The most selective index for a kind's predicate (its top-level `=` terms), if one beats a
     /// full scan.
-    func bestIndex(kind: NodeKind, predicate: BoundPredicate?) -> IndexAccess? {
-        guard let predicate else { return nil }
+    /// `scope`: the pattern's `in context(...)` test, whose contexts' members may be the fewest.
+    func bestIndex(kind: NodeKind, predicate: BoundPredicate?, scope: BoundPredicate? = nil) -> IndexAccess? {
         var best: IndexAccess?
         var bestRows = statistics.nodeCount(kind)
         func consider(_ access: IndexAccess) {
@@ -165,6 +195,14 @@ struct Estimator {
                 bestRows = estimate
             }
         }
+        if let scope {
+            var contextName: String?
+            for case .compare(.name, .equal, .string(let n)) in scope.conjuncts { contextName = n }
+            // Only when it beats a scan by far: the estimate is an average, and some contexts are huge.
+            let access = IndexAccess.byScope(kind, scope, contextName: contextName)
+            if rows(access) * 4 < bestRows { consider(access) }
+        }
+        guard let predicate else { return best }
         var typeName: String?
         var name: String?
         for term in predicate.conjuncts {

@@ -1,5 +1,6 @@
 /// Replaces the full scans under the start pattern's filter with the most selective index for
-/// each kind (`id = 1`, `type = 'Model' and name = 'm'`, `uri = ...`, `state = LIVE`, ...).
+/// each kind (`id = 1`, `type = 'Model' and name = 'm'`, `uri = ...`, `state = LIVE`, ...), or the
+/// members of the contexts an `in context(name = 'run-1')` scope names.
 struct UseIndexForStart: PlanRule {
     static let rule = Planner.Rule.useIndexForStart
 
@@ -10,7 +11,8 @@ struct UseIndexForStart: PlanRule {
             let scans = node.inputs.count == 1 && node.inputs[0].op.isUnion ? node.inputs[0].inputs : node.inputs
             var accesses: [PlanNode] = []
             for scan in scans {
-                guard case .scan(let kind) = scan.op, let index = context.estimator.bestIndex(kind: kind, predicate: test.predicate(kind))
+                guard case .scan(let kind) = scan.op,
+                    let index = context.estimator.bestIndex(kind: kind, predicate: test.predicate(kind), scope: test.scope)
                 else {
                     accesses.append(scan)
                     continue
