@@ -254,7 +254,7 @@ struct DeletePlan {
         let protected = protectedTypeIDs(options.protectedTypes)
         let atRisk = (artifacts.map { NodeRef(.artifact, $0) } + losing).filter { ref in
             ref.kind == .artifact && protected.contains(graph.artifacts.types[Int(ref.index)])
-                && graph.node(at: ref.index, as: Artifact.self).state == .live
+                && graph.artifacts.stateRaw(Int(ref.index)) == Int8(ArtifactState.live.rawValue)
         }
         let protectedAtRisk = summary(atRisk, sampleSize: options.sampleSize, into: &hash)
 
@@ -313,11 +313,16 @@ struct DeletePlan {
         var state: String
     }
 
+    /// MLMD's name of a node's state, from the state column (no node is built).
     private func stateName(_ ref: NodeRef) -> String {
         switch ref.kind {
-        case .artifact: graph.node(at: ref.index, as: Artifact.self).state?.description ?? ""
-        case .execution: graph.node(at: ref.index, as: Execution.self).lastKnownState?.description ?? ""
-        case .context: ""
+        case .artifact:
+            let raw = graph.artifacts.stateRaw(Int(ref.index))
+            return raw < 0 ? "" : ArtifactState(rawValue: Int(raw))?.description ?? "\(raw)"
+        case .execution:
+            let raw = graph.executions.stateRaw(Int(ref.index))
+            return raw < 0 ? "" : ExecutionState(rawValue: Int(raw))?.description ?? "\(raw)"
+        case .context: return ""
         }
     }
 }
