@@ -104,6 +104,8 @@ public struct DeleteImpact: Sendable {
     /// Whether it was applied, and the deletion log's entry for it (0 when it was not).
     public var applied = false
     public var logEntry: Int64 = 0
+    /// The row ids of the events, attributions and associations that go, for the purge.
+    var rows: (events: [Int64], attributions: [Int64], associations: [Int64]) = ([], [], [])
 
     /// Why the delete would be refused (protected artifacts at risk and no `force`), if it would.
     public func refusal(force: Bool) -> String? {
@@ -153,10 +155,14 @@ struct DeletePlan {
         }
     }
 
-    var purgeSet: MLMDTables.PurgeSet {
+    /// The rows a purge removes: the nodes, and the event, attribution and association rows the
+    /// impact found naming them (deleted by primary key: MLMD indexes Attribution and Association
+    /// by context first, so a lookup by member would scan).
+    func purgeSet(_ impact: DeleteImpact) -> MLMDTables.PurgeSet {
         MLMDTables.PurgeSet(
             artifacts: artifacts.map { graph.artifacts.ids[Int($0)] }, executions: executions.map { graph.executions.ids[Int($0)] },
-            contexts: contexts.map { graph.contexts.ids[Int($0)] })
+            contexts: contexts.map { graph.contexts.ids[Int($0)] }, events: impact.rows.events, attributions: impact.rows.attributions,
+            associations: impact.rows.associations)
     }
 
     /// The impact of deleting the set, fingerprinted.
@@ -264,7 +270,7 @@ struct DeletePlan {
             events: eventIDs.count, eventPathSteps: steps, attributions: attributionIDs.count, associations: associationIDs.count,
             parentContexts: links.count, tombstoned: tombstoned, losingProvenance: losingProvenance, withoutProducer: withoutProducer,
             protectedAtRisk: protectedAtRisk, protectedTypes: protected.compactMap { graph.type($0)?.name }.sorted(),
-            token: hash.token)
+            token: hash.token, rows: (eventIDs, attributionIDs, associationIDs))
     }
 
     /// Whether a tombstone to `target` changes an artifact in `state`: not when it is there already,

@@ -71,7 +71,7 @@ extension MetadataStore {
                     _ = try context.upsert(artifact)
                 }
             case .purge:
-                let removed = try context.tables.purge(plan.purgeSet)
+                let removed = try context.tables.purge(plan.purgeSet(impact))
                 var expected = MLMDTables.PurgeCounts()
                 expected.artifacts = plan.artifacts.count
                 expected.executions = plan.executions.count

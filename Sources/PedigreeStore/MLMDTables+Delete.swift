@@ -1,15 +1,23 @@
 /// Removing nodes with every row that refers to them (a purge), and the log of applied deletes.
 extension MLMDTables {
-    /// The nodes a purge removes, by id.
+    /// What a purge removes: nodes, and event, attribution and association rows, by id.
     package struct PurgeSet: Sendable {
         package var artifacts: [Int64]
         package var executions: [Int64]
         package var contexts: [Int64]
+        package var events: [Int64]
+        package var attributions: [Int64]
+        package var associations: [Int64]
 
-        package init(artifacts: [Int64], executions: [Int64], contexts: [Int64]) {
+        package init(
+            artifacts: [Int64], executions: [Int64], contexts: [Int64], events: [Int64], attributions: [Int64], associations: [Int64]
+        ) {
             self.artifacts = artifacts
             self.executions = executions
             self.contexts = contexts
+            self.events = events
+            self.attributions = attributions
+            self.associations = associations
         }
     }
 
@@ -22,9 +30,10 @@ extension MLMDTables {
         package init() {}
     }
 
-    /// Deletes the nodes of `set` and every row that names one of them, in the caller's
-    /// transaction: event paths, events, attributions, associations and parent-context links
-    /// (either end), properties, then the nodes. Returns what each statement removed.
+    /// Deletes the rows of `set` in the caller's transaction: the events' paths, the events,
+    /// attributions and associations (by id: the caller found those that name its nodes), the
+    /// parent-context links at either end of its contexts, the nodes' properties, then the nodes.
+    /// Returns what each table lost.
     package func purge(_ set: PurgeSet) throws -> PurgeCounts {
         var counts = PurgeCounts()
         func delete(_ sql: String, _ ids: [Int64]) throws -> Int {
@@ -38,14 +47,10 @@ extension MLMDTables {
             }
             return removed
         }
-        counts.eventPathSteps += try delete("DELETE FROM EventPath WHERE event_id IN (SELECT id FROM Event WHERE artifact_id IN (?))", set.artifacts)
-        counts.eventPathSteps += try delete("DELETE FROM EventPath WHERE event_id IN (SELECT id FROM Event WHERE execution_id IN (?))", set.executions)
-        counts.events += try delete("DELETE FROM Event WHERE artifact_id IN (?)", set.artifacts)
-        counts.events += try delete("DELETE FROM Event WHERE execution_id IN (?)", set.executions)
-        counts.attributions += try delete("DELETE FROM Attribution WHERE artifact_id IN (?)", set.artifacts)
-        counts.attributions += try delete("DELETE FROM Attribution WHERE context_id IN (?)", set.contexts)
-        counts.associations += try delete("DELETE FROM Association WHERE execution_id IN (?)", set.executions)
-        counts.associations += try delete("DELETE FROM Association WHERE context_id IN (?)", set.contexts)
+        counts.eventPathSteps = try delete("DELETE FROM EventPath WHERE event_id IN (?)", set.events)
+        counts.events = try delete("DELETE FROM Event WHERE id IN (?)", set.events)
+        counts.attributions = try delete("DELETE FROM Attribution WHERE id IN (?)", set.attributions)
+        counts.associations = try delete("DELETE FROM Association WHERE id IN (?)", set.associations)
         counts.parentContexts += try delete("DELETE FROM ParentContext WHERE context_id IN (?)", set.contexts)
         counts.parentContexts += try delete("DELETE FROM ParentContext WHERE parent_context_id IN (?)", set.contexts)
         counts.properties += try delete("DELETE FROM ArtifactProperty WHERE artifact_id IN (?)", set.artifacts)
