@@ -193,24 +193,25 @@ struct DeletePlan {
         hash.add(eventIDs)
         let steps = eventRows.reduce(0) { $0 + graph.events.paths[Int($1)].count } + orphanEvents.reduce(0) { $0 + $1.event.path.count }
 
-        var attributionIDs: [Int64] = []
-        for i in 0..<graph.attributions.count {
-            let r = graph.attributions[i]
-            if deletedContexts.contains(r.context) || deletedArtifacts.contains(r.member) { attributionIDs.append(r.rowID) }
+        /// The membership rows with a deleted end, sorted.
+        func memberships(_ records: ChunkedArray<MembershipRecord>, members: Set<Int32>, orphans: [Int64]) -> [Int64] {
+            var ids = orphans
+            for i in 0..<records.count {
+                let r = records[i]
+                if deletedContexts.contains(r.context) || members.contains(r.member) { ids.append(r.rowID) }
+            }
+            return ids.sorted()
         }
-        attributionIDs += graph.orphanAttributions.filter {
-            deletedContextIDs.contains($0.attribution.contextID.rawValue) || deletedArtifactIDs.contains($0.attribution.artifactID.rawValue)
-        }.map(\.rowID)
-        var associationIDs: [Int64] = []
-        for i in 0..<graph.associations.count {
-            let r = graph.associations[i]
-            if deletedContexts.contains(r.context) || deletedExecutions.contains(r.member) { associationIDs.append(r.rowID) }
-        }
-        associationIDs += graph.orphanAssociations.filter {
-            deletedContextIDs.contains($0.association.contextID.rawValue) || deletedExecutionIDs.contains($0.association.executionID.rawValue)
-        }.map(\.rowID)
-        attributionIDs.sort()
-        associationIDs.sort()
+        let attributionIDs = memberships(
+            graph.attributions, members: deletedArtifacts,
+            orphans: graph.orphanAttributions.filter {
+                deletedContextIDs.contains($0.attribution.contextID.rawValue) || deletedArtifactIDs.contains($0.attribution.artifactID.rawValue)
+            }.map(\.rowID))
+        let associationIDs = memberships(
+            graph.associations, members: deletedExecutions,
+            orphans: graph.orphanAssociations.filter {
+                deletedContextIDs.contains($0.association.contextID.rawValue) || deletedExecutionIDs.contains($0.association.executionID.rawValue)
+            }.map(\.rowID))
         hash.add(attributionIDs)
         hash.add(associationIDs)
         var links: [ParentContext] = []
@@ -293,14 +294,14 @@ struct DeletePlan {
     /// Counts by kind, type and state, a sample (the first by kind and id), and each node's
     /// identity and state into the fingerprint.
     private func summary(_ refs: [NodeRef], sampleSize: Int, into hash: inout Fingerprint) -> DeleteImpact.Nodes {
-        var counts: [Group: Int] = [:]
+        var counts: [DeleteImpact.Group: Int] = [:]
         var sample: [DeleteImpact.Sample] = []
         hash.add(Int64(refs.count))
         let ordered = refs.sorted { ($0.kind.rawValue, graph.id(of: $0)) < ($1.kind.rawValue, graph.id(of: $1)) }
         for ref in ordered {
             let state = stateName(ref)
             let type = graph.typeName(of: ref)
-            counts[Group(kind: ref.kind, type: type, state: state), default: 0] += 1
+            counts[DeleteImpact.Group(kind: ref.kind, type: type, state: state, count: 0), default: 0] += 1
             hash.add(Int64(ref.kind.rawValue))
             hash.add(graph.id(of: ref))
             hash.add(state)
@@ -308,15 +309,9 @@ struct DeletePlan {
                 sample.append(DeleteImpact.Sample(kind: ref.kind, id: graph.id(of: ref), type: type, name: graph[ref].nodeName ?? "", state: state))
             }
         }
-        let groups = counts.map { DeleteImpact.Group(kind: $0.key.kind, type: $0.key.type, state: $0.key.state, count: $0.value) }
+        let groups = counts.map { key, count in DeleteImpact.Group(kind: key.kind, type: key.type, state: key.state, count: count) }
             .sorted { ($0.kind.rawValue, $0.type, $0.state) < ($1.kind.rawValue, $1.type, $1.state) }
         return DeleteImpact.Nodes(count: refs.count, groups: groups, sample: sample)
-    }
-
-    private struct Group: Hashable {
-        var kind: NodeKind
-        var type: String
-        var state: String
     }
 
     /// MLMD's name of a node's state, from the state column (no node is built).

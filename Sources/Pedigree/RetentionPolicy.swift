@@ -39,6 +39,11 @@ public struct RetentionPolicy: Sendable {
         public var keepTop: [(count: Int, property: String)] = []
         /// The line the rule starts on.
         public var line: Int
+
+        /// An INVALID_ARGUMENT that names the rule and its line.
+        func error(_ message: String) -> MetadataError {
+            .invalidArgument("retention policy, rule \(name) (line \(line)): \(message)")
+        }
     }
 
     public var rules: [Rule]
@@ -168,7 +173,7 @@ public struct RetentionPolicy: Sendable {
             do {
                 plan = try graph.plan(rule.query)
             } catch let error as QueryError {
-                throw MetadataError.invalidArgument("retention policy, rule \(rule.name) (line \(rule.line)): \(error)")
+                throw rule.error("\(error)")
             }
             let selected = try DeletePlan.nodes(of: plan, on: graph)
             var doomed = selected
@@ -196,12 +201,11 @@ public struct RetentionPolicy: Sendable {
         return (all.sorted(), lines)
     }
 
-    /// The id of the context type named `name`.
-    private static func contextType(_ name: String, in graph: GraphSnapshot, rule: Rule) throws -> TypeID {
-        guard let found = zip(graph.typeIDs, graph.types).first(where: { $0.1.kind == .context && $0.1.name == name }) else {
-            throw MetadataError.invalidArgument("retention policy, rule \(rule.name) (line \(rule.line)): no context type named \(name)")
-        }
-        return found.0
+    /// The ids of the context type named `name` (one per version).
+    private static func contextType(_ name: String, in graph: GraphSnapshot, rule: Rule) throws -> Set<TypeID> {
+        let ids = graph.typeIDs(kind: .context, name: name)
+        guard !ids.isEmpty else { throw rule.error("no context type named \(name)") }
+        return Set(ids)
     }
 
     /// The contexts a node belongs to (a context: its parent contexts).
@@ -221,10 +225,10 @@ public struct RetentionPolicy: Sendable {
 
     /// `nodes` less the `count` newest of each group (nodes sharing their contexts of type `type`).
     private static func dropNewest(_ count: Int, of nodes: [NodeRef], perContextType type: String?, in graph: GraphSnapshot, rule: Rule) throws -> [NodeRef] {
-        let typeID = try type.map { try contextType($0, in: graph, rule: rule) }
+        let types = try type.map { try contextType($0, in: graph, rule: rule) }
         var groups: [[Int32]: [NodeRef]] = [:]
         for ref in nodes {
-            let key = typeID.map { t in contexts(of: ref, in: graph).filter { graph.contexts.types[Int($0)] == t }.sorted() } ?? []
+            let key = types.map { t in contexts(of: ref, in: graph).filter { t.contains(graph.contexts.types[Int($0)]) }.sorted() } ?? []
             groups[key, default: []].append(ref)
         }
         return groups.values.flatMap { $0.sorted { newestFirst($0, $1, in: graph) }.dropFirst(count) }
@@ -236,18 +240,18 @@ public struct RetentionPolicy: Sendable {
     private static func dropNewestRuns(
         _ count: Int, of nodes: [NodeRef], runType: String, perContextType type: String?, in graph: GraphSnapshot, rule: Rule
     ) throws -> (doomed: [NodeRef], emptied: [NodeRef]) {
-        let runTypeID = try contextType(runType, in: graph, rule: rule)
-        let parentTypeID = try type.map { try contextType($0, in: graph, rule: rule) }
+        let runTypes = try contextType(runType, in: graph, rule: rule)
+        let parentTypes = try type.map { try contextType($0, in: graph, rule: rule) }
         var runsOf: [NodeRef: [Int32]] = [:]
         var allRuns = Set<Int32>()
         for ref in nodes {
-            let runs = contexts(of: ref, in: graph).filter { graph.contexts.types[Int($0)] == runTypeID }
+            let runs = contexts(of: ref, in: graph).filter { runTypes.contains(graph.contexts.types[Int($0)]) }
             runsOf[ref] = runs
             allRuns.formUnion(runs)
         }
         var byParent: [[Int32]: [NodeRef]] = [:]
         for run in allRuns {
-            let key = parentTypeID.map { t in graph.contextParents.items(run).filter { graph.contexts.types[Int($0)] == t }.sorted() } ?? []
+            let key = parentTypes.map { t in graph.contextParents.items(run).filter { t.contains(graph.contexts.types[Int($0)]) }.sorted() } ?? []
             byParent[key, default: []].append(NodeRef(.context, run))
         }
         let kept = Set(byParent.values.flatMap { $0.sorted { newestFirst($0, $1, in: graph) }.prefix(count).map(\.index) })

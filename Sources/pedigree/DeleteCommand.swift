@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GRPCCore
 import Pedigree
 import PedigreeServer
 import PedigreeWire
@@ -68,6 +69,16 @@ struct DeleteArguments: ParsableArguments {
             try reportQueryError(error, json: format == .json)
         }
         try print(Pedigree_V1_DeleteImpact(impact))
+    }
+
+    /// Asks a server for the dry run or the delete (`call`), and prints its report.
+    func runRemote(
+        _ address: ServerAddress, _ call: (PedigreeClient, CallOptions) async throws -> Pedigree_V1_DeleteImpact
+    ) async throws {
+        let impact = try await ServerCall.run(address, json: format == .json) { client in
+            try await call(client, ServerCall.options(timeout: 30))
+        }
+        try print(impact)
     }
 
     /// Prints a report: JSON, or a table for people.
@@ -201,13 +212,8 @@ struct DeleteCommand: TargetedCommand {
             var request = Pedigree_V1_DeleteRequest()
             request.query = readQuery(text)
             request.parameters = try ServerCall.wire(parameters: QueryOptions.parameters(params))
-            request.options = delete.wire
-            request.apply = delete.apply
-            request.token = delete.token ?? ""
-            let impact = try await ServerCall.run(address, json: delete.format == .json) { client in
-                try await client.delete(request, options: ServerCall.options(timeout: 30))
-            }
-            try delete.print(impact)
+            (request.options, request.apply, request.token) = (delete.wire, delete.apply, delete.token ?? "")
+            try await delete.runRemote(address) { client, options in try await client.delete(request, options: options) }
         }
     }
 }
@@ -263,13 +269,8 @@ struct GarbageCollectCommand: TargetedCommand {
         try await PedigreeCommand.run {
             var request = Pedigree_V1_GarbageCollectRequest()
             request.policy = try policyText()
-            request.options = delete.wire
-            request.apply = delete.apply
-            request.token = delete.token ?? ""
-            let impact = try await ServerCall.run(address, json: delete.format == .json) { client in
-                try await client.garbageCollect(request, options: ServerCall.options(timeout: 30))
-            }
-            try delete.print(impact)
+            (request.options, request.apply, request.token) = (delete.wire, delete.apply, delete.token ?? "")
+            try await delete.runRemote(address) { client, options in try await client.garbageCollect(request, options: options) }
         }
     }
 }

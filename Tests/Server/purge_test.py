@@ -160,32 +160,28 @@ def _field(number, value):
     return _varint(number << 3) + _varint(int(value))
 
 
+def _read_varint(data, i):
+    """The varint at data[i] and the offset past it."""
+    value, shift = 0, 0
+    while True:
+        b = data[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, i
+
+
 def _top_level_varints(data):
     """The varint fields of a protobuf message, by number (other fields skipped)."""
     found, i = {}, 0
     while i < len(data):
-        key, shift = 0, 0
-        while True:
-            b = data[i]; i += 1
-            key |= (b & 0x7F) << shift; shift += 7
-            if not b & 0x80:
-                break
+        key, i = _read_varint(data, i)
         number, wire = key >> 3, key & 7
         if wire == 0:
-            value, shift = 0, 0
-            while True:
-                b = data[i]; i += 1
-                value |= (b & 0x7F) << shift; shift += 7
-                if not b & 0x80:
-                    break
-            found[number] = value
+            found[number], i = _read_varint(data, i)
         elif wire == 2:
-            length, shift = 0, 0
-            while True:
-                b = data[i]; i += 1
-                length |= (b & 0x7F) << shift; shift += 7
-                if not b & 0x80:
-                    break
+            length, i = _read_varint(data, i)
             i += length
         else:
             raise ValueError(f"wire type {wire}")

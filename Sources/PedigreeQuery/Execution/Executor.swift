@@ -93,17 +93,21 @@ package final class Executor {
     /// The nodes an index yields (before the pattern's full test).
     func candidates(_ access: IndexAccess) -> [Int32] {
         let g = snapshot
+        /// The node of a kind with this name, of each type of the kind.
+        func named(_ kind: NodeKind, _ name: String) -> [Int32] {
+            zip(g.typeIDs, g.types).filter { $1.kind == kind }.compactMap { g.nodeIndex(kind: kind, typeID: $0.0, name: name) }
+        }
         switch access {
         case .byID(let kind, let id): return g.nodeIndex(kind: kind, id: id).map { [$0] } ?? []
         case .byExternalID(let kind, let e): return g.nodeIndex(kind: kind, externalID: e).map { [$0] } ?? []
         case .byName(let kind, let t, _, let name): return g.nodeIndex(kind: kind, typeID: t, name: name).map { [$0] } ?? []
-        case .byNameAnyType(let kind, let name): return zip(g.typeIDs, g.types).filter { $1.kind == kind }.compactMap { g.nodeIndex(kind: kind, typeID: $0.0, name: name) }.sorted()
+        case .byNameAnyType(let kind, let name): return named(kind, name).sorted()
         case .byURI(let u): return g.artifactIndices(uri: u).sorted()
         case .byType(_, let t, _): return g.nodeIndices(ofType: t)
         case .byScope(let kind, let scope, let name):
             let contexts: [Int32] =
                 if let name {
-                    zip(g.typeIDs, g.types).filter { $1.kind == .context }.compactMap { g.nodeIndex(kind: .context, typeID: $0.0, name: name) }
+                    named(.context, name)
                 } else {
                     (0..<Int32(g.nodeCount(.context))).filter { evaluator.matches(scope, kind: .context, index: $0) }
                 }

@@ -38,7 +38,7 @@ extension GraphSnapshot: PlannerStatistics {
 
     package func contextCount(typeName: String?) -> Int? {
         guard let typeName else { return contexts.count }
-        return zip(typeIDs, types).filter { $0.1.kind == .context && $0.1.name == typeName }.reduce(0) { $0 + contexts.count(ofType: $1.0) }
+        return typeIDs(kind: .context, name: typeName).reduce(0) { $0 + contexts.count(ofType: $1) }
     }
 
     package func membershipCount(_ kind: NodeKind) -> Int? {
