@@ -8,7 +8,7 @@ APT_PACKAGES := libsqlite3-dev pkg-config sqlite3 libgraphviz-dev graphviz libpq
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # The public API digest (API/Pedigree.txt): `make api` rewrites it; `make test` checks it.
-.PHONY: all build release test swift-test api api-check compat server-test wire demo bench bench-smoke bench-build peers-venv deps venv clean dbservers-start dbservers-stop dbserver-smoke
+.PHONY: all build release test swift-test api api-check compat server-test web-deps web-test wire demo bench bench-smoke bench-build peers-venv deps venv clean dbservers-start dbservers-stop dbserver-smoke
 
 all: build
 
@@ -17,13 +17,17 @@ wire: venv
 	@command -v protoc >/dev/null || $(SUDO) apt-get install -y -qq protobuf-compiler
 	PY=$(CURDIR)/$(PY) Scripts/generate-wire.sh
 
-# Installs the Debian packages that are missing (sudo only when not root).
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs the Debian packages of a list that are missing (sudo only when not root).
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_PACKAGES))
 	@# Graphviz finds its layout and render plugins through a config file that `dot -c` writes.
 	@if ! echo 'digraph { a -> b }' | dot -Tsvg >/dev/null 2>&1; then echo "registering Graphviz plugins: dot -c"; $(SUDO) dot -c; fi
 
@@ -70,6 +74,18 @@ server-test: build venv
 	$(PY) Tests/Server/remote_cli_test.py --pedigree $(PEDIGREE)
 	$(PY) Tests/Server/purge_test.py --pedigree $(PEDIGREE)
 
+# The lineage explorer: its JSON API against the CLI's answers, bad input, escaping, the token and
+# TLS (Tests/Web/api_test.py); then its pages driven in headless Chromium through Debian's
+# chromium-driver and python3-selenium (so the system's python3), which writes a screenshot of each
+# view to docs/screenshots (Tests/Web/browser_test.py).
+WEB_APT_PACKAGES := chromium chromium-driver python3-selenium fonts-dejavu-core openssl
+web-deps:
+	$(call apt_install,$(WEB_APT_PACKAGES))
+
+web-test: build venv web-deps
+	$(PY) Tests/Web/api_test.py --pedigree $(PEDIGREE)
+	/usr/bin/python3 Tests/Web/browser_test.py --pedigree $(PEDIGREE) --screenshots docs/screenshots
+
 # Private MariaDB and PostgreSQL servers on 127.0.0.1 (Scripts/dbservers.sh), for the tests of the
 # MySQL and PostgreSQL stores: `make dbservers-start` writes $(DBDIR)/env (PEDIGREE_MYSQL_URL,
 # PEDIGREE_POSTGRES_URL, ports, sockets); `make dbservers-stop` stops both and removes $(DBDIR).
@@ -100,7 +116,7 @@ api-check: build
 test: deps venv
 	@trap 'bash Scripts/dbservers.sh stop $(DBDIR)' EXIT; trap 'exit 130' INT TERM; \
 	bash Scripts/dbservers.sh start $(DBDIR) && . $(DBDIR)/env && \
-	$(MAKE) --no-print-directory swift-test api-check compat server-test
+	$(MAKE) --no-print-directory swift-test api-check compat server-test web-test
 
 demo: build
 	rm -f pedigree.sqlite pedigree.sqlite-wal pedigree.sqlite-shm
@@ -133,10 +149,12 @@ demo: build
 # path), the peers comparison (Benchmarks/peers: ml-metadata, SQLite, DuckDB, Kuzu and the C
 # yardstick Benchmarks/cbfs against the release CLI) on a chain and a tfx store, and the load of
 # concurrent ml-metadata clients against `pedigree serve` (Benchmarks/load), open-to-first-answer of
-# `pedigree query --db` against `--server` (Benchmarks/open), the storage backends and three servers on
-# one database against ml-metadata's library (Benchmarks/servers), written to Benchmarks/RESULTS.md.
+# `pedigree query --db` against `--server` (Benchmarks/open), the explorer's pages on a large store
+# (Benchmarks/web), the storage backends and three servers on one database against ml-metadata's
+# library (Benchmarks/servers), written to Benchmarks/RESULTS.md.
 # Sizes: SIZES (Swift, default 20000,200000), EXECUTIONS (peers, default 200000), OPEN_SIZES (default
-# 200000,2000000; bench-smoke: 3000), SHARED_EXECUTIONS (default 5000; bench-smoke: 1000), SEED
+# 200000,2000000; bench-smoke: 3000), WEB_EXECUTIONS (default 200000; bench-smoke: 3000),
+# SHARED_EXECUTIONS (default 5000; bench-smoke: 1000), SEED
 # (default 1); see Benchmarks/bench.sh.
 PEERS_VENV := Benchmarks/peers/.venv
 PEERS_PYTHON ?= $(shell command -v python3.11 || echo python3)
@@ -167,7 +185,7 @@ bench: bench-build peers-venv
 # errs or answers wrong beyond its known limit; the report goes to .build-bench/bench-smoke.md.
 bench-smoke: bench-build peers-venv
 	OUT=.build-bench/bench-smoke.md SIZES=2000 EXECUTIONS=3000 REPEAT=5 BUDGET=2 WRITE_CALLS=100 STRICT=1 LOAD_SECONDS=5 OPEN_SIZES=3000 \
-		SHARED_EXECUTIONS=1000 bash Benchmarks/bench.sh
+		SHARED_EXECUTIONS=1000 WEB_EXECUTIONS=3000 bash Benchmarks/bench.sh
 
 clean:
 	rm -rf .build .build-bench Benchmarks/.build $(VENV) $(PEERS_VENV)

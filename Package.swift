@@ -22,6 +22,11 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-2", exact: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", exact: "2.4.1"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", exact: "2.9.2"),
+        // The lineage explorer's HTTP server; its default traits (swift-configuration) are not needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -49,10 +54,24 @@ let package = Package(
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
             ]),
+        // The lineage explorer: HTML pages and the JSON API under /api/v1/.
+        .target(
+            name: "PedigreeWeb",
+            dependencies: [
+                "Pedigree", "PedigreeModel", "PedigreeGraph", "PedigreeQuery", "PedigreeRender",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .target(
             name: "PedigreeServer",
             dependencies: [
-                "Pedigree", "PedigreeModel", "PedigreeGraph", "PedigreeQuery", "PedigreeWire",
+                "Pedigree", "PedigreeModel", "PedigreeGraph", "PedigreeQuery", "PedigreeWire", "PedigreeWeb",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -64,7 +83,7 @@ let package = Package(
             name: "pedigree",
             dependencies: [
                 "CMalloc", "Pedigree", "PedigreeModel", "PedigreeGraph", "PedigreeQuery", "PedigreeRender", "PedigreeFixtures",
-                "PedigreeServer", "PedigreeWire",
+                "PedigreeServer", "PedigreeWeb", "PedigreeWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 // `query`, `explain` and `render --server`: a client of Pedigree's gRPC service.

@@ -1,6 +1,6 @@
 /// A small JSON value and parser for the interchange format: numbers keep their text, so 64-bit
 /// integers and doubles round-trip exactly.
-enum JSON: Equatable {
+package enum JSON: Equatable {
     case null
     case bool(Bool)
     case number(String)
@@ -8,18 +8,18 @@ enum JSON: Equatable {
     case array([JSON])
     case object([String: JSON])
 
-    struct ParseError: Error, CustomStringConvertible {
+    package struct ParseError: Error, CustomStringConvertible {
         var offset: Int
         var reason: String
-        var description: String { "invalid JSON at byte \(offset): \(reason)" }
+        package var description: String { "invalid JSON at byte \(offset): \(reason)" }
     }
 
-    subscript(key: String) -> JSON? {
+    package subscript(key: String) -> JSON? {
         if case .object(let o) = self { return o[key] }
         return nil
     }
 
-    var string: String? { if case .string(let s) = self { s } else { nil } }
+    package var string: String? { if case .string(let s) = self { s } else { nil } }
     var int64: Int64? { if case .number(let n) = self { Int64(n) } else { nil } }
     var double: Double? {
         switch self {
@@ -31,7 +31,7 @@ enum JSON: Equatable {
         }
     }
 
-    static func parse(_ text: some StringProtocol) throws(ParseError) -> JSON {
+    package static func parse(_ text: some StringProtocol) throws(ParseError) -> JSON {
         try parse(Array(text.utf8))
     }
 

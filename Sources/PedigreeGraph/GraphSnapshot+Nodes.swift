@@ -149,3 +149,32 @@ extension GraphSnapshot {
         precondition(found.isEmpty, "graph invariants broken:\n" + found.joined(separator: "\n"))
     }
 }
+
+extension GraphSnapshot {
+    /// Calls `body(neighbour, event)` for each event of `n` that leads downstream (artifact to the
+    /// execution that read it, execution to what it wrote) or upstream; UNKNOWN events, which have
+    /// no direction, in neither. (The executor's walks read the packed lists themselves.)
+    package func forEachEdge(_ n: NodeRef, downstream: Bool, _ body: (NodeRef, Int32) -> Void) {
+        let fromArtifact = n.kind == .artifact
+        let neighbours = fromArtifact ? artifactNeighbours.items(n.index) : executionNeighbours.items(n.index)
+        let events = fromArtifact ? artifactEvents.items(n.index) : executionEvents.items(n.index)
+        let farKind: NodeKind = fromArtifact ? .execution : .artifact
+        let wantInput = downstream == fromArtifact
+        var e = events.startIndex
+        for item in neighbours {
+            defer { e += 1 }
+            let raw = item & 7
+            guard raw != 0, EventType.isInput(raw: raw) == wantInput else { continue }
+            body(NodeRef(farKind, item >> 3), events[e])
+        }
+    }
+
+    /// The name of the node a reference points to, read without building the node.
+    package func nodeName(_ ref: NodeRef) -> String? {
+        switch ref.kind {
+        case .artifact: artifacts.name(at: Int(ref.index))
+        case .execution: executions.name(at: Int(ref.index))
+        case .context: contexts.name(at: Int(ref.index))
+        }
+    }
+}

@@ -54,6 +54,12 @@ extension NodeStore {
 
     package func index(of id: Node.ID) -> Int32? { slots[id.rawValue] }
 
+    /// The name at a dense index, read without building the node (for scans).
+    package func name(at position: Int) -> String? { records[position].name }
+
+    /// The uri at a dense index (nil for a kind without), read without building the node.
+    package func uri(at position: Int) -> String? { Node.uri(records[position].inline) }
+
     public func node(_ id: Node.ID) -> Node? { index(of: id).map { self[Int($0)] } }
 
     /// The nodes at these dense indices, in ascending id order.

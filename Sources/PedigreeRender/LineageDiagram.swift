@@ -243,7 +243,9 @@ struct DiagramDraft {
 }
 
 extension LineageDiagram {
-    init(snapshot g: GraphSnapshot, nodes refs: Set<NodeRef>, events: Set<Int32>, start: Set<NodeRef>, results: Set<NodeRef>,
+    /// The diagram of these nodes and events, with start and result nodes highlighted (every
+    /// front end that picks its own nodes, as the lineage explorer does).
+    package init(snapshot g: GraphSnapshot, nodes refs: Set<NodeRef>, events: Set<Int32>, start: Set<NodeRef>, results: Set<NodeRef>,
          options: DiagramOptions) throws(MetadataError) {
         var draft = DiagramDraft()
         let sorted = refs.sorted { (Self.kindOrder($0.kind), Self.id(g, $0)) < (Self.kindOrder($1.kind), Self.id(g, $1)) }

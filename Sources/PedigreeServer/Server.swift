@@ -4,6 +4,7 @@ internal import GRPCCore
 internal import GRPCNIOTransportHTTP2
 public import Logging
 public import Pedigree
+public import PedigreeWeb
 internal import PedigreeWire
 internal import Synchronization
 internal import SwiftProtobuf
@@ -30,18 +31,26 @@ public struct ServerOptions: Sendable {
     /// writing it in process, as TFX does) and applies it (`MetadataStore.follow`); every write
     /// catches up first as well. nil: only writes catch up.
     public var followInterval: Duration? = .milliseconds(200)
+    /// Serve gRPC on `port` (false: only the lineage explorer, as `pedigree web` does).
+    public var grpc = true
+    /// The lineage explorer over HTTP beside gRPC on the same store, when set. The token and the
+    /// TLS files above apply to it as well.
+    public var http: WebOptions?
 
     public init() {}
 }
 
 /// A running server, as `PedigreeServer.run` hands it out once it listens.
 public struct RunningServer: Sendable {
-    /// The bound port (the chosen one when the options asked for port 0).
-    public let port: Int
+    /// The bound gRPC port (the chosen one when the options asked for port 0); nil without gRPC.
+    public let port: Int?
+    /// The bound HTTP port of the lineage explorer, when it runs.
+    public let httpPort: Int?
     private let stop: @Sendable () -> Void
 
-    init(port: Int, stop: @escaping @Sendable () -> Void) {
+    init(port: Int?, httpPort: Int?, stop: @escaping @Sendable () -> Void) {
         self.port = port
+        self.httpPort = httpPort
         self.stop = stop
     }
 
@@ -84,9 +93,21 @@ public enum PedigreeServer {
             ],
             interceptors: interceptors)
 
+        var web: WebServer?
+        if var http = options.http {
+            http.authToken = options.authToken
+            http.tlsCertificatePath = options.tlsCertificatePath
+            http.tlsKeyPath = options.tlsKeyPath
+            http.queryLimits = options.queryLimits
+            web = try WebServer(store: store, options: http, logger: logger)
+        }
+        let stopAll: @Sendable () -> Void = { [web] in
+            server.beginGracefulShutdown()
+            if let web { Task { await web.shutdown() } }
+        }
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT]) { signal in
             logger.info("shutting down: finishing calls in flight", metadata: ["signal": "\(signal)"])
-            server.beginGracefulShutdown()
+            stopAll()
         }
         defer { signals.cancel() }
 
@@ -96,11 +117,30 @@ public enum PedigreeServer {
         defer { follower?.cancel() }
 
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { try await server.serve() }
-            if let address = try await server.listeningAddress?.ipv4 {
-                logger.info("listening", metadata: ["host": "\(address.host)", "port": "\(address.port)", "db": "\(store.path)"])
-                onListening(RunningServer(port: address.port, stop: { server.beginGracefulShutdown() }))
+            var grpcPort: Int?
+            if options.grpc {
+                group.addTask { try await server.serve() }
+                if let address = try await server.listeningAddress?.ipv4 {
+                    logger.info("listening", metadata: ["host": "\(address.host)", "port": "\(address.port)", "db": "\(store.path)"])
+                    grpcPort = address.port
+                }
             }
+            var httpPort: Int?
+            if let web {
+                let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+                group.addTask {
+                    defer { portSink.finish() }
+                    try await web.run { port in portSink.yield(port) }
+                }
+                for await port in ports {
+                    httpPort = port
+                    break
+                }
+                if let httpPort {
+                    logger.info("explorer listening", metadata: ["host": "\(options.http!.host)", "port": "\(httpPort)", "db": "\(store.path)"])
+                }
+            }
+            onListening(RunningServer(port: grpcPort, httpPort: httpPort, stop: stopAll))
         }
         follower?.cancel()
         await follower?.value

@@ -11,7 +11,7 @@ struct PedigreeCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, StatsCommand.self, ShowCommand.self, ImportCommand.self, ExportCommand.self,
             QueryCommand.self, ExplainCommand.self, RenderCommand.self, ListCommand.self, CheckCommand.self, DemoCommand.self, GenerateCommand.self,
-            ServeCommand.self, StatusCommand.self, DeleteCommand.self, GarbageCollectCommand.self,
+            ServeCommand.self, WebCommand.self, StatusCommand.self, DeleteCommand.self, GarbageCollectCommand.self,
         ])
 
     static func main() async {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Pedigree
 import PedigreeServer
+import PedigreeWeb
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,10 +41,13 @@ struct ServeCommand: AsyncParsableCommand {
     var followInterval = 200
     @Flag(help: "Apply ml-metadata's lineage caps: at most 100 hops, and the first 101 starting nodes.")
     var mlmdLineageCaps = false
+    @Option(help: "Also serve the lineage explorer (pages and the JSON API under /api/v1/) over HTTP on this port, on --host (0: any free port).")
+    var httpPort: Int?
     @Option(help: "Log level: trace, debug (one line per call), info, notice, warning, error.") var logLevel = "info"
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        if let httpPort, !(0...65535).contains(httpPort) { throw ValidationError("--http-port must be 0 to 65535") }
         guard maxRequestBytes > 0, maxResponseBytes > 0 else {
             throw ValidationError("--max-request-bytes and --max-response-bytes must be positive")
         }
@@ -57,15 +61,6 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw ValidationError("unknown log level '\(logLevel)'")
-        }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "pedigree.serve")
         var options = ServerOptions()
         options.host = host
         options.port = port
@@ -76,6 +71,29 @@ struct ServeCommand: AsyncParsableCommand {
         options.lineage = LineageLimits(mlmdCaps: mlmdLineageCaps)
         options.followInterval = followInterval > 0 ? .milliseconds(followInterval) : nil
         options.queryLimits = QueryLimits(maxVisits: maxVisits, timeout: .milliseconds(Int64(queryTimeout * 1000)))
+        if let httpPort {
+            var web = WebOptions()
+            web.host = host
+            web.port = httpPort
+            options.http = web
+        }
+        try await Self.serve(db: store.db, options: options, authTokenFile: authTokenFile, logLevel: logLevel)
+    }
+
+    /// Opens the store and serves it until SIGTERM or SIGINT; prints one line per listening port
+    /// on stdout (`pedigree: serving DB on HOST:PORT`, `pedigree: explorer at http://HOST:PORT/`),
+    /// which scripts can wait for.
+    static func serve(db path: String, options base: ServerOptions, authTokenFile: String?, logLevel: String) async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("unknown log level '\(logLevel)'")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "pedigree.serve")
+        var options = base
         do {
             if let path = authTokenFile {
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -85,14 +103,69 @@ struct ServeCommand: AsyncParsableCommand {
                 guard !token.isEmpty else { throw MetadataError.invalidArgument("\(path) holds no token") }
                 options.authToken = token
             }
-            let db = try await MetadataStore.open(path: store.db, mode: .create)
+            let db = try await MetadataStore.open(path: path, mode: .create)
+            let host = options.host
+            let scheme = options.tlsCertificatePath == nil ? "http" : "https"
             try await PedigreeServer.run(store: db, options: options, logger: logger) { server in
-                // One line on stdout that scripts can wait for.
-                FileHandle.standardOutput.write(Data("pedigree: serving \(db.path) on \(host):\(server.port)\n".utf8))
+                if let port = server.port {
+                    FileHandle.standardOutput.write(Data("pedigree: serving \(db.path) on \(host):\(port)\n".utf8))
+                }
+                if let port = server.httpPort {
+                    FileHandle.standardOutput.write(Data("pedigree: explorer at \(scheme)://\(host):\(port)/\n".utf8))
+                }
             }
         } catch let error as MetadataError {
             printError("pedigree: \(error.message) [\(error.code.rawValue)]")
             throw ExitCode(error.code.exitCode)
         }
+    }
+}
+
+struct WebCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "web",
+        abstract: "Open a store in the lineage explorer: search, node pages with their lineage, impact, queries, in the browser.",
+        discussion: """
+            Serves the explorer's pages and its JSON API (/api/v1/) over HTTP on loopback, and prints the
+            address to open. `pedigree serve --http-port P` serves the same beside gRPC. What others
+            commit to the store is followed every --follow-interval milliseconds.
+            Example: pedigree web --db mlmd.sqlite --port 8081
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+    @Option(help: "The port to listen on (0: any free port; the chosen one is printed).") var port = 8081
+    @Option(help: "A PEM certificate chain, to serve over HTTPS (with --tls-key).") var tlsCert: String?
+    @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(help: "A file holding a token: requests must send 'Authorization: Bearer <token>', or sign in once in the browser.")
+    var authTokenFile: String?
+    @Option(help: "Milliseconds between looks at what others committed to the store (0: never).") var followInterval = 200
+    @Option(help: "Seconds one query may run before it fails.") var queryTimeout = 30.0
+    @Option(help: "Log level: trace, debug (one line per request, with its server time), info, notice, warning, error.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        guard followInterval >= 0 else { throw ValidationError("--follow-interval must be 0 or a positive number of milliseconds") }
+        guard queryTimeout > 0, queryTimeout.isFinite else { throw ValidationError("--query-timeout must be a positive number of seconds") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown log level '\(logLevel)'; use trace, debug, info, notice, warning or error")
+        }
+    }
+
+    func run() async throws {
+        var options = ServerOptions()
+        options.grpc = false
+        options.host = host
+        options.tlsCertificatePath = tlsCert
+        options.tlsKeyPath = tlsKey
+        options.followInterval = followInterval > 0 ? .milliseconds(followInterval) : nil
+        options.queryLimits = QueryLimits(timeout: .milliseconds(Int64(queryTimeout * 1000)))
+        var web = WebOptions()
+        web.host = host
+        web.port = port
+        options.http = web
+        try await ServeCommand.serve(db: store.db, options: options, authTokenFile: authTokenFile, logLevel: logLevel)
     }
 }

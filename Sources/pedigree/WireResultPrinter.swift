@@ -54,7 +54,7 @@ struct WireResultPrinter {
             out.line(try WireResultEncoder.encode(response).text)
             return
         }
-        let layout = ResultLayout(format: format)
+        let layout = ResultLayout(format: format.layout)
         switch response.result {
         case .nodes(let list):
             if let header = layout.nodesHeader(depth: list.withDepth) { out.line(header) }

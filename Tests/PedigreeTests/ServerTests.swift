@@ -44,7 +44,7 @@ import Testing
         }
         do {
             try await withGRPCClient(
-                transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: server.port), transportSecurity: clientSecurity)
+                transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: server.port!), transportSecurity: clientSecurity)
             ) { client in
                 try await body(client, store)
             }
