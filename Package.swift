@@ -97,7 +97,7 @@ let package = Package(
             name: "PedigreeTests",
             dependencies: [
                 "Pedigree", "PedigreeModel", "PedigreeGraph", "PedigreeQuery", "PedigreeRender",
-                "PedigreeFixtures", "PedigreeServer", "PedigreeWire", "PedigreeStore",
+                "PedigreeFixtures", "PedigreeServer", "PedigreeWeb", "PedigreeWire", "PedigreeStore",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

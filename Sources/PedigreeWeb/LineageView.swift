@@ -57,18 +57,22 @@ struct LineageView {
         let collapsed = Set(request.collapse)
 
         /// Breadth-first from `start` one way, up to `depth` hops, not past collapsed nodes
-        /// (other than the start); records the signed distance of what it reaches first.
+        /// (other than the start), through nodes reached before as well; records the signed
+        /// distance of what it reaches first.
         func walk(from start: NodeRef, downstream: Bool, depth: Int, base: Int, into reached: inout [NodeRef: Int]) {
             var frontier = [start]
+            var seen: Set<NodeRef> = [start]
             var hop = 0
             while !frontier.isEmpty, hop < depth {
                 hop += 1
                 var next: [NodeRef] = []
                 for n in frontier where n == start || !collapsed.contains(n) {
                     g.forEachEdge(n, downstream: downstream) { far, _ in
-                        guard reached[far] == nil else { return }
-                        guard reached.count < LineageRequest.maxNodes else { truncated = true; return }
-                        reached[far] = base + (downstream ? hop : -hop)
+                        guard seen.insert(far).inserted else { return }
+                        if reached[far] == nil {
+                            guard reached.count < LineageRequest.maxNodes else { truncated = true; return }
+                            reached[far] = base + (downstream ? hop : -hop)
+                        }
                         next.append(far)
                     }
                 }
