@@ -48,6 +48,10 @@ def main():
             raise SystemExit(f"no explorer line: {line!r}")
         opened = time.time() - t
         base = f"http://127.0.0.1:{m.group(1)}"
+        # The first search right after the start builds the search index (names and uris in one
+        # buffer), as a search after the store changed does when the background refresh is behind.
+        with urllib.request.urlopen(base + "/api/v1/nodes?q=first", timeout=120) as r:
+            first_search = float(re.search(r"dur=([\d.]+)", r.headers.get("Server-Timing", "")).group(1))
 
         def get(path):
             with urllib.request.urlopen(base + path, timeout=120) as r:
@@ -131,7 +135,9 @@ def main():
         mark = " **over budget**" if worst > BUDGET_MS else ""
         print(f"| {label} | {med:.1f} ms | {p95:.1f} ms | {worst:.1f} ms{mark} | {size / 1024:.0f} KiB |")
     print()
-    print(f"Every page within {BUDGET_MS:.0f} ms: {'yes' if not over else 'no (' + ', '.join(over) + ')'}.")
+    print(f"Every page within {BUDGET_MS:.0f} ms: {'yes' if not over else 'no (' + ', '.join(over) + ')'}. The first search "
+          f"after the start, which builds the search index, took {first_search:.0f} ms; the index then follows the store in the "
+          f"background.")
 
 
 if __name__ == "__main__":

@@ -205,7 +205,7 @@ struct API {
             return kind
         }
         let limit = try r.int("limit", default: 20, in: 1...1_000)
-        let s = NodeSearch(snapshot, text: r["q"] ?? "", kind: kind, typeName: r["type"].flatMap { $0.isEmpty ? nil : $0 }, limit: limit)
+        let s = NodeSearch(snapshot, index: app.searchIndex.index(for: snapshot), text: r["q"] ?? "", kind: kind, typeName: r["type"].flatMap { $0.isEmpty ? nil : $0 }, limit: limit)
         let encoder = ResultEncoder(snapshot: snapshot)
         return .json(.object([
             ("q", .string(r["q"] ?? "")), ("total", .int(Int64(s.total))),

@@ -79,7 +79,7 @@ struct Pages {
         if q.isEmpty {
             body += "<div id=\"results\"></div><div id=\"summary\">" + storeSummary() + "</div>"
         } else {
-            let s = NodeSearch(snapshot, text: q, kind: kind, typeName: nil, limit: 50)
+            let s = NodeSearch(snapshot, index: app.searchIndex.index(for: snapshot), text: q, kind: kind, typeName: nil, limit: 50)
             body += "<div id=\"results\">" + searchResults(s) + "</div>"
         }
         return layout(title: q.isEmpty ? "Search" : "Search: \(q)", body: body, page: "search")

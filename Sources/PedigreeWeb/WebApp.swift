@@ -187,6 +187,8 @@ struct WebApp: Sendable {
     let limits: QueryLimits
     /// When set, every request but the login page's must carry it (header or cookie).
     let authToken: String?
+    /// Names and uris for the search box, rebuilt when the snapshot moves on.
+    let searchIndex = SearchIndexCache()
 
     static let apiPrefix = "/api/v1/"
 

@@ -32,6 +32,7 @@ public struct WebOptions: Sendable {
 /// `run`; `shutdown` finishes the requests in flight and makes `run` return.
 public final class WebServer: Sendable {
     private let group: ServiceGroup
+    private let app: WebApp
     private let listening: ListeningState
 
     public init(store: MetadataStore, options: WebOptions, logger: Logger) throws {
@@ -51,6 +52,7 @@ public final class WebServer: Sendable {
         default: throw MetadataError.invalidArgument("TLS needs both a certificate and a key")
         }
         let app = WebApp(store: store, limits: options.queryLimits, authToken: options.authToken)
+        self.app = app
         let listening = ListeningState()
         self.listening = listening
         var log = logger
@@ -74,6 +76,16 @@ public final class WebServer: Sendable {
     /// Serves until `shutdown()`; `onListening` gets the bound port.
     public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         listening.callback.withLock { $0 = onListening }
+        let app = self.app
+        // The search index follows the snapshot in the background, so that searches seldom wait
+        // for it to be built.
+        let warmer = Task {
+            while !Task.isCancelled {
+                _ = app.searchIndex.index(for: app.store.snapshot)
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
+        defer { warmer.cancel() }
         try await group.run()
     }
 

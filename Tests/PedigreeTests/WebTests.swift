@@ -148,12 +148,31 @@ import PedigreeModel
 
     @Test func searchPutsExactNamesFirst() throws {
         let g = try Self.demo().snapshot
-        let s = NodeSearch(g, text: "CHICAGO-taxi-run-2/model", kind: nil, typeName: nil, limit: 5)
+        let s = NodeSearch(g, index: SearchIndex(g), text: "CHICAGO-taxi-run-2/model", kind: nil, typeName: nil, limit: 5)
         #expect(s.hits.first.map { g.id(of: $0.node) } == 14 && s.hits.first?.rank == 0)
-        let all = NodeSearch(g, text: "run-2", kind: .artifact, typeName: nil, limit: 3)
+        let all = NodeSearch(g, index: SearchIndex(g), text: "run-2", kind: .artifact, typeName: nil, limit: 3)
         #expect(all.hits.count == 3 && all.total > 3 && all.hits.allSatisfy { $0.node.kind == .artifact })
-        #expect(NodeSearch(g, text: "artifact:29", kind: nil, typeName: nil, limit: 5).hits.map { g.id(of: $0.node) } == [29])
-        #expect(NodeSearch(g, text: "no such thing", kind: nil, typeName: nil, limit: 5).total == 0)
+        #expect(NodeSearch(g, index: SearchIndex(g), text: "artifact:29", kind: nil, typeName: nil, limit: 5).hits.map { g.id(of: $0.node) } == [29])
+        #expect(NodeSearch(g, index: SearchIndex(g), text: "no such thing", kind: nil, typeName: nil, limit: 5).total == 0)
+    }
+
+    @Test func theSearchIndexFindsWhatAScanFinds() throws {
+        let g = try Self.tfx().snapshot
+        let index = SearchIndex(g)
+        for text in ["run-1", "EXAMPLES", "pipeline-0-run-10/model", "/", "zzz", "e", "gs://"] {
+            let needle = Array(text.utf8)
+            var found: [NodeRef] = []
+            index.matches(needle.map(NodeSearch.fold)) { ref, _, _, _ in found.append(ref) }
+            var want: Set<NodeRef> = []
+            for k in [NodeKind.artifact, .execution, .context] {
+                for i in 0..<g.nodeCount(k) {
+                    let ref = NodeRef(k, Int32(i))
+                    let uri = k == .artifact ? g.artifacts.uri(at: i) : nil
+                    if [g.nodeName(ref), uri].contains(where: { $0.map { NodeSearch.contains(needle, $0) } ?? false }) { want.insert(ref) }
+                }
+            }
+            #expect(Set(found) == want && found.count >= want.count, "\(text)")
+        }
     }
 
     @Test func routesAnswerWithTheirStatus() async throws {
