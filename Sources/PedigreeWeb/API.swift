@@ -287,6 +287,19 @@ struct API {
         }
     }
 
+    /// GET /api/v1/check?q=...: whether a query parses and binds, without running it: its plan,
+    /// or 400 with its diagnostics (and `rendered`, the text with carets) — the query page's check
+    /// as you type.
+    func check(_ r: WebRequest) throws(WebError) -> WebResponse {
+        guard let text = r["q"] ?? r["query"] else { throw WebError(400, "send the query as q") }
+        do {
+            let plan = try snapshot.plan(text, parameters: r.queryParameters)
+            return .json(.object([("ok", .bool(true)), ("plan", .string(ExplainRenderer.render(plan)))]))
+        } catch {
+            throw WebError.from(error)
+        }
+    }
+
     /// GET or POST /api/v1/render: q, parameters, format svg|png|pdf|dot|mermaid, rankdir,
     /// cluster_by, collapse_executions, max_nodes.
     func render(_ r: WebRequest) throws(WebError) -> WebResponse {

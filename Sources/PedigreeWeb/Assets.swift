@@ -148,11 +148,33 @@ enum Assets {
             });
           }
 
-          // Ctrl+Enter runs a query.
+          // Ctrl+Enter runs a query; as you type, the server checks it and its diagnostics show
+          // under the text.
           const q = document.getElementById('q');
+          const live = document.getElementById('live-diagnostics');
           if (q) q.addEventListener('keydown', function (ev) {
             if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); q.form.requestSubmit(); }
           });
+          if (q && live) {
+            let timer = null, seq = 0;
+            q.addEventListener('input', function () {
+              clearTimeout(timer);
+              timer = setTimeout(function () {
+                const mine = ++seq;
+                if (!q.value.trim()) { live.hidden = true; return; }
+                const params = new URLSearchParams(new FormData(q.form));
+                fetch('/api/v1/check?' + params, { headers: { 'Accept': 'application/json' } })
+                  .then(function (r) { return r.json(); })
+                  .then(function (d) {
+                    if (mine !== seq) return;
+                    live.textContent = d.rendered || '';
+                    live.hidden = !d.rendered;
+                    const old = document.getElementById('diagnostics');
+                    if (old) old.hidden = true;
+                  });
+              }, 250);
+            });
+          }
 
           // Diagrams: pan by dragging, zoom with the wheel or the buttons, hover for details,
           // click a node to open its page.

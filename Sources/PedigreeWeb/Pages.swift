@@ -409,6 +409,7 @@ struct Pages {
         let viewKind = r["view"] == "diagram" ? "diagram" : "table"
         var body = "<h1>Query</h1><form class=\"query\" id=\"query-form\" method=\"get\" action=\"/query\">"
         body += "<textarea name=\"q\" id=\"q\" rows=\"3\" spellcheck=\"false\" placeholder=\"artifact(type = 'Model') upstream* return subgraph\">\(e(q))</textarea>"
+        body += "<pre class=\"diagnostics\" id=\"live-diagnostics\" hidden></pre>"
         for (k, v) in r.fields where k.hasPrefix("p.") { body += "<input type=\"hidden\" name=\"\(e(k))\" value=\"\(e(v))\">" }
         body += "<div class=\"row\"><label><input type=\"radio\" name=\"view\" value=\"table\"\(viewKind == "table" ? " checked" : "")> table</label>"
         body += "<label><input type=\"radio\" name=\"view\" value=\"diagram\"\(viewKind == "diagram" ? " checked" : "")> diagram</label>"

@@ -13,10 +13,13 @@ struct WebRequest: Sendable {
     var fields: [(String, String)]
     /// Lower-case header names.
     var headers: [String: String]
+    /// The path and query string as sent.
+    var target: String
 
     init(method: String, target: String, headers: [String: String] = [:], body: [UInt8] = []) throws(WebError) {
         self.method = method
         self.headers = headers
+        self.target = target
         let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         path = String(parts[0]).removingPercentEncoding ?? String(parts[0])
         fields = parts.count > 1 ? Self.formFields(parts[1]) : []
@@ -197,7 +200,7 @@ struct WebApp: Sendable {
         do {
             if let token = authToken, !request.path.hasPrefix("/static/"), request.path != "/login", !Self.authorized(request, token) {
                 if isAPI { throw WebError(401, "send 'Authorization: Bearer <token>' (the server's --auth-token-file)") }
-                return .redirect("/login?next=" + Self.formEscape(request.path))
+                return .redirect("/login?next=" + Self.formEscape(request.target))
             }
             return try await route(request, isAPI: isAPI)
         } catch {
@@ -221,6 +224,7 @@ struct WebApp: Sendable {
             case let p where p.count == 3 && p[0] == "lineage": try only("GET"); return try api.lineage(kind: p[1], id: p[2], request)
             case let p where p.count == 3 && p[0] == "impact": try only("GET"); return try await api.impact(kind: p[1], id: p[2], request)
             case ["query"]: try only("GET", "POST"); return try api.query(request)
+            case ["check"]: try only("GET", "POST"); return try api.check(request)
             case ["render"]: try only("GET", "POST"); return try api.render(request)
             case ["stats"]: try only("GET"); return api.stats()
             default: throw WebError(404, "no API endpoint \(request.path): see the README's list under /api/v1/")
@@ -279,7 +283,9 @@ struct WebApp: Sendable {
 
     static func apiError(_ e: WebError) -> WebResponse {
         var fields: [(String, JSONOut)] = [("error", .string(e.message)), ("status", .int(Int64(e.status)))]
-        if let q = e.queryError, case .object(let diagnostics) = ResultEncoder.encode(q) { fields += diagnostics }
+        if let q = e.queryError, case .object(let diagnostics) = ResultEncoder.encode(q) {
+            fields += diagnostics + [("rendered", .string(DiagnosticRenderer.render(q.diagnostics, in: q.source)))]
+        }
         return .json(.object(fields), status: e.status)
     }
 

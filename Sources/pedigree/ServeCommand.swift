@@ -83,7 +83,9 @@ struct ServeCommand: AsyncParsableCommand {
     /// Opens the store and serves it until SIGTERM or SIGINT; prints one line per listening port
     /// on stdout (`pedigree: serving DB on HOST:PORT`, `pedigree: explorer at http://HOST:PORT/`),
     /// which scripts can wait for.
-    static func serve(db path: String, options base: ServerOptions, authTokenFile: String?, logLevel: String) async throws {
+    static func serve(
+        db path: String, mode: MetadataStore.OpenMode = .create, options base: ServerOptions, authTokenFile: String?, logLevel: String
+    ) async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("unknown log level '\(logLevel)'")
         }
@@ -103,7 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
                 guard !token.isEmpty else { throw MetadataError.invalidArgument("\(path) holds no token") }
                 options.authToken = token
             }
-            let db = try await MetadataStore.open(path: path, mode: .create)
+            let db = try await MetadataStore.open(path: path, mode: mode)
             let host = options.host
             let scheme = options.tlsCertificatePath == nil ? "http" : "https"
             try await PedigreeServer.run(store: db, options: options, logger: logger) { server in
@@ -127,8 +129,9 @@ struct WebCommand: AsyncParsableCommand {
         abstract: "Open a store in the lineage explorer: search, node pages with their lineage, impact, queries, in the browser.",
         discussion: """
             Serves the explorer's pages and its JSON API (/api/v1/) over HTTP on loopback, and prints the
-            address to open. `pedigree serve --http-port P` serves the same beside gRPC. What others
-            commit to the store is followed every --follow-interval milliseconds.
+            address to open. It opens the store read-only (it never writes); `pedigree serve --http-port P`
+            serves the same beside gRPC. What others commit to the store is followed every
+            --follow-interval milliseconds.
             Example: pedigree web --db mlmd.sqlite --port 8081
             """)
 
@@ -166,6 +169,7 @@ struct WebCommand: AsyncParsableCommand {
         web.host = host
         web.port = port
         options.http = web
-        try await ServeCommand.serve(db: store.db, options: options, authTokenFile: authTokenFile, logLevel: logLevel)
+        // The explorer only reads: the store must exist, and it is opened read-only.
+        try await ServeCommand.serve(db: store.db, mode: .readOnly, options: options, authTokenFile: authTokenFile, logLevel: logLevel)
     }
 }

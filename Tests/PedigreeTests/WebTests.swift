@@ -182,7 +182,7 @@ import PedigreeModel
             ("/", 200), ("/?q=model", 200), ("/node/artifact/29", 200), ("/node/context/1", 200), ("/impact/artifact/1", 200),
             ("/query?q=artifact()", 200), ("/query?q=artifact(", 200), ("/node/artifact/999", 404), ("/nowhere", 404),
             ("/api/v1/nodes?q=x", 200), ("/api/v1/lineage/artifact/29?format=dot", 200), ("/api/v1/lineage/artifact/29?up=x", 400),
-            ("/api/v1/impact/context/1", 400), ("/api/v1/nope", 404),
+            ("/api/v1/impact/context/1", 400), ("/api/v1/nope", 404), ("/api/v1/check?q=artifact()", 200), ("/api/v1/check?q=artifact(", 400),
         ] {
             let r = await app.respond(try WebRequest(method: "GET", target: target))
             #expect(r.status == status, "\(target)")

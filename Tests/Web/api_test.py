@@ -10,6 +10,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -193,6 +194,12 @@ def main():
         e = get_json("/api/v1/query?" + urllib.parse.urlencode({"q": "artifact(type = 'Modell') downstream*"}), status=400)
         d = e["errors"][0]
         check(d["line"] == 1 and d["column"] == 17 and d["start"] == 16 and "Modell" in d["message"] and "did you mean 'Model'?" in d["notes"], "query diagnostics")
+        check("^^^^^^^^" in e["rendered"] and "line 1, column 17" in e["rendered"], "diagnostics rendered with carets")
+        c = get_json("/api/v1/check?" + urllib.parse.urlencode({"q": "artifact(type = 'Modell') downstream*"}), status=400)
+        check(c["errors"] == e["errors"] and c["rendered"] == e["rendered"], "check: the same diagnostics, without running")
+        c = get_json("/api/v1/check?" + urllib.parse.urlencode({"q": "artifact(type = $t) downstream*", "p.t": "Model"}))
+        check(c["ok"] is True and "downstream" in c["plan"].lower(), "check: a good query's plan")
+        get_json("/api/v1/check?" + urllib.parse.urlencode({"q": "artifact(type = $t)"}), status=400)
         get_json("/api/v1/query?q=", status=400)
         get_json("/api/v1/query", status=400)
         get_json("/api/v1/query?q=artifact()&format=xml", status=400)
@@ -255,6 +262,31 @@ def main():
     finally:
         check(server.stop() == 0, "SIGTERM: clean exit")
 
+    # `web` opens the store read-only and follows what others commit to it
+    web = Explorer(pedigree, ["web", "--db", db, "--port", "0", "--follow-interval", "100"])
+    try:
+        new_id = max(r["id"] for r in recs if r["record"] == "artifact") + 1000
+        model_type = next(r["id"] for r in recs if r["record"] == "type" and r["kind"] == "artifact" and r["name"] == "Model")
+        path = os.path.join(work, "later.jsonl")
+        with open(path, "w") as f:
+            f.write(json.dumps({"record": "header", "format": "pedigree-jsonl", "version": 1, "mlmd_schema_version": 10}) + "\n")
+            f.write(json.dumps({"record": "artifact", "id": new_id, "type_id": model_type, "name": "written-later", "state": "LIVE",
+                                "properties": {}, "custom_properties": {}}) + "\n")
+        subprocess.run([pedigree, "import", "--db", db, path], check=True, capture_output=True)
+        seen = False
+        for _ in range(100):
+            code, _, body = fetch(web.base + "/api/v1/nodes?q=written-later")
+            if code == 200 and json.loads(body)["total"] == 1:
+                seen = True
+                break
+            time.sleep(0.1)
+        check(seen, "the explorer sees what another process committed, search index included")
+    finally:
+        web.stop()
+    code = subprocess.run([pedigree, "web", "--db", os.path.join(work, "missing.sqlite"), "--port", "0"], capture_output=True, text=True)
+    check(code.returncode == 65 and "no such file" in code.stderr and not os.path.exists(os.path.join(work, "missing.sqlite")),
+          "web on a missing file: an error, and no file made")
+
     # the token applies to HTTP; pages send visitors to the login form
     token_file = os.path.join(work, "token")
     with open(token_file, "w") as f:
@@ -268,8 +300,10 @@ def main():
         check(code == 401, "wrong token: 401")
         code, _, _ = fetch(b + "/api/v1/stats", headers={"Authorization": "Bearer s3cret-token"})
         check(code == 200, "token: 200")
-        code, headers, _ = fetch(b + "/node/artifact/1")
-        check(code == 303 and headers["Location"].startswith("/login?next=/node/artifact/1"), "page: to the login form")
+        code, headers, _ = fetch(b + "/node/artifact/1?up=3")
+        check(code == 303 and headers["Location"] == "/login?next=/node/artifact/1%3Fup%3D3", f"page: to the login form: {headers['Location']}")
+        code, _, body = fetch(b + headers["Location"])
+        check(code == 200 and b'value="/node/artifact/1?up=3"' in body, "the login form keeps where the visitor was going")
         code, _, _ = fetch(b + "/login", data=b"token=nope&next=/", method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"})
         check(code == 401, "login with a wrong token")
         code, headers, _ = fetch(b + "/login", data=b"token=s3cret-token&next=/node/artifact/1", method="POST",
@@ -292,7 +326,7 @@ def main():
     try:
         ctx = ssl.create_default_context(cafile=cert)
         code, _, body = fetch(web.base + "/api/v1/stats", context=ctx)
-        check(code == 200 and json.loads(body)["artifacts"] == len(artifacts), "HTTPS answers")
+        check(code == 200 and json.loads(body)["artifacts"] == len(artifacts) + 1, "HTTPS answers")
         try:
             fetch(f"http://127.0.0.1:{web.http_port}/api/v1/stats")
             check(False, "plain HTTP on the TLS port must fail")

@@ -184,6 +184,8 @@ def main():
         d.get(base + "/query")
         q = d.find_element(By.ID, "q")
         q.send_keys("artifact(type = 'Modell') downstream*")
+        live = wait.until(EC.visibility_of_element_located((By.ID, "live-diagnostics")))
+        check("^^^^^^^^" in live.text, "diagnostics as you type")
         after(d.find_element(By.ID, "run").click, lambda u: "q=" in u)
         diag = wait.until(EC.presence_of_element_located((By.ID, "diagnostics")))
         check("^^^^^^^^" in diag.text and "did you mean 'Model'?" in diag.text, "the diagnostics show carets and the hint")
