@@ -318,6 +318,24 @@ struct API {
         }
     }
 
+    /// POST /api/v1/lineage: one OpenLineage event (RunEvent, DatasetEvent or JobEvent), as the
+    /// OpenLineage clients' HTTP transport sends it; applied in one transaction. 201 when taken;
+    /// 400 with the path of the field at fault.
+    func ingest(_ r: WebRequest) async throws -> WebResponse {
+        guard !app.store.isReadOnly else {
+            throw WebError(405, "this server opened the store read-only (pedigree web): send events to `pedigree serve --http-port`")
+        }
+        guard !r.body.isEmpty else { throw WebError(400, "send the event as the request body (application/json)") }
+        let event: OpenLineage.Event
+        do {
+            event = try OpenLineage.parse(String(decoding: r.body, as: UTF8.self))
+        } catch {
+            throw WebError(400, error.message, field: error.path.isEmpty ? nil : error.path)
+        }
+        try await app.store.perform { try $0.apply([event]) }
+        return .json(.object([("status", .string("created"))]), status: 201)
+    }
+
     /// GET /api/v1/stats: counts by kind and type.
     func stats() -> WebResponse {
         let c = StoreCounts(snapshot)

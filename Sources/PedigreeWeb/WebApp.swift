@@ -13,6 +13,8 @@ struct WebRequest: Sendable {
     var fields: [(String, String)]
     /// Lower-case header names.
     var headers: [String: String]
+    /// The body as sent, for the endpoints that read it whole (OpenLineage's events).
+    var body: [UInt8] = []
     /// The path and query string as sent.
     var target: String
 
@@ -24,6 +26,10 @@ struct WebRequest: Sendable {
         path = String(parts[0]).removingPercentEncoding ?? String(parts[0])
         fields = parts.count > 1 ? Self.formFields(parts[1]) : []
         guard !body.isEmpty else { return }
+        if Self.rawBodyPaths.contains(path) {
+            self.body = body
+            return
+        }
         let contentType = headers["content-type"]?.lowercased() ?? ""
         guard let text = String(validating: body, as: UTF8.self) else { throw WebError(400, "the request body is not UTF-8") }
         if contentType.hasPrefix("application/json") {
@@ -34,6 +40,9 @@ struct WebRequest: Sendable {
             throw WebError(415, "send the body as application/json or application/x-www-form-urlencoded (got '\(contentType)')")
         }
     }
+
+    /// Where the body is kept as it is, not read as fields.
+    static let rawBodyPaths: Set<String> = ["/api/v1/lineage"]
 
     /// The last value of a field.
     subscript(_ name: String) -> String? { fields.last { $0.0 == name }?.1 }
@@ -148,10 +157,14 @@ struct WebError: Error, Sendable {
     /// A query's diagnostics, when the query is what was wrong.
     var queryError: QueryError?
 
-    init(_ status: Int, _ message: String, queryError: QueryError? = nil) {
+    /// The path of the field at fault in an OpenLineage event (`run.runId`).
+    var field: String?
+
+    init(_ status: Int, _ message: String, queryError: QueryError? = nil, field: String? = nil) {
         self.status = status
         self.message = message
         self.queryError = queryError
+        self.field = field
     }
 
     init(_ error: MetadataError) {
@@ -225,6 +238,7 @@ struct WebApp: Sendable {
             case let p where p.count == 3 && p[0] == "impact": try only("GET"); return try await api.impact(kind: p[1], id: p[2], request)
             case ["query"]: try only("GET", "POST"); return try api.query(request)
             case ["check"]: try only("GET", "POST"); return try api.check(request)
+            case ["lineage"]: try only("POST"); return try await api.ingest(request)
             case ["render"]: try only("GET", "POST"); return try api.render(request)
             case ["stats"]: try only("GET"); return api.stats()
             default: throw WebError(404, "no API endpoint \(request.path): see the README's list under /api/v1/")
@@ -283,6 +297,7 @@ struct WebApp: Sendable {
 
     static func apiError(_ e: WebError) -> WebResponse {
         var fields: [(String, JSONOut)] = [("error", .string(e.message)), ("status", .int(Int64(e.status)))]
+        if let field = e.field { fields.append(("field", .string(field))) }
         if let q = e.queryError, case .object(let diagnostics) = ResultEncoder.encode(q) {
             fields += diagnostics + [("rendered", .string(DiagnosticRenderer.render(q.diagnostics, in: q.source)))]
         }

@@ -2,11 +2,21 @@ import ArgumentParser
 import Foundation
 import Pedigree
 
+enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
+    case pedigree, openlineage
+}
+
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Import a JSON-lines interchange file (see docs/INTERCHANGE.md).")
+        commandName: "import", abstract: "Import a JSON-lines interchange file (see docs/INTERCHANGE.md), or OpenLineage events.",
+        discussion: """
+            --format openlineage reads OpenLineage 2-0-x RunEvents, DatasetEvents and JobEvents, one JSON
+            object a line, and maps them onto MLMD's model (README: OpenLineage). A bad line names its
+            number and the field, and nothing of its batch is written.
+            """)
     @OptionGroup var store: StoreOptions
     @Argument(help: "The JSON-lines file to read ('-' for standard input).") var file: String
+    @Option(help: "pedigree (the interchange format) or openlineage (events).") var format: ImportFormat = .pedigree
     @Option(help: "Commit every N lines (default: the whole file is one transaction).") var batchSize: Int?
 
     func validate() throws {
@@ -19,9 +29,11 @@ struct ImportCommand: ParsableCommand {
                 throw MetadataError.invalidArgument("cannot read \(file)")
             }
             let s = try store.open(.create)
-            let summary = try s.importRecords(file: file, batchSize: batchSize)
+            let summary =
+                format == .openlineage
+                ? try s.importOpenLineage(file: file, batchSize: batchSize) : try s.importRecords(file: file, batchSize: batchSize)
             s.close()
-            print("imported \(summary.records) records in \(summary.transactions) transaction(s) into \(s.path)")
+            print("imported \(summary.records) \(format == .openlineage ? "events" : "records") in \(summary.transactions) transaction(s) into \(s.path)")
         }
     }
 }
