@@ -32,12 +32,13 @@ deps:
 	@if ! echo 'digraph { a -> b }' | dot -Tsvg >/dev/null 2>&1; then echo "registering Graphviz plugins: dot -c"; $(SUDO) dot -c; fi
 
 # The real ml-metadata library, for the compatibility suite (Python 3.11: its wheels need it).
-venv: $(VENV)/.ready
-$(VENV)/.ready:
+# (and OpenLineage's Python client, whose HTTP transport the OpenLineage test sends through).
+venv: $(VENV)/.ready-2
+$(VENV)/.ready-2:
 	@if ! python3 -m venv --help >/dev/null 2>&1; then $(SUDO) apt-get install -y -qq python3-venv; fi
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q ml-metadata==1.17.1 pytest
+	$(PY) -m pip install -q ml-metadata==1.17.1 pytest openlineage-python==1.54.0
 	touch $@
 
 build: deps
@@ -75,7 +76,7 @@ server-test: build venv
 	$(PY) Tests/Server/purge_test.py --pedigree $(PEDIGREE)
 
 # The lineage explorer: its JSON API against the CLI's answers, bad input, escaping, the token and
-# TLS (Tests/Web/api_test.py); then its pages driven in headless Chromium through Debian's
+# TLS (Tests/Web/api_test.py); OpenLineage's own client sending to it (Tests/Web/openlineage_test.py); then its pages driven in headless Chromium through Debian's
 # chromium-driver and python3-selenium (so the system's python3), which writes a screenshot of each
 # view to docs/screenshots (Tests/Web/browser_test.py).
 WEB_APT_PACKAGES := chromium chromium-driver python3-selenium fonts-dejavu-core openssl
@@ -84,6 +85,7 @@ web-deps:
 
 web-test: build venv web-deps
 	$(PY) Tests/Web/api_test.py --pedigree $(PEDIGREE)
+	$(PY) Tests/Web/openlineage_test.py --pedigree $(PEDIGREE)
 	/usr/bin/python3 Tests/Web/browser_test.py --pedigree $(PEDIGREE) --screenshots docs/screenshots
 
 # Private MariaDB and PostgreSQL servers on 127.0.0.1 (Scripts/dbservers.sh), for the tests of the
