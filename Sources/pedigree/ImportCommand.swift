@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Pedigree
 
-enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
+/// The record formats of `import` and `export`.
+enum RecordFormat: String, ExpressibleByArgument, CaseIterable {
     case pedigree, openlineage
 }
 
@@ -16,7 +17,7 @@ struct ImportCommand: ParsableCommand {
             """)
     @OptionGroup var store: StoreOptions
     @Argument(help: "The JSON-lines file to read ('-' for standard input).") var file: String
-    @Option(help: "pedigree (the interchange format) or openlineage (events).") var format: ImportFormat = .pedigree
+    @Option(help: "pedigree (the interchange format) or openlineage (events).") var format: RecordFormat = .pedigree
     @Option(help: "Commit every N lines (default: the whole file is one transaction).") var batchSize: Int?
 
     func validate() throws {

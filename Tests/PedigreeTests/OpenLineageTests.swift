@@ -166,6 +166,48 @@ import PedigreeModel
         #expect(store.snapshot.nodeCount(.execution) == 0 && store.snapshot.nodeCount(.artifact) == 0)
     }
 
+    /// A store's runs as OpenLineage events, one JSON text each.
+    static func exported(_ store: MetadataStore) -> [String] {
+        var lines: [String] = []
+        store.exportOpenLineage { lines.append($0) }
+        return lines
+    }
+
+    @Test func exportedEventsComeBackTheSame() throws {
+        let store = try MetadataStore.inMemory()
+        try DemoPipeline.write(into: store)
+        try store.ingestOpenLineage([
+            Self.runEvent("START", run: Self.runA, time: "2024-03-01T10:00:00Z", parent: Self.runB),
+            Self.runEvent("COMPLETE", run: Self.runA, time: "2024-03-01T10:05:00Z", outputs: [("gs://taxi", "chicago-taxi-run-1/examples")]),
+        ])
+        let first = Self.exported(store)
+        #expect(first.count == store.snapshot.nodeCount(.execution))
+        let again = try MetadataStore.inMemory()
+        try again.ingestOpenLineage(first)
+        #expect(Self.exported(again) == first)
+        let g = again.snapshot
+        #expect(g.nodeCount(.execution) == store.snapshot.nodeCount(.execution))
+        #expect(StoreCounts(g).events == StoreCounts(store.snapshot).events)
+        // The OpenLineage run goes back as it came; an MLMD execution as a run of job mlmd/CONTEXT.TYPE.
+        let a = try run(g, Self.runA)
+        #expect(a.lastKnownState == .complete && a.customProperties["ol.parent_run_id"] == .string(Self.runB))
+        let events = first.map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let trainer = try #require(events.first { (($0["job"] as! [String: Any])["name"] as! String).hasSuffix(".Trainer") })
+        #expect((trainer["job"] as! [String: Any])["namespace"] as? String == "mlmd" && OpenLineage.isUUID((trainer["run"] as! [String: Any])["runId"] as! String))
+        let outputs = trainer["outputs"] as! [[String: Any]]
+        #expect(outputs.contains { $0["namespace"] as? String == "gs://taxi" && ($0["name"] as! String).hasSuffix("/model") })
+        let mine = try #require(events.first { ($0["run"] as! [String: Any])["runId"] as? String == Self.runA })
+        let stats = ((mine["outputs"] as! [[String: Any]])[0]["outputFacets"] as! [String: Any])["outputStatistics"] as! [String: Any]
+        #expect("\(stats["rowCount"]!)" == "1200")
+    }
+
+    @Test func derivedRunIDsAreStableUUIDs() {
+        let a = OpenLineage.derivedUUID("pedigree execution 1 x"), b = OpenLineage.derivedUUID("pedigree execution 2 x")
+        #expect(OpenLineage.isUUID(a) && OpenLineage.isUUID(b) && a != b && a == OpenLineage.derivedUUID("pedigree execution 1 x"))
+        #expect(Array(a)[14] == "8" && "89ab".contains(Array(a)[19]))
+        #expect(!OpenLineage.isUUID("0176a8c2-fe01-7439-87e6-56a1a1b4029") && OpenLineage.isUUID(Self.runA))
+    }
+
     @Test func timestampsReadEveryISOForm() throws {
         for (text, ms) in [
             ("1970-01-01T00:00:00Z", Int64(0)), ("2020-12-28T19:52:00.001+10:00", 1_609_149_120_001),
