@@ -155,7 +155,8 @@ demo: build
 # (Benchmarks/web), the storage backends and three servers on one database against ml-metadata's
 # library (Benchmarks/servers), written to Benchmarks/RESULTS.md.
 # Sizes: SIZES (Swift, default 20000,200000), EXECUTIONS (peers, default 200000), OPEN_SIZES (default
-# 200000,2000000; bench-smoke: 3000), WEB_EXECUTIONS (default 200000; bench-smoke: 3000),
+# 200000,2000000; bench-smoke: 3000), WEB_EXECUTIONS (default 200000; bench-smoke: 3000), OL_RUNS
+# (default 5000; bench-smoke: 300),
 # SHARED_EXECUTIONS (default 5000; bench-smoke: 1000), SEED
 # (default 1); see Benchmarks/bench.sh.
 PEERS_VENV := Benchmarks/peers/.venv
@@ -187,7 +188,7 @@ bench: bench-build peers-venv
 # errs or answers wrong beyond its known limit; the report goes to .build-bench/bench-smoke.md.
 bench-smoke: bench-build peers-venv
 	OUT=.build-bench/bench-smoke.md SIZES=2000 EXECUTIONS=3000 REPEAT=5 BUDGET=2 WRITE_CALLS=100 STRICT=1 LOAD_SECONDS=5 OPEN_SIZES=3000 \
-		SHARED_EXECUTIONS=1000 WEB_EXECUTIONS=3000 bash Benchmarks/bench.sh
+		SHARED_EXECUTIONS=1000 WEB_EXECUTIONS=3000 OL_RUNS=300 bash Benchmarks/bench.sh
 
 clean:
 	rm -rf .build .build-bench Benchmarks/.build $(VENV) $(PEERS_VENV)

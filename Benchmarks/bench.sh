@@ -11,6 +11,7 @@
 # OPEN_SIZES: chain stores for open-to-first-answer; 2M executions takes minutes to generate and
 # about 1.4 GB of disk (a size that does not fit is skipped with a note).
 # WEB_EXECUTIONS: the tfx store of the explorer's pages (Benchmarks/web/web_bench.py).
+# OL_RUNS: runs (two RunEvents each) of the OpenLineage ingest (Benchmarks/openlineage/ol_bench.py).
 # SHARED_*: Benchmarks/servers/shared.py, SHARED_SERVERS `pedigree serve` on one database of each of
 # SHARED_BACKENDS, pre-loaded with SHARED_EXECUTIONS executions, CLIENTS clients for LOAD_SECONDS,
 # against ml-metadata's library on the same server (twice LOAD_SECONDS per backend).
@@ -38,6 +39,7 @@ SHARED_SERVERS=${SHARED_SERVERS:-3}
 SHARED_EXECUTIONS=${SHARED_EXECUTIONS:-5000}
 SHARED_BACKENDS=${SHARED_BACKENDS:-postgresql,mysql}
 WEB_EXECUTIONS=${WEB_EXECUTIONS:-200000}
+OL_RUNS=${OL_RUNS:-5000}
 
 swift_cmd="$SWIFT_BENCH --sizes $SIZES --write-calls $WRITE_CALLS --cimport $CIMPORT --cpurge $CPURGE"
 load_cmd="$PEERS_PY Benchmarks/load/load.py --pedigree $PEDIGREE --clients $CLIENTS --seconds $LOAD_SECONDS"
@@ -45,6 +47,7 @@ open_cmd="python3 Benchmarks/open/open_to_answer.py --pedigree $PEDIGREE --sizes
 servers_cmd="$PEERS_PY Benchmarks/servers/servers.py --pedigree $PEDIGREE --swift-bench $SWIFT_BENCH --executions $EXECUTIONS --write-calls $WRITE_CALLS"
 shared_cmd="$PEERS_PY Benchmarks/servers/shared.py --pedigree $PEDIGREE --servers $SHARED_SERVERS --clients $CLIENTS --seconds $LOAD_SECONDS --executions $SHARED_EXECUTIONS --backends $SHARED_BACKENDS"
 web_cmd="python3 Benchmarks/web/web_bench.py --pedigree $PEDIGREE --executions $WEB_EXECUTIONS --workdir .build-bench/web"
+ol_cmd="$PEERS_PY Benchmarks/openlineage/ol_bench.py --pedigree $PEDIGREE --runs $OL_RUNS --workdir .build-bench/openlineage"
 peers_cmd="$PEERS_PY Benchmarks/peers/run_peers.py --pedigree $PEDIGREE --swift-bench $SWIFT_BENCH --executions $EXECUTIONS --seed $SEED --repeat $REPEAT --budget $BUDGET --write-calls $WRITE_CALLS --c-bfs $CBFS${STRICT:+ --strict}"
 
 tmp=$(mktemp -d)
@@ -66,6 +69,9 @@ cat "$tmp/open.md" >&2
 echo "== $web_cmd" >&2
 $web_cmd > "$tmp/web.md"
 cat "$tmp/web.md" >&2
+echo "== $ol_cmd" >&2
+$ol_cmd > "$tmp/ol.md"
+cat "$tmp/ol.md" >&2
 # MariaDB and PostgreSQL for the storage backends: private, on loopback, with their durable defaults.
 # (Not under $tmp: mktemp's directory is private, and the servers run as their own users.)
 dbdir=/tmp/pedigree-bench-dbservers.$$
@@ -96,7 +102,7 @@ mkdir -p "$(dirname "$OUT")"
     echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' (with uncommitted changes in Sources)')"
     echo "- peers: $($PEERS_PY -c 'import importlib.metadata as m; print(", ".join(f"{p} {m.version(p)}" for p in ("ml-metadata", "duckdb", "kuzu")))' 2>/dev/null || echo 'see the notes below')"
     echo "- Python $($PEERS_PY -c 'import sys, sqlite3; print(sys.version.split()[0], "with SQLite", sqlite3.sqlite_version)')"
-    echo "- wall time of the seven runs: ${elapsed} s"
+    echo "- wall time of the eight runs: ${elapsed} s"
     echo "- load average (1, 5, 15 min) at the start and the end of the run (other work on the machine shows here): $load_start; $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
     echo "Commands (release builds: \`swift build -c release --scratch-path .build-bench\` for the CLI,"
@@ -108,6 +114,7 @@ mkdir -p "$(dirname "$OUT")"
     echo "$load_cmd"
     echo "$open_cmd"
     echo "$web_cmd"
+    echo "$ol_cmd"
     echo "$servers_cmd"
     echo "$shared_cmd"
     echo '```'
@@ -131,6 +138,10 @@ mkdir -p "$(dirname "$OUT")"
     echo "## The lineage explorer: pages and API on a large store (Benchmarks/web/web_bench.py)"
     echo
     cat "$tmp/web.md"
+    echo
+    echo "## OpenLineage ingest, durable (Benchmarks/openlineage/ol_bench.py)"
+    echo
+    cat "$tmp/ol.md"
     echo
     echo "## Storage backends: SQLite, MySQL (MariaDB), PostgreSQL (Benchmarks/servers/servers.py)"
     echo
