@@ -184,7 +184,7 @@ extension WriteContext {
     }
 
     /// Adds the edges written since the last flush to the graph, in bulk.
-    private mutating func flushPendingEdges() {
+    mutating func flushPendingEdges() {
         graph.addEvents(pendingEvents)
         graph.addAttributions(pendingAttributions)
         graph.addAssociations(pendingAssociations)

@@ -238,6 +238,14 @@ package enum OpenLineage {
     }
 }
 
+/// The edges an OpenLineage batch wrote to the database, held back from the graph until the end of
+/// the batch (adding edges one at a time rebuilds an adjacency chunk each time); a repeated edge
+/// within the batch is found here.
+struct OpenLineageBatch {
+    var events: Set<[Int64]> = []
+    var memberships: Set<[Int64]> = []
+}
+
 extension WriteContext {
     /// The id of a type of this kind and name, created when the store has none.
     mutating func ensureType(_ kind: NodeKind, _ name: String) throws -> TypeID {
@@ -245,18 +253,29 @@ extension WriteContext {
         return try putType(NodeType(kind: kind, name: name), canAddFields: false, canOmitFields: false)
     }
 
-    /// Applies one OpenLineage event (see `OpenLineage`). Applying it again changes nothing.
-    mutating func applyOpenLineage(_ e: OpenLineage.Event) throws {
+    /// Applies one OpenLineage event (see `OpenLineage`). Applying it again changes nothing. Its
+    /// edges reach the graph with `flushPendingEdges()`.
+    mutating func applyOpenLineage(_ e: OpenLineage.Event, batch: inout OpenLineageBatch) throws {
         var jobContext: ContextID?
         if let job = e.job { jobContext = try putJob(job) }
         switch e.kind {
         case .dataset(let d):
             _ = try putDataset(d)
         case .job:
-            for d in e.inputs + e.outputs { try putAttribution(Attribution(contextID: jobContext!, artifactID: try putDataset(d))) }
+            for d in e.inputs + e.outputs {
+                let link = Attribution(contextID: jobContext!, artifactID: try putDataset(d))
+                let (c, m) = (graph.index(of: link.contextID)!, graph.index(of: link.artifactID)!)
+                if !graph.contextArtifacts.items(c).contains(m), batch.memberships.insert([0, link.contextID.rawValue, link.artifactID.rawValue]).inserted {
+                    pendingAttributions.append((try tables.insert(link, rowID: nil), link))
+                }
+            }
         case .run(let type, let runID, let facets, let parent):
             let run = try putRun(runID, type: type, time: e.time, facets: facets, job: e.job!, parent: parent, inputs: e.inputs, outputs: e.outputs)
-            try putAssociation(Association(contextID: jobContext!, executionID: run))
+            let link = Association(contextID: jobContext!, executionID: run)
+            let (c, m) = (graph.index(of: link.contextID)!, graph.index(of: run)!)
+            if !graph.contextExecutions.items(c).contains(m), batch.memberships.insert([1, link.contextID.rawValue, run.rawValue]).inserted {
+                pendingAssociations.append((try tables.insert(link, rowID: nil), link))
+            }
             if let parent {
                 let parentContext = try putJob(parent.job)
                 let link = ParentContext(childID: jobContext!, parentID: parentContext)
@@ -272,7 +291,10 @@ extension WriteContext {
                         let ev = graph.event(Int(i))
                         return ev.executionID == run && ev.type == type
                     }
-                    if !exists { try putEvent(Event(artifactID: artifact, executionID: run, type: type, time: e.time)) }
+                    if !exists, batch.events.insert([artifact.rawValue, run.rawValue, Int64(type.rawValue)]).inserted {
+                        let event = Event(artifactID: artifact, executionID: run, type: type, time: e.time)
+                        pendingEvents.append((try tables.insertEvent(event, rowID: nil), event))
+                    }
                 }
             }
         }
@@ -381,6 +403,8 @@ extension MetadataStore {
         while !finished {
             let count = try write { ctx -> Int in
                 var count = 0
+                var batch = OpenLineageBatch()
+                defer { ctx.flushPendingEdges() }
                 while batchSize.map({ count < $0 }) ?? true {
                     guard let (number, line) = try lines.next() else {
                         finished = true
@@ -392,7 +416,7 @@ extension MetadataStore {
                         break
                     }
                     do {
-                        try ctx.applyOpenLineage(event)
+                        try ctx.applyOpenLineage(event, batch: &batch)
                     } catch let error as MetadataError {
                         throw MetadataError(error.code, "line \(number): \(error.message)")
                     }
@@ -422,7 +446,9 @@ extension MetadataStore {
     /// the event it receives).
     package func apply(_ events: [OpenLineage.Event]) throws {
         try write { ctx in
-            for e in events { try ctx.applyOpenLineage(e) }
+            var batch = OpenLineageBatch()
+            for e in events { try ctx.applyOpenLineage(e, batch: &batch) }
+            ctx.flushPendingEdges()
         }
     }
 }
