@@ -152,12 +152,12 @@ demo: build
 # yardstick Benchmarks/cbfs against the release CLI) on a chain and a tfx store, and the load of
 # concurrent ml-metadata clients against `pedigree serve` (Benchmarks/load), open-to-first-answer of
 # `pedigree query --db` against `--server` (Benchmarks/open), the explorer's pages on a large store
-# (Benchmarks/web), the storage backends and three servers on one database against ml-metadata's
-# library (Benchmarks/servers), written to Benchmarks/RESULTS.md.
-# Sizes: SIZES (Swift, default 20000,200000), EXECUTIONS (peers, default 200000), OPEN_SIZES (default
-# 200000,2000000; bench-smoke: 3000), WEB_EXECUTIONS (default 200000; bench-smoke: 3000), OL_RUNS
-# (default 5000; bench-smoke: 300),
-# SHARED_EXECUTIONS (default 5000; bench-smoke: 1000), SEED
+# (Benchmarks/web), OpenLineage ingest (Benchmarks/openlineage), the storage backends and three
+# servers on one database against ml-metadata's library (Benchmarks/servers), written to
+# Benchmarks/RESULTS.md. Sizes: SIZES (Swift, default 20000,200000), EXECUTIONS (peers, default
+# 200000), OPEN_SIZES (default 200000,2000000; bench-smoke: 3000), WEB_EXECUTIONS (default 200000;
+# bench-smoke: 3000), OL_RUNS (default 5000; bench-smoke: 300), SHARED_EXECUTIONS (default 5000;
+# bench-smoke: 1000), SEED
 # (default 1); see Benchmarks/bench.sh.
 PEERS_VENV := Benchmarks/peers/.venv
 PEERS_PYTHON ?= $(shell command -v python3.11 || echo python3)
