@@ -28,14 +28,7 @@ extension MetadataStore {
     /// batch of lines at a time, not the file.
     @discardableResult
     public func importRecords(file path: String, batchSize: Int? = nil) throws -> ImportSummary {
-        let handle: FileHandle
-        if path == "-" {
-            handle = FileHandle.standardInput
-        } else {
-            guard let h = FileHandle(forReadingAtPath: path) else { throw MetadataError.invalidArgument("cannot read \(path)") }
-            handle = h
-        }
-        var lines = LineReader(file: handle)
+        var lines = try LineReader(path: path)
         return try importRecords(&lines, batchSize: batchSize)
     }
 
@@ -75,6 +68,16 @@ struct LineReader {
     init(bytes: [UInt8]) {
         buffer = bytes
         file = nil
+    }
+
+    /// The lines of a file, or of standard input for `-`.
+    init(path: String) throws {
+        if path == "-" {
+            self.init(file: FileHandle.standardInput)
+        } else {
+            guard let h = FileHandle(forReadingAtPath: path) else { throw MetadataError.invalidArgument("cannot read \(path)") }
+            self.init(file: h)
+        }
     }
 
     init(file: FileHandle) {

@@ -390,14 +390,7 @@ extension MetadataStore {
     /// its number and the path of the field, and nothing of that batch is written.
     @discardableResult
     public func importOpenLineage(file path: String, batchSize: Int? = nil) throws -> ImportSummary {
-        let handle: FileHandle
-        if path == "-" {
-            handle = FileHandle.standardInput
-        } else {
-            guard let h = FileHandle(forReadingAtPath: path) else { throw MetadataError.invalidArgument("cannot read \(path)") }
-            handle = h
-        }
-        var lines = LineReader(file: handle)
+        var lines = try LineReader(path: path)
         var summary = ImportSummary()
         var finished = false
         while !finished {

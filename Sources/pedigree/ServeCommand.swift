@@ -52,6 +52,11 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--max-request-bytes and --max-response-bytes must be positive")
         }
         guard maxVisits > 0 else { throw ValidationError("--max-visits must be positive") }
+        try Self.validate(followInterval: followInterval, queryTimeout: queryTimeout, tlsCert: tlsCert, tlsKey: tlsKey, logLevel: logLevel)
+    }
+
+    /// The checks `serve` and `web` share.
+    static func validate(followInterval: Int, queryTimeout: Double, tlsCert: String?, tlsKey: String?, logLevel: String) throws {
         guard followInterval >= 0 else { throw ValidationError("--follow-interval must be 0 or a positive number of milliseconds") }
         guard queryTimeout > 0, queryTimeout.isFinite else { throw ValidationError("--query-timeout must be a positive number of seconds") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
@@ -149,12 +154,7 @@ struct WebCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
-        guard followInterval >= 0 else { throw ValidationError("--follow-interval must be 0 or a positive number of milliseconds") }
-        guard queryTimeout > 0, queryTimeout.isFinite else { throw ValidationError("--query-timeout must be a positive number of seconds") }
-        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("unknown log level '\(logLevel)'; use trace, debug, info, notice, warning or error")
-        }
+        try ServeCommand.validate(followInterval: followInterval, queryTimeout: queryTimeout, tlsCert: tlsCert, tlsKey: tlsKey, logLevel: logLevel)
     }
 
     func run() async throws {

@@ -14,16 +14,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from webstore import EVIL_NAME, EVIL_NOTE, EVIL_URI, Explorer, fetch, make_store  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
+from webstore import EVIL_NAME, EVIL_NOTE, EVIL_URI, Explorer, check, fetch, finish, make_store  # noqa: E402
 
 def cli_json(pedigree, db, *args):
     out = subprocess.run([pedigree, *args, "--db", db, "--format", "json"], check=True, capture_output=True, text=True).stdout
@@ -335,8 +326,7 @@ def main():
     finally:
         web.stop()
 
-    print(f"web api: {'FAILED ' + str(len(failures)) if failures else 'all passed'}")
-    sys.exit(1 if failures else 0)
+    finish("web api")
 
 
 if __name__ == "__main__":

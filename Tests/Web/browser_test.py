@@ -21,16 +21,7 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, os.path.dirname(__file__))
-from webstore import EVIL_NAME, Explorer, fetch, make_store  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
+from webstore import EVIL_NAME, Explorer, check, fetch, finish, make_store  # noqa: E402
 
 def browser(javascript=True):
     o = webdriver.ChromeOptions()
@@ -246,8 +237,7 @@ def main():
     finally:
         d.quit()
         server.stop()
-    print(f"web browser: {'FAILED ' + str(len(failures)) if failures else 'all passed'}")
-    sys.exit(1 if failures else 0)
+    finish("web browser")
 
 
 if __name__ == "__main__":

@@ -25,16 +25,9 @@ from openlineage.client.serde import Serde
 from openlineage.client.transport.http import ApiKeyTokenProvider
 
 sys.path.insert(0, os.path.dirname(__file__))
-from webstore import Explorer, fetch, records  # noqa: E402
+from webstore import Explorer, check, fetch, finish, records  # noqa: E402
 
-failures = []
 PRODUCER = "https://github.com/OpenLineage/OpenLineage/tree/1.54.0/client/python"
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 
 def main():
@@ -168,8 +161,7 @@ def main():
     r = subprocess.run([pedigree, "import", "--db", db, "--format", "openlineage", path], capture_output=True, text=True)
     check(r.returncode == 0 and "imported 2 events" in r.stdout, f"import: {r.stdout} {r.stderr}")
 
-    print(f"openlineage: {'FAILED ' + str(len(failures)) if failures else 'all passed'}")
-    sys.exit(1 if failures else 0)
+    finish("openlineage")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,26 @@ import json
 import os
 import re
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+
+failures = []
+
+
+def check(cond, what):
+    """Records a failed expectation and goes on, so that one run reports them all."""
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def finish(name):
+    """Prints the suite's verdict and exits 1 when anything failed."""
+    print(f"{name}: {'FAILED ' + str(len(failures)) if failures else 'all passed'}")
+    sys.exit(1 if failures else 0)
+
 
 EVIL_NAME = '<script>alert("pwned")</script>'
 EVIL_URI = '"><img src=x onerror=alert(1)>'
